@@ -1,0 +1,47 @@
+"""Email over SMTP: one digest per recipient, plain text and HTML, Chinese subject."""
+from __future__ import annotations
+
+import html
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from alerts.channels.base import Channel, Message, register
+from gkwatch.errors import DeliveryError
+
+
+@register
+class EmailChannel(Channel):
+    kind = "email"
+    digest = True
+
+    def build(self, message: Message) -> EmailMessage:
+        msg = EmailMessage()
+        msg["Subject"] = message.subject
+        msg["From"] = self.settings.mail_from
+        msg["To"] = message.target
+        msg["Message-ID"] = make_msgid(idstring=message.message_id, domain="gkwatch")
+        msg["X-Gkwatch-Message-Id"] = message.message_id
+        msg.set_content(message.text)
+        rows = "".join(f"<li>{html.escape(line)}</li>" for line in message.text.splitlines() if line.strip())
+        msg.add_alternative(f"<html><body><h3>{html.escape(message.subject)}</h3><ul>{rows}</ul>"
+                            "</body></html>", subtype="html")
+        return msg
+
+    def send(self, message: Message) -> None:
+        s = self.settings
+        try:
+            if s.smtp_ssl:
+                client: smtplib.SMTP = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=30,
+                                                        context=ssl.create_default_context())
+            else:
+                client = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=30)
+            with client:
+                if s.smtp_starttls and not s.smtp_ssl:
+                    client.starttls(context=ssl.create_default_context())
+                if s.smtp_user:
+                    client.login(s.smtp_user, s.smtp_password)
+                client.send_message(self.build(message))
+        except (OSError, smtplib.SMTPException) as exc:
+            raise DeliveryError(f"SMTP {s.smtp_host}:{s.smtp_port}: {exc}", channel=self.kind) from exc

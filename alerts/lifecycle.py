@@ -1,0 +1,113 @@
+"""Alert lifecycle: stable identities, firing → resolved, and the outbox.
+
+An alert's identity is a fingerprint of its labels (kind, agency, year, rule …), so
+the same problem is one alert however often it is evaluated. Every state change writes
+its notifications into the delivery outbox in the same transaction, so a crash can
+neither lose a notification nor send one for a change that was rolled back.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from alerts.routes import Route, receivers_for
+from models import Alert, Delivery, utcnow
+
+#: Kinds that describe an event rather than a condition: they never resolve.
+EVENT_KINDS = {"P-CHANGED"}
+
+
+def fingerprint(labels: dict[str, Any]) -> str:
+    """Stable identity of an alert: sha256 of its sorted labels."""
+    blob = json.dumps(labels, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class AlertSpec:
+    """An alert that should be firing now."""
+
+    kind: str
+    agency_id: int | None
+    year: int | None
+    severity: str
+    summary_zh: str
+    summary_en: str
+    rule: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # identity labels beyond kind/agency/year/rule
+    context: dict[str, Any] = field(default_factory=dict)  # routing labels (region, agency_kind …)
+
+    @property
+    def labels(self) -> dict[str, Any]:
+        out = {"kind": self.kind, "agency_id": self.agency_id, "year": self.year}
+        if self.rule:
+            out["rule"] = self.rule
+        out.update(self.extra)
+        return out
+
+
+def _enqueue(session: Session, alert: Alert, *, event: str, routes: list[Route],
+             context: dict[str, Any]) -> int:
+    labels = {**alert.labels, **context, "severity": alert.severity}
+    count = 0
+    for receiver in receivers_for(labels, routes, event=event):
+        exists = session.exec(select(Delivery.id).where(
+            Delivery.alert_id == alert.id, Delivery.generation == alert.generation,
+            Delivery.event == event, Delivery.channel == receiver.channel,
+            Delivery.target == receiver.target)).first()
+        if exists:
+            continue
+        session.add(Delivery(alert_id=alert.id, generation=alert.generation, event=event,  # type: ignore[arg-type]
+                             channel=receiver.channel, target=receiver.target,
+                             message_id=f"msg_{uuid.uuid4().hex}",
+                             payload={"labels": labels, "context": context}))
+        count += 1
+    return count
+
+
+def sync_alerts(session: Session, *, scope: dict[str, Any], desired: list[AlertSpec],
+                routes: list[Route], now: datetime | None = None) -> dict[str, int]:
+    """Make the firing alerts of ``scope`` (agency_id, year) equal to ``desired``.
+
+    New alerts fire (or fire again, with a new generation); alerts no longer desired
+    resolve. Returns counts of fired and resolved alerts. Does not commit.
+    """
+    now = now or utcnow()
+    fired = resolved = 0
+    wanted = {fingerprint(spec.labels): spec for spec in desired}
+    for fp, spec in wanted.items():
+        alert = session.exec(select(Alert).where(Alert.fingerprint == fp)).first()
+        if alert is not None and alert.state == "firing":
+            continue
+        if alert is not None and alert.kind in EVENT_KINDS:
+            continue  # an event is notified once
+        if alert is None:
+            alert = Alert(fingerprint=fp, kind=spec.kind, agency_id=spec.agency_id, year=spec.year,
+                          rule=spec.rule, labels=spec.labels, severity=spec.severity, starts_at=now)
+        else:
+            alert.generation += 1
+            alert.starts_at, alert.ends_at = now, None
+        alert.state, alert.updated_at = "firing", now
+        alert.summary_zh, alert.summary_en = spec.summary_zh, spec.summary_en
+        session.add(alert)
+        session.flush()
+        _enqueue(session, alert, event="firing", routes=routes, context=spec.context)
+        fired += 1
+    current = session.exec(select(Alert).where(
+        Alert.agency_id == scope.get("agency_id"), Alert.year == scope.get("year"),
+        Alert.state == "firing")).all()
+    for alert in current:
+        if alert.fingerprint in wanted or alert.kind in EVENT_KINDS:
+            continue
+        alert.state, alert.ends_at, alert.updated_at = "resolved", now, now
+        session.add(alert)
+        session.flush()
+        _enqueue(session, alert, event="resolved", routes=routes, context=scope.get("context", {}))
+        resolved += 1
+    return {"fired": fired, "resolved": resolved}

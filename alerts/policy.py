@@ -1,0 +1,74 @@
+"""The deadline policy, as data: when each agency's report for year Y is due.
+
+Defaults follow articles 49 and 50 of the 条例: every body's own report by 31 January of
+Y+1; the 本级政府 report of a province, city or county by 31 March. 乡镇/街道 dates are set
+locally, so overrides exist per region and per agency. Reports before 2019 were all due
+by 31 March. A deadline is the last instant of its day in Beijing time; "…前" is read as
+"on or before", and no weekend or holiday moves it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from gkwatch.errors import ConfigError
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+#: agency kind → "MM-DD" of year Y+1
+DEFAULT_DEADLINES: dict[str, str] = {
+    "本级政府": "03-31",
+    "部门": "01-31",
+    "乡镇街道": "01-31",
+}
+PRE_2019_DEADLINE = "03-31"
+
+
+def _check_mmdd(value: str, where: str) -> str:
+    try:
+        datetime.strptime(f"2024-{value}", "%Y-%m-%d")  # a leap year accepts 02-29
+    except ValueError as exc:
+        raise ConfigError(f"{where}: deadline must be MM-DD, got {value!r}") from exc
+    return value
+
+
+@dataclass(frozen=True)
+class DeadlinePolicy:
+    """Deadlines by agency kind, overridable by region and by agency, plus a grace period."""
+
+    by_kind: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_DEADLINES))
+    by_region: dict[str, dict[str, str]] = field(default_factory=dict)  # region → kind → MM-DD
+    grace_days: int = 0
+
+    def __post_init__(self) -> None:
+        for kind, mmdd in self.by_kind.items():
+            _check_mmdd(mmdd, f"deadline for {kind}")
+        for region, kinds in self.by_region.items():
+            for kind, mmdd in kinds.items():
+                _check_mmdd(mmdd, f"deadline for {kind} in {region}")
+        if self.grace_days < 0:
+            raise ConfigError("grace_days must not be negative")
+
+    def deadline(self, *, year: int, kind: str, region: str = "",
+                 agency_override: str | None = None) -> datetime:
+        """The last instant (Beijing time, aware) at which the report for ``year`` is on time."""
+        if agency_override:
+            mmdd = _check_mmdd(agency_override, "agency deadline override")
+        elif year < 2019:
+            mmdd = PRE_2019_DEADLINE
+        else:
+            mmdd = self.by_region.get(region, {}).get(kind) or self.by_kind.get(kind) \
+                or self.by_kind.get("部门", "01-31")
+        month, day = (int(x) for x in mmdd.split("-"))
+        end_of_day = datetime(year + 1, month, day, tzinfo=BEIJING) + timedelta(days=1, microseconds=-1)
+        return end_of_day + timedelta(days=self.grace_days)
+
+    def status(self, *, deadline: datetime, published_at: datetime | None, found: bool,
+               now: datetime) -> str:
+        """``on_time`` / ``late`` / ``missing`` / ``pending`` for one agency-year."""
+        if found:
+            if published_at is None:
+                return "on_time" if now <= deadline else "late"
+            return "on_time" if published_at <= deadline else "late"
+        return "missing" if now > deadline else "pending"

@@ -1,0 +1,86 @@
+"""Plain-text rendering for people: reports, findings, status tables."""
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+T3_COLUMNS = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+T4_COLUMNS = ["维持", "纠正", "其他", "未审结", "总计"]
+T4_GROUPS = {"review": "行政复议", "litigation_direct": "未经复议直接起诉",
+             "litigation_after_review": "复议后起诉"}
+
+
+def width(text: str) -> int:
+    """Display width: CJK characters take two columns."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, n: int, right: bool = False) -> str:
+    gap = " " * max(n - width(text), 0)
+    return gap + text if right else text + gap
+
+
+def table(headers: list[str], rows: list[list[Any]], right: set[int] | None = None) -> str:
+    """A simple aligned table; ``right`` lists right-aligned column indexes."""
+    right = right or set()
+    cells = [[("—" if v is None else str(v)) for v in row] for row in rows]
+    widths = [max([width(h)] + [width(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    lines = ["  ".join(pad(h, widths[i], i in right) for i, h in enumerate(headers)),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(pad(v, widths[i], i in right) for i, v in enumerate(r)) for r in cells]
+    return "\n".join(lines)
+
+
+def _marked(value: Any, failing: bool) -> str:
+    text = "—" if value is None else str(value)
+    return f"*{text}*" if failing else text
+
+
+def render_report(report: dict[str, Any], failing: set[tuple[str, str, int]] | None = None) -> str:
+    """The report's head and its tables 三 and 四; failing cells are marked *like this*."""
+    failing = failing or set()
+    head = (f"{report.get('agency') or '（机关名称未识别）'}  {report.get('year') or '?'} 年度  "
+            f"格式 {report.get('format_version') or '?'}  章节 {','.join(report.get('sections') or []) or '—'}")
+    parts = [head]
+    t3 = report.get("table3") or {}
+    if t3:
+        rows = [[key] + [_marked(v, ("table3", key, i) in failing) for i, v in enumerate(vals)]
+                for key, vals in t3.items()]
+        parts += ["", "表三 收到和处理政府信息公开申请情况", table(["行"] + T3_COLUMNS, rows, set(range(1, 8)))]
+    t4 = report.get("table4") or {}
+    if t4:
+        rows = [[T4_GROUPS.get(g, g)] + [_marked(v, ("table4", g, i) in failing) for i, v in enumerate(vals)]
+                for g, vals in t4.items()]
+        parts += ["", "表四 行政复议、行政诉讼情况", table(["类别"] + T4_COLUMNS, rows, set(range(1, 6)))]
+    for w in report.get("warnings") or []:
+        parts.append(f"注意 warning: {w}")
+    return "\n".join(parts)
+
+
+def render_check(result: dict[str, Any]) -> str:
+    """Findings first, then the tables with the failing cells marked."""
+    findings = result.get("findings") or []
+    failing = set()
+    for f in findings:
+        where = f.get("where") or {}
+        if f.get("status") == "fail" and where.get("table") and where.get("column") is not None:
+            failing.add((where["table"], str(where.get("row")), int(where["column"])))
+    rows = [[f.get("rule"), f.get("severity"), f.get("status"), f.get("message_zh")] for f in findings]
+    summary = table(["规则", "级别", "结果", "说明"], rows) if rows else "未发现问题 (no findings)"
+    return summary + "\n\n" + render_report(result.get("report") or {}, failing)
+
+
+STATUS_LABEL = {"on_time": "按时 on time", "late": "逾期 late", "missing": "未发布 missing",
+                "inconsistent": "不一致 inconsistent", "pending": "未到期 pending"}
+
+
+def render_statuses(rows: list[dict[str, Any]]) -> str:
+    return table(["机关 agency", "年度", "状态 status", "未通过规则 rules failed"],
+                 [[r["agency"], r["year"], STATUS_LABEL.get(r["status"], r["status"]),
+                   ", ".join(r["rules_failed"]) or "—"] for r in rows])
+
+
+def render_alerts(rows: list[dict[str, Any]]) -> str:
+    return table(["告警 kind", "机关 agency", "年度", "渠道 channel", "事件 event"],
+                 [[r["kind"] + (f" {r['rule']}" if r.get("rule") and r["rule"] != r["kind"] else ""),
+                   r["agency"], r["year"], r["channel"], r.get("event", "firing")] for r in rows])

@@ -1,0 +1,141 @@
+"""Local receivers on 127.0.0.1: a static web server, an SMTP sink and a webhook sink.
+
+The demo uses them as its portal network and its alert receivers; the tests use the
+same classes, so what the demo shows is what the tests check.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import socket
+import threading
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from functools import partial
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class _QuietFiles(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+
+class StaticSite:
+    """Serve a directory on 127.0.0.1 (Last-Modified / If-Modified-Since included)."""
+
+    def __init__(self, root: Path) -> None:
+        handler = partial(_QuietFiles, directory=str(root))
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> "StaticSite":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@dataclass
+class ReceivedMail:
+    mail_from: str
+    rcpt_to: list[str]
+    subject: str
+    text: str
+    message_id: str
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.messages: list[ReceivedMail] = []
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+                msg = message_from_bytes(envelope.content, policy=policy.default)
+                body = msg.get_body(preferencelist=("plain",))
+                sink.messages.append(ReceivedMail(
+                    envelope.mail_from, list(envelope.rcpt_tos), str(msg["Subject"]),
+                    body.get_content() if body else "", str(msg.get("X-Gkwatch-Message-Id", ""))))
+                return "250 OK"
+
+        self.port = free_port()
+        self._controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self) -> "SmtpSink":
+        self._controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._controller.stop()
+
+
+def verify_signature(secret: str, headers: dict[str, str], body: bytes) -> bool:
+    """Check a Standard Webhooks signature (any of the space-separated ``v1,`` values)."""
+    key = base64.b64decode(secret[6:]) if secret.startswith("whsec_") else secret.encode()
+    signed = f"{headers.get('webhook-id')}.{headers.get('webhook-timestamp')}.".encode() + body
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    for sig in headers.get("webhook-signature", "").split():
+        version, _, value = sig.partition(",")
+        if version == "v1" and hmac.compare_digest(value, expected):
+            return True
+    return False
+
+
+@dataclass
+class WebhookSink:
+    """An HTTP receiver on 127.0.0.1 that records POSTs and verifies their signatures."""
+
+    secret: str = ""
+    fail_first: int = 0  # answer 503 to this many requests first (outage simulation)
+    received: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if sink.fail_first > 0:
+                    sink.fail_first -= 1
+                    self.send_response(503)
+                    self.send_header("Retry-After", "1")
+                    self.end_headers()
+                    return
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                sink.received.append({"headers": headers, "body": json.loads(body or b"null"),
+                                      "signature_ok": verify_signature(sink.secret, headers, body)
+                                      if sink.secret else None})
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hooks/gkwatch"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> "WebhookSink":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -1,0 +1,6 @@
+"""SQLModel tables and database access (SQLite by default, PostgreSQL in production)."""
+from models.tables import (Agency, AgencyCreate, AgencyPublic, AgencyYear, Alert, CrawlRun,
+                           Delivery, Document, DocumentVersion, Finding, Portal, Report, utcnow)
+
+__all__ = ["Agency", "AgencyCreate", "AgencyPublic", "AgencyYear", "Alert", "CrawlRun", "Delivery",
+           "Document", "DocumentVersion", "Finding", "Portal", "Report", "utcnow"]

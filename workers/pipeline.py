@@ -1,0 +1,67 @@
+"""The document pipeline as pure functions: bytes → report → findings.
+
+No database, no Celery: the CLI (``gkwatch parse`` / ``gkwatch check``), the stages and
+the benchmarks all call these.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from gkwatch.errors import DocumentError
+
+REPORT_SCHEMA = "gkwatch.report/1"
+FINDINGS_SCHEMA = "gkwatch.findings/1"
+
+
+def empty_report() -> dict[str, Any]:
+    """The report of a document that could not be parsed: every field unknown."""
+    return {"schema": REPORT_SCHEMA, "agency": None, "year": None, "format_version": None,
+            "sections": []}
+
+
+def unparsed_finding(exc: DocumentError) -> dict[str, Any]:
+    """A document that cannot be parsed is a finding, never a silent success."""
+    return {"rule": "P-UNPARSED", "severity": "warning", "status": "fail",
+            "where": {"document": exc.source}, "expected": "three tables", "actual": type(exc).__name__,
+            "message_zh": f"文档无法解析为年报三张表：{exc}",
+            "message_en": f"the document could not be parsed into the report tables: {exc}"}
+
+
+def check_report(report: dict[str, Any], *, previous: dict[str, Any] | None = None,
+                 agency_kind: str | None = None) -> list[dict[str, Any]]:
+    """Run the rule catalogue over one parsed report."""
+    from workers.validate import validate
+
+    return validate(report, previous=previous, agency_kind=agency_kind)
+
+
+def check_bytes(data: bytes, *, filename: str, content_type: str | None = None,
+                previous: dict[str, Any] | None = None,
+                agency_kind: str | None = None) -> dict[str, Any]:
+    """Parse and validate one document; a parse failure becomes a P-UNPARSED finding."""
+    from workers.parse import parse_bytes
+
+    try:
+        report = parse_bytes(data, filename=filename, content_type=content_type)
+    except DocumentError as exc:
+        return {"schema": FINDINGS_SCHEMA, "report": empty_report(), "findings": [unparsed_finding(exc)]}
+    return {"schema": FINDINGS_SCHEMA, "report": report,
+            "findings": check_report(report, previous=previous, agency_kind=agency_kind)}
+
+
+def check_documents(paths: list[Path], *, previous: Path | None = None,
+                    agency_kind: str | None = None) -> list[dict[str, Any]]:
+    """``gkwatch check``: each file checked; ``previous`` enables the cross-year rules."""
+    from workers.parse import parse_path
+
+    prev_report = parse_path(previous) if previous else None
+    results = []
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise DocumentError(f"cannot read file: {exc.strerror}", source=str(path)) from exc
+        results.append(check_bytes(data, filename=path.name, previous=prev_report,
+                                   agency_kind=agency_kind))
+    return results

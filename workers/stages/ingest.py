@@ -1,0 +1,132 @@
+"""Ingest: turn the crawler's JSON-lines items into documents and versions.
+
+A document is a URL; a version is one content and one best publication date of it.
+New content or a new date of a document already seen makes a new version and a
+P-CHANGED finding, with both snapshots kept.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from models import Document, DocumentVersion, Finding, Portal, utcnow
+
+
+@dataclass
+class IngestResult:
+    """What one crawl changed: versions to process, and agency-years to re-evaluate."""
+
+    new_versions: list[int] = field(default_factory=list)
+    changed: int = 0
+    unchanged: int = 0
+    failures: list[str] = field(default_factory=list)
+    years: set[int] = field(default_factory=set)
+
+
+def parse_ts(value: str | None) -> datetime | None:
+    """ISO 8601 → aware datetime (the crawler always writes an offset)."""
+    if not value:
+        return None
+    dt = datetime.fromisoformat(value)
+    if dt.tzinfo is None:
+        from zoneinfo import ZoneInfo
+
+        dt = dt.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    return dt
+
+
+def _inherit_dates(items: list[dict[str, Any]]) -> None:
+    """Attachments carry the publication dates of the page that links them."""
+    pages = {it["url"]: it for it in items if it.get("type") == "document" and it.get("kind") == "page"}
+    for it in items:
+        if it.get("type") != "document" or it.get("kind") != "attachment":
+            continue
+        parent = pages.get(it.get("parent_url") or it.get("entry_url") or "")
+        if parent and not it.get("published_at"):
+            it["published_at"] = parent.get("published_at")
+            it["dates"] = parent.get("dates") or []
+        if parent and not it.get("year"):
+            it["year"] = parent.get("year")
+        if parent and not it.get("title"):
+            it["title"] = parent.get("title") or ""
+
+
+def ingest_items(session: Session, *, portal: Portal, items: list[dict[str, Any]],
+                 now: datetime | None = None) -> IngestResult:
+    """Record every document item of one crawl; return what needs processing."""
+    now = now or utcnow()
+    result = IngestResult()
+    _inherit_dates(items)
+    for it in items:
+        if it.get("type") != "document":
+            continue
+        doc = session.exec(select(Document).where(Document.url == it["url"])).first()
+        if doc is None:
+            doc = Document(url=it["url"], portal_id=portal.id, agency_id=portal.agency_id,
+                           first_seen_at=now)
+        doc.entry_url = it.get("entry_url") or it["url"]
+        doc.parent_url = it.get("parent_url")
+        doc.kind = it.get("kind") or "page"
+        doc.title = it.get("title") or doc.title
+        doc.year = it.get("year") or doc.year
+        doc.last_status = it.get("status")
+        doc.last_error = it.get("error")
+        doc.last_seen_at = now
+        headers = it.get("headers") or {}
+        doc.etag = headers.get("ETag") or headers.get("etag") or doc.etag
+        doc.last_modified = headers.get("Last-Modified") or headers.get("last-modified") or doc.last_modified
+        session.add(doc)
+        session.flush()
+        if it.get("error") or not it.get("sha256"):
+            if it.get("error"):
+                result.failures.append(f"{it['url']}: {it['error']}")
+            if it.get("not_modified"):
+                result.unchanged += 1
+            continue
+        version = _record_version(session, doc=doc, item=it, now=now, result=result)
+        if version is not None and doc.year:
+            result.years.add(doc.year)
+    session.commit()
+    return result
+
+
+def _record_version(session: Session, *, doc: Document, item: dict[str, Any], now: datetime,
+                    result: IngestResult) -> DocumentVersion | None:
+    published = parse_ts(item.get("published_at"))
+    dates_key = published.isoformat() if published else ""
+    current = session.get(DocumentVersion, doc.current_version_id) if doc.current_version_id else None
+    if current is not None and current.sha256 == item["sha256"] and current.dates_key == dates_key:
+        result.unchanged += 1
+        return None
+    same = session.exec(select(DocumentVersion).where(
+        DocumentVersion.document_id == doc.id, DocumentVersion.sha256 == item["sha256"],
+        DocumentVersion.dates_key == dates_key)).first()
+    if same is not None:  # flipped back to an earlier version: point at it, nothing new to parse
+        doc.current_version_id = same.id
+        session.add(doc)
+        return None
+    version = DocumentVersion(
+        document_id=doc.id, sha256=item["sha256"], dates_key=dates_key, size=item.get("size") or 0,
+        content_type=item.get("content_type") or "", snapshot=item.get("snapshot") or "",
+        headers=item.get("headers") or {}, dates=item.get("dates") or [], published_at=published,
+        fetched_at=parse_ts(item.get("fetched_at")) or now,
+        previous_version_id=current.id if current else None)
+    session.add(version)
+    session.flush()
+    if current is not None:
+        result.changed += 1
+        what = "content" if current.sha256 != version.sha256 else "publication date"
+        session.add(Finding(
+            agency_id=doc.agency_id, year=doc.year, version_id=version.id, rule="P-CHANGED",
+            severity="warning", status="fail", where={"url": doc.url},
+            expected={"sha256": current.sha256, "published_at": current.dates_key},
+            actual={"sha256": version.sha256, "published_at": version.dates_key},
+            message_zh=f"已发布的年报{('内容' if what == 'content' else '发布日期')}被修改：{doc.url}",
+            message_en=f"the {what} of a published report changed: {doc.url}"))
+    doc.current_version_id = version.id
+    session.add(doc)
+    result.new_versions.append(version.id)  # type: ignore[arg-type]
+    return version

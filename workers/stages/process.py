@@ -1,0 +1,67 @@
+"""Process one document version: extract → parse → validate, store report and findings."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, delete, select
+
+from gkwatch.errors import DocumentError
+from models import Agency, Document, DocumentVersion, Finding, Report
+
+
+def _previous_report(session: Session, *, agency_id: int | None, year: int | None) -> dict[str, Any] | None:
+    if agency_id is None or year is None:
+        return None
+    row = session.exec(select(Report).where(Report.agency_id == agency_id, Report.year == year - 1)
+                       .order_by(col(Report.id).desc())).first()
+    return row.data if row else None
+
+
+def process_version(session: Session, *, version_id: int) -> tuple[int | None, int | None]:
+    """Parse and validate one version; returns the (agency_id, year) to re-evaluate.
+
+    Re-running it replaces the version's report and findings, so a redelivered task
+    changes nothing.
+    """
+    from workers.parse import parse_bytes
+    from workers.pipeline import check_report, unparsed_finding
+
+    version = session.get(DocumentVersion, version_id)
+    if version is None:
+        return None, None
+    doc = session.get(Document, version.document_id)
+    assert doc is not None
+    agency = session.get(Agency, doc.agency_id) if doc.agency_id else None
+    session.exec(delete(Finding).where(Finding.version_id == version_id,  # type: ignore[call-overload]
+                                       Finding.rule != "P-CHANGED"))
+    session.exec(delete(Report).where(Report.version_id == version_id))  # type: ignore[call-overload]
+    data = Path(version.snapshot).read_bytes()
+    try:
+        report = parse_bytes(data, filename=doc.url.rsplit("/", 1)[-1] or "index.html",
+                             content_type=version.content_type or None)
+    except DocumentError as exc:
+        # A detail page whose tables live in an attachment is not itself unparsed.
+        has_attachments = session.exec(select(Document.id).where(Document.parent_url == doc.url)).first()
+        if doc.kind == "attachment" or not has_attachments:
+            f = unparsed_finding(exc)
+            session.add(Finding(agency_id=doc.agency_id, year=doc.year, version_id=version_id,
+                                rule=f["rule"], severity=f["severity"], status="fail", where=f["where"],
+                                expected=f["expected"], actual=f["actual"],
+                                message_zh=f["message_zh"], message_en=f["message_en"]))
+        session.commit()
+        return doc.agency_id, doc.year
+    year = doc.year or report.get("year")
+    findings = check_report(report, previous=_previous_report(session, agency_id=doc.agency_id, year=year),
+                            agency_kind=agency.kind if agency else None)
+    row = Report(agency_id=doc.agency_id, year=year, version_id=version_id,
+                 format_version=report.get("format_version"), published_at=version.published_at, data=report)
+    session.add(row)
+    session.flush()
+    for f in findings:
+        session.add(Finding(agency_id=doc.agency_id, year=year, version_id=version_id, report_id=row.id,
+                            rule=f["rule"], severity=f["severity"], status=f["status"],
+                            where=f.get("where") or {}, expected=f.get("expected"), actual=f.get("actual"),
+                            message_zh=f.get("message_zh", ""), message_en=f.get("message_en", "")))
+    session.commit()
+    return doc.agency_id, year
