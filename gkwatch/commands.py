@@ -114,6 +114,36 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the background service on embedded defaults until SIGTERM."""
+    from gkwatch.service import Service
+    from gkwatch.settings import get_settings
+    from gkwatch.telemetry import init_sentry, setup_logging
+
+    settings = get_settings()
+    setup_logging(args.verbose)
+    init_sentry(settings)
+    if settings.uses_celery:
+        _err("GKWATCH_REDIS_URL is set: run `celery -A workers.app worker` and `celery -A workers.app beat` "
+             "instead (see deploy/README.md)")
+        return 2
+    Service(settings).serve()
+    return 0
+
+
+def cmd_portals_import(args: argparse.Namespace) -> int:
+    """Import agencies and their portals from a TOML file."""
+    from gkwatch.portals import import_portals, load_portals
+    from models.db import session_scope
+
+    entries = load_portals(Path(args.file))
+    settings = _settings()
+    with session_scope(settings.effective_database_url) as s:
+        n = import_portals(s, entries=entries)
+    _err(f"imported {n} agencies with their portals")
+    return 0
+
+
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from gkwatch.settings import get_settings
     from models.db import upgrade
@@ -148,6 +178,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--year", type=int)
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("serve", help="run the background service (embedded scheduler and workers)")
+    p.add_argument("-v", "--verbose", action="store_true")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("portals", help="manage the watched portals")
+    psub = p.add_subparsers(dest="portals_command", required=True)
+    pp = psub.add_parser("import", help="import agencies and portals from a TOML file")
+    pp.add_argument("file")
+    pp.set_defaults(func=cmd_portals_import)
 
     p = sub.add_parser("db", help="database maintenance")
     dsub = p.add_subparsers(dest="db_command", required=True)

@@ -7,6 +7,7 @@ as pending (a crash in between) is picked up by :func:`pending_work`.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
@@ -31,11 +32,16 @@ def pending_work(settings: Any) -> list[Work]:
 
 
 def drain(settings: Any, work: list[Work], *, now: datetime | None = None,
-          progress: Callable[[str, int, int], None] | None = None) -> int:
-    """Run ``work`` and everything it leads to; returns how many units ran."""
+          progress: Callable[[str, int, int], None] | None = None,
+          stop: threading.Event | None = None) -> int:
+    """Run ``work`` and everything it leads to; returns how many units ran.
+
+    ``stop`` ends the loop between two units (a clean shutdown loses nothing: the
+    database still lists the rest as pending).
+    """
     queue: deque[Work] = deque(work)
     done = 0
-    while queue:
+    while queue and not (stop and stop.is_set()):
         stage, unit = queue.popleft()
         func = UNITS[stage]
         try:

@@ -64,7 +64,7 @@ def compare(statuses: list[dict[str, Any]], expected: list[dict[str, Any]]) -> l
     return problems
 
 
-def _register(settings: Settings, plan: dict[str, Any], base_url: str) -> list[int]:
+def register_plan(settings: Settings, plan: dict[str, Any], base_url: str) -> list[int]:
     from models import AgencyCreate
     from models.crud import upsert_agency, upsert_portal
     from models.db import session_scope, upgrade
@@ -120,7 +120,7 @@ def run_demo(*, now: datetime, data_dir: Path | None = None, progress: Progress 
         settings = Settings(data_dir=root / "var", smtp_host="127.0.0.1", smtp_port=smtp.port,
                             mail_to=["gongkaiban@demo.invalid"], webhook_url=hook.url, webhook_secret=secret,
                             webhook_allow_private=True, crawl_download_delay=0.0, crawl_timeout=300)
-        portal_ids = _register(settings, plan, site.base_url)
+        portal_ids = register_plan(settings, plan, site.base_url)
         progress(f"[3/6] registered {len(portal_ids)} agencies and their portals")
         progress("[4/6] crawl → parse → validate → evaluate → notify (first visit)")
         _crawl_all(settings, portal_ids, now=now, progress=progress)

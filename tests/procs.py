@@ -1,0 +1,69 @@
+"""Start real servers and workers for integration tests (redis-server, celery worker)."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gkwatch.sinks import free_port
+
+
+def wait_port(port: int, timeout: float = 20.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
+
+
+@contextmanager
+def redis_server(tmp_path: Path) -> Iterator[str]:
+    """A private redis-server on a free loopback port; yields its URL."""
+    exe = shutil.which("redis-server")
+    if exe is None:
+        pytest.skip("redis-server is not installed (.ci/run installs it)")
+    port = free_port()
+    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(tmp_path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_port(port)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@contextmanager
+def celery_worker(env: dict[str, str], *, queues: str = "crawl,process,evaluate,notify",
+                  concurrency: int = 2, log: Path | None = None) -> Iterator[subprocess.Popen]:
+    """A real ``celery worker`` process with the given environment."""
+    full_env = {**os.environ, **env}
+    out = open(log, "wb") if log else subprocess.DEVNULL
+    proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "workers.app", "worker", "-Q", queues,
+                             "-c", str(concurrency), "--pool", "prefork", "-l", "INFO", "--without-gossip",
+                             "--without-mingle", "--without-heartbeat"],
+                            env=full_env, stdout=out, stderr=subprocess.STDOUT,
+                            cwd=str(Path(__file__).resolve().parents[1]))
+    try:
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+        if log:
+            out.close()  # type: ignore[union-attr]
