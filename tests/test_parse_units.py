@@ -1,0 +1,157 @@
+"""Layout features of the parser, on small documents built here."""
+from __future__ import annotations
+
+import pytest
+
+from gkwatch.errors import ConfigError, ParseError
+from workers.parse import parse_bytes
+from workers.parse.fused import choose_table3, split_tokens, total_ok
+from workers.parse.layouts import layouts, load_layouts
+
+T3_LABELS = [
+    ("1", "一、本年新收政府信息公开申请数量"), ("2", "二、上年结转政府信息公开申请数量"),
+    ("3.1", "（一）予以公开"), ("3.2", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）"),
+    ("3.3.1", "1.属于国家秘密"), ("3.3.2", "2.其他法律行政法规禁止公开"),
+    ("3.3.3", "3.危及“三安全一稳定”"), ("3.3.4", "4.保护第三方合法权益"),
+    ("3.3.5", "5.属于三类内部事务信息"), ("3.3.6", "6.属于四类过程性信息"),
+    ("3.3.7", "7.属于行政执法案卷"), ("3.3.8", "8.属于行政查询事项"),
+    ("3.4.1", "1.本机关不掌握相关政府信息"), ("3.4.2", "2.没有现成信息需要另行制作"),
+    ("3.4.3", "3.补正后申请内容仍不明确"), ("3.5.1", "1.信访举报投诉类申请"),
+    ("3.5.2", "2.重复申请"), ("3.5.3", "3.要求提供公开出版物"),
+    ("3.5.4", "4.无正当理由大量反复申请"), ("3.5.5", "5.要求行政机关确认或重新出具已获取信息"),
+    ("3.6.1", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"),
+    ("3.6.2", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"),
+    ("3.6.3", "3.其他"), ("3.7", "（七）总计"), ("4", "四、结转下年度继续办理"),
+]
+
+
+def sample_values() -> dict[str, list[int]]:
+    """A consistent table 三: 5 new + 1 carried = 5 handled + 1 carried over."""
+    z = [0] * 7
+    v = {k: list(z) for k, _ in T3_LABELS}
+    v["1"] = [4, 1, 0, 0, 0, 0, 5]
+    v["2"] = [1, 0, 0, 0, 0, 0, 1]
+    v["3.1"] = [2, 1, 0, 0, 0, 0, 3]
+    v["3.4.1"] = [2, 0, 0, 0, 0, 0, 2]
+    v["3.7"] = [4, 1, 0, 0, 0, 0, 5]
+    v["4"] = [1, 0, 0, 0, 0, 0, 1]
+    return v
+
+
+def text_report(sep: str = "\t") -> str:
+    vals = sample_values()
+    lines = ["示范街道办事处2024年政府信息公开工作年度报告",
+             "本报告统计期限自2024年1月1日至2024年12月31日。", "一、总体情况", "工作平稳推进。",
+             "二、主动公开政府信息情况", "第二十条第（一）项",
+             sep.join(["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"]),
+             sep.join(["规章", "0", "0", "1"]), sep.join(["行政规范性文件", "2", "1", "9"]),
+             sep.join(["行政许可", "12"]), sep.join(["行政处罚", "3"]), sep.join(["行政强制", "0"]),
+             sep.join(["行政事业性收费", "1.5"]),
+             "三、收到和处理政府信息公开申请情况"]
+    for k, label in T3_LABELS:
+        lines.append(sep.join([label] + [str(x) for x in vals[k]]))
+    lines += ["四、政府信息公开行政复议、行政诉讼情况", "行政复议" + sep + "行政诉讼",
+              sep.join(str(x) for x in [1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1]),
+              "五、存在的主要问题及改进情况", "无。", "六、其他需要报告的事项", "未收取信息处理费。"]
+    return "\n".join(lines) + "\n"
+
+
+def test_layouts_load_and_are_checked(tmp_path) -> None:
+    L = layouts()
+    assert L.t3_keys("2019")[-3:] == ["3.6", "3.7", "4"]
+    assert "3.6.3" in L.t3_keys("2021")
+    bad = (L.__class__.__module__ and
+           open(__import__("workers.parse.layouts", fromlist=["_PATH"])._PATH, encoding="utf-8").read())
+    dup = bad.replace('key = "2"\n', 'key = "1"\n', 1)
+    p = tmp_path / "layouts.toml"
+    p.write_text(dup, encoding="utf-8")
+    with pytest.raises(ConfigError, match="duplicate row key"):
+        load_layouts(p)
+    p.write_text(bad.replace('rules = ["issued"', 'rules = ["bogus"', 1), encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown or repeated fields"):
+        load_layouts(p)
+
+
+def test_tab_separated_report() -> None:
+    r = parse_bytes(text_report().encode(), filename="r.txt")
+    assert r["schema"] == "gkwatch.report/1"
+    assert r["agency"] == "示范街道办事处" and r["year"] == 2024 and r["format_version"] == "2021"
+    assert r["sections"] == ["1", "2", "3", "4", "5", "6"]
+    assert r["table3"] == sample_values()
+    assert r["table4"]["review"] == [1, 0, 0, 0, 1]
+    assert r["table4"]["litigation_after_review"] == [0, 0, 0, 1, 1]
+    assert r["table2"]["normative_documents"] == {"issued": 2, "repealed": 1, "in_force": 9}
+    assert r["table2"]["fees"] == {"amount": 1.5}
+    assert "统计期限" in r["preamble"]
+    assert "未收取信息处理费" in r["section_text"]["6"]
+    assert r["source"]["format"] == "text"
+
+
+def test_pipe_table_report() -> None:
+    md = "\n".join(("| " + line.replace("\t", " | ") + " |") if "\t" in line else line
+                   for line in text_report().splitlines())
+    r = parse_bytes(md.encode(), filename="r.md")
+    assert r["table3"] == sample_values()
+    assert r["table2"]["licensing"] == {"decisions": 12}
+
+
+def test_one_cell_per_line() -> None:
+    out = []
+    for line in text_report().splitlines():
+        if "\t" in line:
+            out += ["\t" + c for c in line.split("\t")] + [""]
+        else:
+            out.append(line)
+    r = parse_bytes("\n".join(out).encode(), filename="r.txt")
+    assert r["table3"] == sample_values()
+
+
+def test_blank_cells_stay_null() -> None:
+    txt = text_report().replace("（一）予以公开\t2\t1\t0", "（一）予以公开\t2\t1\t")
+    r = parse_bytes(txt.encode(), filename="r.md")
+    assert r["table3"]["3.1"][:4] == [2, 1, None, 0]
+
+
+def test_fused_digits_split_by_arithmetic() -> None:
+    assert split_tokens(["801000081"], 7, total_ok(7)) == [[80, 1, 0, 0, 0, 0, 81]]
+    assert split_tokens(["500000", "5"], 7, total_ok(7)) == [[5, 0, 0, 0, 0, 0, 5]]
+    flat = text_report().replace("\n", "").replace("\t", "")
+    r = parse_bytes(flat.encode(), filename="dump.txt")
+    assert r["table3"] == sample_values()
+    assert r["table4"]["review"] == [1, 0, 0, 0, 1]
+    assert r["table2"]["licensing"] == {"decisions": 12}
+
+
+def test_ambiguous_split_is_warned() -> None:
+    cands = split_tokens(["220000022"], 7, total_ok(7))
+    assert len(cands) == 2
+    _, amb = choose_table3({"3.1": cands}, (("1", "2"), ("3.7", "4")), "3.7", ["3.1"])
+    assert amb == ["3.1"]
+    flat = text_report().replace("\n", "").replace("\t", "")
+    flat = flat.replace("（一）予以公开2100003", "（一）予以公开220000022")
+    flat = flat.replace("（七）总计4100005", "")  # without 总计 no identity can decide
+    r = parse_bytes(flat.encode(), filename="dump.txt")
+    assert any("3.1" in w for w in r["warnings"])
+
+
+def test_identities_resolve_ambiguity() -> None:
+    cands = {"1": [[22, 0, 0, 0, 0, 0, 22]], "2": [[0] * 7], "4": [[0] * 7],
+             "3.7": [[22, 0, 0, 0, 0, 0, 22]],
+             "3.1": split_tokens(["220000022"], 7, total_ok(7))}
+    chosen, amb = choose_table3(cands, (("1", "2"), ("3.7", "4")), "3.7", ["3.1"])
+    assert chosen["3.1"] == [22, 0, 0, 0, 0, 0, 22] and not amb
+
+
+def test_typo_label_and_collapsed_row() -> None:
+    txt = text_report().replace("2.其他法律行政法规禁止公开", "2.其他法律行政止公开")
+    lines = [ln for ln in txt.splitlines() if not ln.startswith(("1.申请人", "2.申请人", "3.其他"))]
+    i = next(n for n, ln in enumerate(lines) if ln.startswith("（七）"))
+    lines.insert(i, "（六）其他处理\t0\t0\t0\t0\t0\t0\t0")
+    r = parse_bytes("\n".join(lines).encode(), filename="r.txt")
+    assert r["table3"]["3.3.2"] == [0] * 7
+    assert r["table3"]["3.6"] == [0] * 7 and "3.6.1" not in r["table3"]
+
+
+def test_no_tables_is_parse_error() -> None:
+    with pytest.raises(ParseError):
+        parse_bytes("只是一段文字，没有表格。\n".encode(), filename="x.txt")

@@ -1,0 +1,92 @@
+"""Extract stage: bytes of any supported format → the neutral document model.
+
+    from workers.extract import extract
+    doc = extract(data, filename="report.pdf", content_type=None)
+
+Heavy libraries (lxml, pypdfium2, python-docx, openpyxl, xlrd) are imported lazily by the
+extractor that needs them, so importing this package stays cheap.
+"""
+from __future__ import annotations
+
+import re
+
+from gkwatch.errors import ExtractionError, UnsupportedFormat
+from workers.extract.model import Block, Cell, Document
+
+__all__ = ["extract", "sniff", "Block", "Cell", "Document", "DEFAULT_MAX_BYTES"]
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+_HTML_RE = re.compile(rb"<(!doctype\s+html|html|body|table|p|div|span|td)[\s>/]", re.I)
+
+
+def sniff(data: bytes, filename: str = "", content_type: str | None = None) -> str:
+    """Guess the format from magic bytes first, then the name and content type."""
+    name = filename.lower()
+    ct = (content_type or "").lower()
+    head = data[:8]
+    if head.startswith(b"%PDF") or b"%PDF-" in data[:1024]:
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        if b"word/" in data[:200000] or name.endswith(".docx"):
+            return "docx"
+        if b"xl/" in data[:200000] or name.endswith(".xlsx"):
+            return "xlsx"
+        if name.endswith((".wps", ".ofd")):
+            return "legacy"
+        return "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls" if name.endswith((".xls", ".et")) or "excel" in ct else "legacy"
+    if name.endswith((".doc", ".wps")):
+        return "legacy"
+    if name.endswith((".png", ".jpg", ".jpeg", ".gif", ".tif", ".tiff", ".bmp")) or ct.startswith("image/"):
+        return "image"
+    if name.endswith((".htm", ".html", ".shtml", ".xhtml")) or "html" in ct:
+        return "html"
+    if name.endswith((".md", ".markdown")) or "markdown" in ct:
+        return "markdown"
+    if name.endswith(".pdf"):
+        return "pdf"
+    if _HTML_RE.search(data[:4096]) and data.count(b"<") > 5:
+        return "html"
+    return "text"
+
+
+def extract(data: bytes, *, filename: str = "", content_type: str | None = None,
+            max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+    """Turn file bytes into a Document, or raise a DocumentError subclass."""
+    src = filename or None
+    if len(data) > max_bytes:
+        raise ExtractionError(f"file is larger than the {max_bytes} byte limit", source=src)
+    if not data.strip():
+        raise ExtractionError("the file is empty", source=src)
+    fmt = sniff(data, filename, content_type)
+    if fmt == "pdf":
+        from workers.extract.pdf import pdf_to_document
+        return pdf_to_document(data, source=src)
+    if fmt == "docx":
+        from workers.extract.office import docx_to_document
+        return docx_to_document(data, source=src)
+    if fmt == "xlsx":
+        from workers.extract.office import xlsx_to_document
+        return xlsx_to_document(data, source=src)
+    if fmt == "xls":
+        from workers.extract.office import xls_to_document
+        return xls_to_document(data, source=src)
+    if fmt == "legacy":
+        raise UnsupportedFormat("legacy Word/WPS (.doc/.wps) files are not supported; "
+                                "convert to DOCX or PDF", source=src)
+    if fmt == "image":
+        from gkwatch.errors import OcrUnavailable
+        raise OcrUnavailable("image documents need OCR, which is not available", source=src)
+    if fmt == "zip":
+        raise UnsupportedFormat("zip archive that is neither DOCX nor XLSX", source=src)
+    from workers.extract.textenc import decode
+    if fmt == "html":
+        from workers.extract.html import html_to_document
+        text, enc = decode(data, content_type, html=True)
+        return html_to_document(text, encoding=enc)
+    text, enc = decode(data, content_type)
+    if "\x00" in text[:2000]:
+        raise UnsupportedFormat("binary file of unknown type", source=src)
+    from workers.extract.text import text_to_document
+    return text_to_document(text, fmt=fmt, encoding=enc)

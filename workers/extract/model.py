@@ -1,0 +1,57 @@
+"""The neutral document model every extractor produces.
+
+A document is a flat list of blocks in reading order. A block is either a paragraph
+(one line of text) or a table (rows of cells). Cells keep where they came from so the
+parser can report provenance. Extractors never interpret content; that is the parser's job.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Cell:
+    """One table cell. ``span`` marks a grid position covered by a merged cell."""
+
+    text: str
+    row: int
+    col: int
+    span: bool = False
+
+
+@dataclass(slots=True)
+class Block:
+    """A paragraph (``rows`` empty) or a table (``text`` empty).
+
+    ``grid`` is True when the table came from real cell structure (HTML, DOCX, sheets),
+    so that an empty cell is a genuinely blank cell rather than layout whitespace.
+    """
+
+    kind: str  # "para" | "table"
+    text: str = ""
+    rows: list[list[Cell]] = field(default_factory=list)
+    page: int | None = None
+    table: int | None = None
+    grid: bool = False
+
+
+@dataclass(slots=True)
+class Document:
+    """Everything the parser needs from a file."""
+
+    blocks: list[Block]
+    format: str
+    encoding: str | None = None
+    pages: int | None = None
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def plain_text(self) -> str:
+        """All text in reading order, table rows tab-joined, one line per paragraph/row."""
+        out: list[str] = []
+        for b in self.blocks:
+            if b.kind == "para":
+                out.append(b.text)
+            else:
+                for r in b.rows:
+                    out.append("\t".join(c.text for c in r if not c.span))
+        return "\n".join(out)

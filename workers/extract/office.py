@@ -1,0 +1,97 @@
+"""DOCX (python-docx), XLSX (openpyxl) and XLS (xlrd) into the document model."""
+from __future__ import annotations
+
+import io
+
+from gkwatch.errors import ExtractionError
+from workers.extract.model import Block, Cell, Document
+
+
+def _num_text(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def docx_to_document(data: bytes, *, source: str | None = None) -> Document:
+    import docx  # lazy
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        d = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises many types for broken packages
+        raise ExtractionError(f"corrupt or unreadable DOCX: {exc}", source=source) from exc
+    blocks: list[Block] = []
+    table_no = 0
+    body = d.element.body
+    for child in body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            text = Paragraph(child, d).text.strip()
+            if text:
+                blocks.append(Block("para", text=text))
+        elif tag == "tbl":
+            table_no += 1
+            t = Table(child, d)
+            rows: list[list[Cell]] = []
+            seen_above: dict[int, object] = {}
+            for r, row in enumerate(t.rows):
+                cells: list[Cell] = []
+                prev = None
+                for c, cell in enumerate(row.cells):
+                    tc = cell._tc
+                    span = tc is prev or seen_above.get(c) is tc
+                    cells.append(Cell("\n".join(p.text.strip() for p in cell.paragraphs
+                                                if p.text.strip()), r, c, span=span))
+                    prev = tc
+                seen_above = {c: cell._tc for c, cell in enumerate(row.cells)}
+                rows.append(cells)
+            blocks.append(Block("table", rows=rows, table=table_no, grid=True))
+    return Document(blocks=blocks, format="docx")
+
+
+def xlsx_to_document(data: bytes, *, source: str | None = None) -> Document:
+    import openpyxl  # lazy
+
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    except Exception as exc:
+        raise ExtractionError(f"corrupt or unreadable XLSX: {exc}", source=source) from exc
+    blocks: list[Block] = []
+    for t, ws in enumerate(wb.worksheets, 1):
+        covered: set[tuple[int, int]] = set()
+        for rng in ws.merged_cells.ranges:
+            for r in range(rng.min_row, rng.max_row + 1):
+                for c in range(rng.min_col, rng.max_col + 1):
+                    if (r, c) != (rng.min_row, rng.min_col):
+                        covered.add((r, c))
+        rows = []
+        for r, row in enumerate(ws.iter_rows(values_only=True), 1):
+            rows.append([Cell(_num_text(v), r - 1, c - 1, span=(r, c) in covered)
+                         for c, v in enumerate(row, 1)])
+        blocks.append(Block("table", rows=rows, table=t, grid=True))
+    return Document(blocks=blocks, format="xlsx")
+
+
+def xls_to_document(data: bytes, *, source: str | None = None) -> Document:
+    import xlrd  # lazy
+
+    try:
+        wb = xlrd.open_workbook(file_contents=data, formatting_info=False)
+    except Exception as exc:
+        raise ExtractionError(f"corrupt or unreadable XLS: {exc}", source=source) from exc
+    blocks: list[Block] = []
+    for t, ws in enumerate(wb.sheets(), 1):
+        covered: set[tuple[int, int]] = set()
+        for r0, r1, c0, c1 in getattr(ws, "merged_cells", []):
+            for r in range(r0, r1):
+                for c in range(c0, c1):
+                    if (r, c) != (r0, c0):
+                        covered.add((r, c))
+        rows = [[Cell(_num_text(ws.cell_value(r, c)), r, c, span=(r, c) in covered)
+                 for c in range(ws.ncols)] for r in range(ws.nrows)]
+        blocks.append(Block("table", rows=rows, table=t, grid=True))
+    return Document(blocks=blocks, format="xls")

@@ -1,0 +1,54 @@
+"""Parse stage: any report file → the canonical ``gkwatch.report/1`` dict.
+
+    from workers.parse import parse_path, parse_bytes
+    report = parse_path(Path("x.pdf"))
+    report = parse_bytes(data, filename="x.html", content_type="text/html; charset=gbk")
+
+Layout knowledge lives in ``layouts.toml``; this package holds only general matching code.
+Heavy libraries are imported lazily by the extractors, so importing this module is cheap.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from gkwatch.errors import ExtractionError, ParseError
+
+__all__ = ["parse_path", "parse_bytes", "parse_document", "SCHEMA"]
+
+SCHEMA = "gkwatch.report/1"
+
+
+def parse_path(path: Path, *, max_bytes: int | None = None) -> dict:
+    """Parse a report file; the size limit is checked before the file is read."""
+    from workers.extract import DEFAULT_MAX_BYTES
+
+    path = Path(path)
+    limit = max_bytes or DEFAULT_MAX_BYTES
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise ExtractionError(f"file is {size} bytes, over the {limit} byte limit", source=str(path))
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ExtractionError(f"cannot read file: {exc.strerror or exc}", source=str(path)) from exc
+    return parse_bytes(data, filename=path.name, max_bytes=limit, source=str(path))
+
+
+def parse_bytes(data: bytes, *, filename: str, content_type: str | None = None,
+                max_bytes: int | None = None, source: str | None = None) -> dict:
+    """Parse file bytes; ``filename`` and ``content_type`` only help to recognise the format."""
+    from workers.extract import DEFAULT_MAX_BYTES, extract
+
+    doc = extract(data, filename=filename, content_type=content_type,
+                  max_bytes=max_bytes or DEFAULT_MAX_BYTES)
+    return parse_document(doc, source=source or filename)
+
+
+def parse_document(doc, *, source: str | None = None) -> dict:
+    """Document model → report dict (pure function)."""
+    from workers.parse.report import build_report
+
+    report = build_report(doc)
+    if not any(k in report for k in ("table2", "table3", "table4")):
+        raise ParseError("none of the three tables (主动公开/依申请/复议诉讼) was found", source=source)
+    return report

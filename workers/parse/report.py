@@ -1,0 +1,134 @@
+"""Assemble the report dict from the document: meta, the three tables, text, provenance."""
+from __future__ import annotations
+
+from workers.extract.model import Document
+from workers.parse.flat import Flat, flat_table2, flat_table3, flat_table4
+from workers.parse.fused import choose_table3
+from workers.parse.layouts import layouts
+from workers.parse.meta import find_sections, find_title, find_version, find_year
+from workers.parse.normalize import norm
+from workers.parse.rows import build_rows
+from workers.parse.table24 import extract_table2, extract_table4
+from workers.parse.table3 import extract_table3
+
+_FLAT_PROV = {"page": None, "table": None, "row": None, "col": None}
+
+
+def _t3_result_keys(keys: list[str]) -> list[str]:
+    return [k for k in keys if k.startswith("3.") and k != "3.7"]
+
+
+def build_report(doc: Document) -> dict:
+    L = layouts()
+    rows = build_rows(doc)
+    text = doc.plain_text()
+    compact = norm(text)
+    warnings: list[str] = []
+    version = find_version(compact, L)
+    title, agency, year = find_title(rows, doc.meta)
+    if year is None:
+        year = find_year(text)
+    fl: Flat | None = None
+
+    # ---- table 三
+    found, t3s, t3e = extract_table3(rows, L, version)
+    cands = {k: f.cands for k, f in found.items()}
+    prov3 = {k: [dict(p, text=None) for p in f.prov] for k, f in found.items()}
+    if len(cands) < 12:
+        fl = Flat(text)
+        fc = flat_table3(fl, L, version)
+        if len(fc) > len(cands):
+            cands = fc
+            prov3 = {k: [dict(_FLAT_PROV)] for k in fc}
+            t3s = -1
+    # A 2021 report either collapses （六） into one row or has its three sub-rows.
+    if "3.6" in cands and any(k.startswith("3.6.") for k in cands):
+        del cands["3.6"]
+        prov3.pop("3.6", None)
+    order = [s.key for s in L.t3_rows]
+    table3: dict[str, list] = {}
+    if cands:
+        chosen, amb = choose_table3(cands, L.t3_balance, L.t3_results_total,
+                                    _t3_result_keys(list(cands)))
+        for k in amb:
+            warnings.append(f"table3 row {k}: fused digits have several valid splits; "
+                            "column identities did not decide")
+        for k in sorted(chosen, key=order.index):
+            table3[k] = list(chosen[k])
+        for k, vals in table3.items():
+            for p, v in zip(prov3.get(k, []), vals):
+                if p.get("text") is None:
+                    p["text"] = None if v is None else str(v)
+        missing = [k for k in L.t3_keys(version) if k not in table3
+                   and not (k == "3.6" and any(x.startswith("3.6.") for x in table3))
+                   and not (k.startswith("3.6.") and "3.6" in table3)]
+        if missing:
+            warnings.append("table3 rows not found: " + ", ".join(missing))
+
+    # ---- table 四
+    t4, prov4, w4 = extract_table4(rows, L, t3e if t3e > 0 else 0)
+    warnings += w4
+    if t4 is None:
+        fl = fl or Flat(text)
+        p3, _ = fl.find(["本年新收"])
+        c4 = flat_table4(fl, L, p3)
+        if c4:
+            if len(c4) > 1:
+                warnings.append(f"table4: fused digits have {len(c4)} valid splits; took the first")
+            v = c4[0]
+            t4 = {g: v[n * 5:(n + 1) * 5] for n, g in enumerate(L.t4_groups)}
+            prov4 = {g: [dict(_FLAT_PROV)] for g in L.t4_groups}
+
+    # ---- table 二
+    t2, prov2, w2 = extract_table2(rows, L, version, t3s)
+    fields = L.t2_fields.get(version or "2021") or L.t2_fields["2021"]
+    if len(t2) < len(fields) // 2 + 1:
+        fl = fl or Flat(text)
+        t2_start, _ = fl.find(["第二十条"])
+        end, _ = fl.find(["本年新收", "收到和处理政府信息公开申请"], max(t2_start, 0))
+        f2, wf = flat_table2(fl, L, version, end if end > 0 else len(fl.text))
+        if len(f2) > len(t2):
+            t2, w2 = f2, wf
+            prov2 = {k: [dict(_FLAT_PROV)] for k in f2}
+    warnings += w2
+
+    # ---- sections and text
+    secs, flat_mode = find_sections(rows, L, set())
+    section_text: dict[str, str] = {}
+    preamble = ""
+    if flat_mode:
+        pos = [p for _, p in secs]
+        preamble = compact[: pos[0]] if pos else compact
+        for n, (k, p) in enumerate(secs):
+            section_text[k] = compact[p: pos[n + 1] if n + 1 < len(pos) else len(compact)]
+    else:
+        idx = [i for _, i in secs]
+        first = idx[0] if idx else len(rows)
+        preamble = "\n".join(r.text for r in rows[:first] if r.is_para)
+        for n, (k, i) in enumerate(secs):
+            stop = idx[n + 1] if n + 1 < len(idx) else len(rows)
+            section_text[k] = "\n".join(r.text for r in rows[i + 1: stop]
+                                        if r.is_para and not (r.nums and len(r.label) < 70))
+
+    report: dict = {
+        "schema": "gkwatch.report/1",
+        "agency": agency,
+        "year": year,
+        "format_version": version,
+        "sections": [k for k, _ in secs],
+    }
+    if t2:
+        report["table2"] = t2
+    if table3:
+        report["table3"] = table3
+    if t4:
+        report["table4"] = t4
+    report.update({
+        "title": title,
+        "preamble": preamble,
+        "section_text": section_text,
+        "provenance": {"table2": prov2, "table3": prov3, "table4": prov4},
+        "source": {"format": doc.format, "encoding": doc.encoding, "pages": doc.pages},
+        "warnings": warnings,
+    })
+    return report

@@ -1,0 +1,88 @@
+"""The document as a stream of rows of cells, the common input of all table matchers.
+
+Paragraphs become one-cell rows; in text without real cell structure, trailing numbers of
+a line ("1.属于国家秘密 1 0 0 0 0 0 1") are split off as cells of their own.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from workers.extract.model import Document
+from workers.parse.normalize import has_cjk, is_blank_mark, is_number, norm, to_number
+
+_TRAIL_NUM = re.compile(r"^(.*?)((?:\s+(?:-?\d+(?:\.\d+)?|/|—))+)\s*$")
+_ALL_NUM = re.compile(r"^\s*(?:-?\d+(?:\.\d+)?)(?:\s+-?\d+(?:\.\d+)?)*\s*$")
+
+
+@dataclass(slots=True)
+class Item:
+    text: str
+    prov: dict
+
+
+@dataclass
+class Row:
+    """One row: ``labels`` are text cells, ``values`` the cells after the last label."""
+
+    cells: list[Item]
+    grid: bool
+    is_para: bool
+    labels: list[Item] = field(default_factory=list)
+    values: list[Item] = field(default_factory=list)
+    nums: int = 0
+
+    @property
+    def label(self) -> str:
+        return norm("".join(i.text for i in self.labels))
+
+    @property
+    def text(self) -> str:
+        return " ".join(i.text for i in self.cells)
+
+
+def _split_line(text: str, prov: dict) -> list[Item]:
+    if _ALL_NUM.match(text):
+        return [Item(t, prov) for t in text.split()]
+    m = _TRAIL_NUM.match(text)
+    if m and m.group(1).strip() and not m.group(1).rstrip().endswith(("第", "共")):
+        return [Item(m.group(1).strip(), prov)] + [Item(t, prov) for t in m.group(2).split()]
+    return [Item(text, prov)]
+
+
+def _finish(row: Row) -> Row:
+    last = -1
+    for i, it in enumerate(row.cells):
+        if not is_blank_mark(it.text) and to_number(it.text) is None:
+            last = i
+    row.labels = [c for c in row.cells[: last + 1] if c.text.strip()]
+    vals = row.cells[last + 1:]
+    if not row.grid:
+        while vals and not vals[0].text.strip():
+            vals = vals[1:]
+    row.values = vals
+    row.nums = sum(1 for v in vals if is_number(v.text))
+    return row
+
+
+def build_rows(doc: Document) -> list[Row]:
+    rows: list[Row] = []
+    for b in doc.blocks:
+        if b.kind == "para":
+            prov = {"page": b.page, "table": None, "row": None, "col": None}
+            rows.append(_finish(Row(_split_line(b.text, prov), grid=False, is_para=True)))
+            continue
+        for r in b.rows:
+            items: list[Item] = []
+            for c in r:
+                if c.span:
+                    continue
+                prov = {"page": b.page, "table": b.table, "row": c.row, "col": c.col}
+                txt = c.text.replace("\n", " ") if not has_cjk(c.text) else c.text.replace("\n", "")
+                if b.grid:
+                    items.append(Item(txt.strip(), prov))
+                else:
+                    items.extend(_split_line(txt, prov) if txt.strip() else [Item("", prov)])
+            if any(i.text.strip() for i in items):
+                rows.append(_finish(Row(items, grid=b.grid, is_para=False)))
+    return rows

@@ -1,0 +1,124 @@
+"""Tables 四 and 二 from the row stream."""
+from __future__ import annotations
+
+from workers.parse.fused import split_tokens, tokens_of, total_ok
+from workers.parse.layouts import Layouts
+from workers.parse.normalize import is_blank_mark, is_number, norm, strip_numbering, to_number, unit_of
+from workers.parse.rows import Item, Row
+
+_T4_GROUP_WORDS = (("litigation_after_review", "复议后起诉"), ("litigation_direct", "直接起诉"),
+                   ("review", "行政复议"))
+
+
+def extract_table4(rows: list[Row], L: Layouts, after: int) -> tuple[dict | None, dict, list[str]]:
+    """15 cells after the table-4 heading: one row of 15, or three rows of 5."""
+    start = -1
+    for i in range(max(after, 0), len(rows)):
+        lab = rows[i].label
+        if lab and len(lab) <= 80 and any(k in lab for k in L.t4_start):
+            start = i
+            break
+    if start < 0:
+        return None, {}, []
+    cells: list[Item | None] = []
+    grouped: dict[str, tuple[list, list]] = {}
+    for i in range(start, len(rows)):
+        r = rows[i]
+        lab = r.label
+        if i > start and lab and len(lab) <= 80 and (any(k in lab for k in L.sections["5"])
+                                                    or any(k in lab for k in L.sections["6"])):
+            break
+        if r.labels and not r.nums:
+            continue
+        if r.labels and r.nums:
+            grp = next((g for g, w in _T4_GROUP_WORDS if w in lab), None)
+            vals = [v for v in r.values]
+            if grp and len(vals) >= 5:
+                grouped[grp] = ([to_number(v.text) if is_number(v.text) else None for v in vals[:5]],
+                                [v.prov for v in vals[:5]])
+            continue
+        vals = list(r.values)
+        if not r.grid:
+            while vals and not vals[-1].text.strip():
+                vals.pop()
+        cells.extend(vals)
+        if len(cells) >= 15:
+            break
+    warnings: list[str] = []
+    if len(grouped) == 3:
+        out = {g: grouped[g][0] for g in L.t4_groups}
+        prov = {g: grouped[g][1] for g in L.t4_groups}
+        return out, prov, warnings
+    if len(cells) >= 15:
+        cells = cells[:15]
+        if all(c is None or is_number(c.text) or is_blank_mark(c.text) for c in cells):
+            vals = [to_number(c.text) if c is not None and is_number(c.text) else None for c in cells]
+            return ({g: vals[n * 5:(n + 1) * 5] for n, g in enumerate(L.t4_groups)},
+                    {g: [c.prov for c in cells[n * 5:(n + 1) * 5]] for n, g in enumerate(L.t4_groups)},
+                    warnings)
+    toks = [t for c in cells if c is not None for t in tokens_of(c.text)]
+    if toks and sum(len(t) for t in toks) >= 15:
+        cands = split_tokens(toks, 15, total_ok(5))
+        if cands:
+            if len(cands) > 1:
+                warnings.append(f"table4: fused digits {' '.join(toks)} have {len(cands)} valid splits; "
+                                "took the first")
+            v = cands[0]
+            p = cells[0].prov if cells and cells[0] is not None else {}
+            return ({g: v[n * 5:(n + 1) * 5] for n, g in enumerate(L.t4_groups)},
+                    {g: [p] * 5 for g in L.t4_groups}, warnings)
+    return None, {}, warnings
+
+
+def t2_row_name(label: str, L: Layouts) -> str | None:
+    rest, _ = strip_numbering(label)
+    for name, words in L.t2_rows.items():
+        if rest in words:
+            return name
+    return None
+
+
+def extract_table2(rows: list[Row], L: Layouts, version: str | None, end: int
+                   ) -> tuple[dict, dict, list[str]]:
+    """Rows 规章 … 政府集中采购 before table 三, fields by layout version."""
+    fields = L.t2_fields.get(version or "2021") or L.t2_fields["2021"]
+    out: dict[str, dict] = {}
+    prov: dict[str, list] = {}
+    warnings: list[str] = []
+    stop = end if end > 0 else len(rows)
+    begin = 0
+    for i in range(stop):
+        if "第二十条" in rows[i].label:
+            begin = i
+            break
+    for i in range(begin, stop):
+        r = rows[i]
+        if not r.labels:
+            continue
+        name = t2_row_name(norm(r.labels[-1].text), L)
+        if name is None or name in out or name not in fields:
+            continue
+        fl = fields[name]
+        vals = list(r.values)
+        if not r.grid:
+            while vals and not vals[-1].text.strip():
+                vals.pop()
+        vals = vals[:len(fl)]
+        if not vals or not any(is_number(v.text) or to_number(v.text) is not None for v in vals):
+            continue
+        rec: dict = {}
+        if len(vals) == len(fl):
+            for f, v in zip(fl, vals):
+                rec[f] = to_number(v.text)
+                u = unit_of(v.text)
+                if name == "procurement" and f == "amount" and u:
+                    rec["amount_unit"] = u
+        else:
+            rec[fl[0]] = to_number(vals[0].text)
+            if len(vals) >= 2:
+                rec[fl[-1]] = to_number(vals[-1].text)
+            warnings.append(f"table2 {name}: {len(vals)} cells for {len(fl)} fields; "
+                            f"{', '.join(f for f in fl if f not in rec)} not read")
+        out[name] = rec
+        prov[name] = [v.prov for v in vals]
+    return out, prov, warnings

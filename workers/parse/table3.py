@@ -1,0 +1,209 @@
+"""Table 三 from the row stream: find each row by its label, read its 7 cells.
+
+Labels and values may sit on different rows (wrapped labels, PDF→markdown debris): rows
+with a label but no values and rows with values but no label are paired afterwards, in
+row order, which is the order the printed table has.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workers.parse.fused import split_tokens, tokens_of, total_ok
+from workers.parse.layouts import Layouts, RowSpec
+from workers.parse.normalize import is_blank_mark, is_number, norm, strip_numbering, to_number
+from workers.parse.rows import Item, Row
+
+MAX_LABEL = 70  # longer cells are narrative, not row labels
+
+
+@dataclass
+class Found:
+    cands: list[list]          # candidate value lists (one unless fused digits were split)
+    prov: list[dict]
+    pos: int
+
+
+def match_cell(label: str, spec: RowSpec, has_values: bool) -> int:
+    """Position of the row's keyword in a normalized cell label, or -1."""
+    rest, nums = strip_numbering(label)
+    if spec.exact:
+        if rest not in spec.keywords:
+            return -1
+        if spec.need_num and spec.num not in nums:
+            return -1
+        if spec.need_num_or_values and not (spec.num in nums or has_values):
+            return -1
+        return 0
+    for kw in spec.keywords:
+        i = label.find(kw)
+        if i >= 0:
+            return i
+    return -1
+
+
+def row_keys(row: Row, specs: list[RowSpec], has_values: bool) -> list[str]:
+    """Keys whose label appears in this row, in text order (group labels first)."""
+    hits: list[tuple[int, int, str]] = []
+    for ci, it in enumerate(row.labels):
+        lab = norm(it.text)
+        if not lab or len(lab) > MAX_LABEL:
+            continue
+        for spec in specs:
+            p = match_cell(lab, spec, has_values)
+            if p >= 0:
+                hits.append((ci, p, spec.key))
+    hits.sort()
+    out: list[str] = []
+    for _, _, k in hits:
+        if k not in out:
+            out.append(k)
+    return out
+
+
+def run_keys(run: list[Row], specs: list[RowSpec]) -> list[str]:
+    """Keys named in consecutive label-only lines (labels hard-wrapped over lines)."""
+    text = norm("".join(it.text for r in run for it in r.labels))
+    hits: list[tuple[int, str]] = []
+    for spec in specs:
+        if spec.exact or spec.collapsed:
+            continue
+        ps = [text.find(kw) for kw in spec.keywords if kw in text]
+        if ps:
+            hits.append((min(ps), spec.key))
+    hits.sort()
+    return [k for _, k in hits]
+
+
+def read_values(vals: list[Item], n: int, grid: bool) -> tuple[list[list], list[dict]] | None:
+    """The n cells of a row: exact cells, blanks as None; fused digits split by arithmetic."""
+    if not vals:
+        return None
+    if len(vals) >= n:
+        cells = vals[:n]
+        if sum(is_number(c.text) for c in cells) == 0:
+            if grid and all(is_blank_mark(c.text) for c in cells):
+                return [[None] * n], [c.prov for c in cells]
+            return None
+        if all(is_number(c.text) or is_blank_mark(c.text) for c in cells):
+            return [[to_number(c.text) if is_number(c.text) else None for c in cells]], \
+                   [c.prov for c in cells]
+        return None
+    nums = [c for c in vals if c.text.strip()]
+    if not nums or not all(is_number(c.text) for c in nums):
+        return None
+    toks = [t for c in nums for t in tokens_of(c.text)]
+    if sum(len(t.lstrip("-")) for t in toks) < n:
+        return None
+    cands = split_tokens(toks, n, total_ok(n))
+    if not cands:
+        return None
+    return cands, [nums[0].prov] * n
+
+
+def find_region(rows: list[Row], L: Layouts) -> tuple[int, int]:
+    """First row labelled 一、本年新收 … up to the table-4 heading or section 五."""
+    spec1 = next(s for s in L.t3_rows if s.key == "1")
+    start = -1
+    for i, r in enumerate(rows):
+        lab = r.label
+        if lab and len(lab) <= MAX_LABEL and match_cell(lab, spec1, True) >= 0:
+            start = i
+            break
+    if start < 0:
+        return -1, -1
+    end = len(rows)
+    for j in range(start + 1, len(rows)):
+        lab = rows[j].label
+        if not lab or len(lab) > MAX_LABEL:
+            continue
+        if any(k in lab for k in L.t4_start) or any(k in lab for k in L.sections["5"]):
+            end = j
+            break
+    return start, end
+
+
+def extract_table3(rows: list[Row], L: Layouts, version: str | None
+                   ) -> tuple[dict[str, Found], int, int]:
+    start, end = find_region(rows, L)
+    if start < 0:
+        return {}, -1, -1
+    keys = L.t3_keys(version)
+    specs = [s for s in L.t3_rows if s.key in keys]
+    by_key = {s.key: s for s in specs}
+    found: dict[str, Found] = {}
+    pending: list[tuple[str, int]] = []
+    orphans: list[tuple[list[list], list[dict], int]] = []
+    buf: list[Item] = []
+    buf_pos = -1
+    run: list[int] = []
+
+    def flush_run() -> None:
+        if not run:
+            return
+        if len(run) == 1:
+            ks = row_keys(rows[run[0]], specs, False)
+            ks = ks if len(ks) < 3 else []
+        else:
+            ks = run_keys([rows[j] for j in run], specs)
+        for k in ks:
+            if not by_key[k].collapsed:
+                pending.append((k, run[0]))
+        run.clear()
+
+    for i in range(start, end):
+        row = rows[i]
+        want = row.nums or (row.grid and len(row.values) >= 7)
+        vals = read_values(row.values, 7, row.grid) if want else None
+        if row.labels and vals is None and not row.nums:
+            run.append(i)  # label-only line: may continue on the next line
+            continue
+        flush_run()
+        ks = row_keys(row, specs, vals is not None)
+        if len(ks) >= 3:
+            continue  # a header row that names several rows
+        if ks:
+            buf = []
+            key = ks[-1]
+            if vals is not None:
+                if key not in found:
+                    found[key] = Found(vals[0], vals[1], i)
+            elif not by_key[key].collapsed:
+                pending.append((key, i))
+            continue
+        if vals is not None:
+            orphans.append((vals[0], vals[1], i))
+            buf = []
+            continue
+        if not row.labels and row.nums:
+            # a short value-only row: several of them may together make one row of 7
+            if not buf:
+                buf_pos = i
+            buf.extend(v for v in row.values if v.text.strip())
+            if len(buf) == 7:
+                got = read_values(buf, 7, False)
+                if got:
+                    orphans.append((got[0], got[1], buf_pos))
+                buf = []
+            elif len(buf) > 7:
+                buf = []
+    flush_run()
+    waiting = []
+    for k, p in pending:
+        if k not in found and k not in (w[0] for w in waiting):
+            waiting.append((k, p))
+    order = {k: n for n, k in enumerate(keys)}
+    waiting.sort(key=lambda w: order[w[0]])
+    if waiting and orphans:
+        if len(waiting) == len(orphans):
+            for (k, p), (c, pv, op) in zip(waiting, orphans):
+                found[k] = Found(c, pv, op)
+        else:
+            used: set[int] = set()
+            for k, p in sorted(waiting, key=lambda w: w[1]):
+                after = [j for j, o in enumerate(orphans) if j not in used and o[2] > p]
+                before = [j for j, o in enumerate(orphans) if j not in used and o[2] < p]
+                j = after[0] if after else (before[-1] if before else None)
+                if j is not None:
+                    used.add(j)
+                    found[k] = Found(orphans[j][0], orphans[j][1], orphans[j][2])
+    return found, start, end
