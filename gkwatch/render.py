@@ -36,7 +36,7 @@ def _marked(value: Any, failing: bool) -> str:
     return f"*{text}*" if failing else text
 
 
-def render_report(report: dict[str, Any], failing: set[tuple[str, str, int]] | None = None) -> str:
+def render_report(report: dict[str, Any], failing: set[tuple[str, str, Any]] | None = None) -> str:
     """The report's head and its tables 三 and 四; failing cells are marked *like this*."""
     failing = failing or set()
     head = (f"{report.get('agency') or '（机关名称未识别）'}  {report.get('year') or '?'} 年度  "
@@ -58,16 +58,25 @@ def render_report(report: dict[str, Any], failing: set[tuple[str, str, int]] | N
 
 
 def render_check(result: dict[str, Any]) -> str:
-    """Findings first, then the tables with the failing cells marked."""
+    """Failures in full, not-assessable checks counted per rule, then the tables with
+    the failing cells marked."""
     findings = result.get("findings") or []
     failing = set()
     for f in findings:
         where = f.get("where") or {}
         if f.get("status") == "fail" and where.get("table") and where.get("column") is not None:
-            failing.add((where["table"], str(where.get("row")), int(where["column"])))
-    rows = [[f.get("rule"), f.get("severity"), f.get("status"), f.get("message_zh")] for f in findings]
-    summary = table(["规则", "级别", "结果", "说明"], rows) if rows else "未发现问题 (no findings)"
-    return summary + "\n\n" + render_report(result.get("report") or {}, failing)
+            failing.add((where["table"], str(where.get("row")), where["column"]))
+    fails = [f for f in findings if f.get("status") == "fail"]
+    rows = [[f.get("rule"), f.get("severity"), f.get("message_zh")] for f in fails]
+    parts = [table(["规则", "级别", "说明"], rows) if rows else "未发现不合规之处 (no failing checks)"]
+    skipped: dict[str, int] = {}
+    for f in findings:
+        if f.get("status") == "not_assessable":
+            skipped[f["rule"]] = skipped.get(f["rule"], 0) + 1
+    if skipped:
+        parts.append("无法判断 (not assessable, blank or missing inputs): "
+                     + ", ".join(f"{rule} ×{n}" for rule, n in sorted(skipped.items())))
+    return "\n".join(parts) + "\n\n" + render_report(result.get("report") or {}, failing)
 
 
 STATUS_LABEL = {"on_time": "按时 on time", "late": "逾期 late", "missing": "未发布 missing",
