@@ -67,3 +67,46 @@ def celery_worker(env: dict[str, str], *, queues: str = "crawl,process,evaluate,
             proc.wait(10)
         if log:
             out.close()  # type: ignore[union-attr]
+
+
+def _pg_bin() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return found[-1].parent if found else None
+
+
+@contextmanager
+def postgres_server(tmp_path: Path) -> Iterator[str]:
+    """A private PostgreSQL cluster on a free loopback port; yields a SQLAlchemy URL.
+
+    PostgreSQL refuses to run as root, so when the tests run as root the cluster is
+    created and started as the ``postgres`` system user.
+    """
+    bindir = _pg_bin()
+    if bindir is None:
+        pytest.skip("PostgreSQL is not installed (.ci/run installs it)")
+    import pwd
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="gkwatch-pg-"))
+    data, sock = base / "data", base / "sock"
+    sock.mkdir()
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        pw = pwd.getpwnam("postgres")
+        for p in (base, sock):
+            os.chown(p, pw.pw_uid, pw.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    port = free_port()
+    subprocess.run(as_user + [str(bindir / "initdb"), "-D", str(data), "-U", "gkwatch", "--auth=trust",
+                              "-E", "UTF8", "--locale=C"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(as_user + [str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(base / "log"),
+                              "-o", f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off",
+                              "start"], check=True, stdout=subprocess.DEVNULL)
+    try:
+        subprocess.run(as_user + [str(bindir.parent / "bin" / "createdb"), "-h", "127.0.0.1", "-p", str(port),
+                                  "-U", "gkwatch", "gkwatch"], check=True)
+        yield f"postgresql+psycopg://gkwatch@127.0.0.1:{port}/gkwatch"
+    finally:
+        subprocess.run(as_user + [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(base, ignore_errors=True)
