@@ -1,0 +1,173 @@
+"""Publication dates of a report page, every one the page offers, best first.
+
+Sources, in order of trust (domain.md): ``<meta name="PubDate">``, the 索引号 header
+table (发布日期), the byline ("发布时间：…", "时间：…"), the date printed next to the link
+on the list page, and last the date in the URL (``tYYYYMMDD_``, ``/art/YYYY/M/D/``).
+Disagreement between them is a finding for the lead, so all are kept.
+
+All values are ISO 8601 in Beijing time (``+08:00``); a date without a time is midnight.
+Pure functions, no I/O.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Iterable, TypedDict
+
+from lxml import etree, html as lxml_html
+
+BEIJING = timezone(timedelta(hours=8))
+SOURCES: tuple[str, ...] = ("meta", "header", "byline", "list", "url")
+
+#: meta names that carry the first publication time (national metadata set and variants)
+META_NAMES: tuple[str, ...] = ("pubdate", "publishdate", "firstpublishedtime", "publishtime",
+                               "pub_date", "dc.date.issued")
+
+_DATE = (r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+         r"(?:\s*[T ]?\s*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?)?")
+DATE_RE = re.compile(_DATE)
+_HEADER_RE = re.compile(r"发布日期\s*[:：]?\s*" + _DATE)
+_BYLINE_RE = re.compile(r"(?:发布时间|发布日期|发表时间|发文时间|更新时间|时间|日期)\s*[:：]\s*" + _DATE)
+_URL_RES = (
+    re.compile(r"/t((?:19|20)\d{2})(\d{2})(\d{2})_\d+"),
+    re.compile(r"/art/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/"),
+    re.compile(r"/((?:19|20)\d{2})-(\d{2})/(\d{2})/content_"),
+)
+
+
+class DateValue(TypedDict):
+    source: str
+    value: str
+
+
+def _iso(parts: Iterable[str | None]) -> str | None:
+    y, mo, d, h, mi, s = (int(p) if p else 0 for p in parts)
+    try:
+        return datetime(y, mo, d, h, mi, s, tzinfo=BEIJING).isoformat()
+    except ValueError:  # 2023-02-30, 25:61 …: not a date
+        return None
+
+
+def parse_date(text: str) -> str | None:
+    """The first date (with time if given) in ``text`` as ISO 8601 +08:00, or None.
+
+    >>> parse_date("2025-03-10 15:35")
+    '2025-03-10T15:35:00+08:00'
+    >>> parse_date("2025年3月10日")
+    '2025-03-10T00:00:00+08:00'
+    """
+    m = DATE_RE.search(text.translate(_FULLWIDTH))
+    return _iso(m.groups()) if m else None
+
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９－／：．", "0123456789-/:.")
+
+
+def decode_html(body: bytes, declared: str | None = None) -> str:
+    """Decode page bytes robustly: declared charset (GBK/GB2312 read as GB18030), else
+    UTF-8, else GB18030; never raises."""
+    candidates: list[str] = []
+    if declared:
+        d = declared.strip().lower()
+        candidates.append("gb18030" if d in ("gbk", "gb2312", "gb_2312-80", "x-gbk", "cp936") else d)
+    head = body[:2048].decode("ascii", "ignore")
+    m = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9_\-]+)", head, re.I)
+    if m:
+        candidates.append(m.group(1).lower())
+    candidates += ["utf-8", "gb18030"]
+    for enc in candidates:
+        if enc in ("gbk", "gb2312", "cp936"):
+            enc = "gb18030"
+        try:
+            return body.decode(enc)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return body.decode("gb18030", "replace")
+
+
+def _tree(page: str | bytes) -> etree._Element | None:
+    if isinstance(page, bytes):
+        page = decode_html(page)
+    if not page.strip():
+        return None
+    try:
+        return lxml_html.document_fromstring(page)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def _visible_text(tree: etree._Element) -> str:
+    for bad in tree.xpath("//script|//style|//noscript|//template"):
+        bad.drop_tree()
+    text = tree.text_content()
+    return re.sub(r"[ \t\r\f\v\u00a0\u3000]+", " ", text)
+
+
+def meta_dates(tree: etree._Element) -> list[str]:
+    out = []
+    for el in tree.xpath("//meta[@name][@content]"):
+        if el.get("name", "").strip().lower() in META_NAMES:
+            v = parse_date(el.get("content", ""))
+            if v:
+                out.append(v)
+    return out
+
+
+def page_dates(page: str | bytes) -> list[DateValue]:
+    """Dates found in a detail page's own HTML: meta, header table, byline (in that order)."""
+    tree = _tree(page)
+    if tree is None:
+        return []
+    found: list[DateValue] = [{"source": "meta", "value": v} for v in meta_dates(tree)]
+    text = _visible_text(tree).translate(_FULLWIDTH)
+    if "索引号" in text:
+        m = _HEADER_RE.search(text)
+        if m and (v := _iso(m.groups())):
+            found.append({"source": "header", "value": v})
+            # the header's 发布日期 is not also a byline
+            text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
+    # the byline comes before the body: take the first one only
+    m = _BYLINE_RE.search(text)
+    if m and (v := _iso(m.groups())):
+        found.append({"source": "byline", "value": v})
+    return found
+
+
+def url_date(url: str) -> str | None:
+    """The date a CMS wrote into the URL (creation date, not always publication)."""
+    for rx in _URL_RES:
+        m = rx.search(url)
+        if m:
+            return _iso((*m.groups(), None, None, None))
+    return None
+
+
+def collect_dates(page: str | bytes | None = None, *, url: str | None = None,
+                  list_date: str | None = None) -> list[DateValue]:
+    """Every date on offer, best first, without exact duplicates from the same source."""
+    dates: list[DateValue] = list(page_dates(page)) if page else []
+    if list_date and (v := parse_date(list_date)):
+        dates.append({"source": "list", "value": v})
+    if url and (v := url_date(url)):
+        dates.append({"source": "url", "value": v})
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for d in sorted(dates, key=lambda d: SOURCES.index(d["source"])):
+        key = (d["source"], d["value"])
+        if key not in seen:
+            seen.add(key)
+            unique.append(d)
+    return unique
+
+
+def best_date(dates: list[DateValue]) -> str | None:
+    """The most trusted date (the list is kept best first by :func:`collect_dates`)."""
+    ranked = sorted(dates, key=lambda d: SOURCES.index(d["source"]) if d["source"] in SOURCES else 99)
+    return ranked[0]["value"] if ranked else None
+
+
+def extract_dates(page: str | bytes | None = None, *, url: str | None = None,
+                  list_date: str | None = None) -> tuple[list[DateValue], str | None]:
+    """``(all dates best first, best date)`` for one document."""
+    dates = collect_dates(page, url=url, list_date=list_date)
+    return dates, best_date(dates)

@@ -1,0 +1,47 @@
+"""Downloader middleware: never follow a redirect off the agency's allowed hosts.
+
+Spam sites clone government pages, and a compromised or expired portal may redirect
+anywhere; only the configured hosts are authoritative (domain.md).  The redirect is
+dropped before Scrapy's RedirectMiddleware sees it, and the request's errback receives
+:class:`OffHostRedirectIgnored`, so the spider records the failure on the entry.
+"""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urljoin
+
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response
+
+from crawler.rules import host_allowed
+
+
+class OffHostRedirectIgnored(IgnoreRequest):
+    """A 3xx pointed outside the allowed hosts; ``target`` says where."""
+
+    def __init__(self, url: str, target: str) -> None:
+        self.url = url
+        self.target = target
+        super().__init__(f"off-host redirect to {target}")
+
+
+class OffHostRedirectMiddleware:
+    """Place it after RedirectMiddleware's number (600) so its process_response runs first."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "OffHostRedirectMiddleware":
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response,
+                         spider: Any = None) -> Response:
+        location = response.headers.get(b"Location")
+        if 300 <= response.status < 400 and location:
+            target = urljoin(request.url, location.decode("latin-1").strip())
+            hosts = getattr(self.crawler.spider, "allowed_hosts", None) or []
+            if not host_allowed(target, hosts):
+                self.crawler.stats.inc_value("gkwatch/offhost_redirects")
+                raise OffHostRedirectIgnored(request.url, target)
+        return response

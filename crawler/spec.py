@@ -1,0 +1,89 @@
+"""The portal spec a crawl is given, checked when loaded.
+
+``{"portal_id": int|null, "agency": str, "list_urls": [...], "allowed_hosts": [...],
+"link_patterns": [...]?, "page_budget": 200, "byte_budget": 50_000_000,
+"download_delay": 1.0, "obey_robots": true, "known": {url: {"etag", "last_modified",
+"sha256"}}, "max_list_pages": 50?, "max_document_bytes": …?}``
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+from gkwatch.errors import ConfigError
+
+from crawler.rules import host_allowed, rules_from_spec
+
+
+@dataclass(frozen=True)
+class PortalSpec:
+    list_urls: tuple[str, ...]
+    allowed_hosts: tuple[str, ...]
+    portal_id: int | None = None
+    agency: str = ""
+    link_patterns: tuple[str, ...] = ()
+    page_budget: int = 200
+    byte_budget: int = 50_000_000
+    max_document_bytes: int = 50_000_000
+    max_list_pages: int = 50
+    download_delay: float = 1.0
+    obey_robots: bool = True
+    known: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "portal_id": self.portal_id, "agency": self.agency, "list_urls": list(self.list_urls),
+            "allowed_hosts": list(self.allowed_hosts), "link_patterns": list(self.link_patterns),
+            "page_budget": self.page_budget, "byte_budget": self.byte_budget,
+            "max_document_bytes": self.max_document_bytes, "max_list_pages": self.max_list_pages,
+            "download_delay": self.download_delay, "obey_robots": self.obey_robots,
+            "known": {k: dict(v) for k, v in self.known.items()},
+        }
+
+
+def _int(spec: Mapping[str, Any], key: str, default: int, minimum: int = 1) -> int:
+    v = spec.get(key, default)
+    if v is None:
+        return default
+    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
+        raise ConfigError(f"portal spec: {key} must be an integer >= {minimum}, got {v!r}")
+    return v
+
+
+def load_spec(spec: Mapping[str, Any]) -> PortalSpec:
+    """Validate a spec dict; raise ConfigError naming the bad key."""
+    if not isinstance(spec, Mapping):
+        raise ConfigError("portal spec must be a JSON object")
+    urls = spec.get("list_urls")
+    if not urls or not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+        raise ConfigError("portal spec: list_urls must be a non-empty list of URLs")
+    for u in urls:
+        if urlsplit(u).scheme not in ("http", "https") or not urlsplit(u).hostname:
+            raise ConfigError(f"portal spec: list_urls: not an http(s) URL: {u!r}")
+    hosts = spec.get("allowed_hosts") or sorted({urlsplit(u).hostname or "" for u in urls})
+    if not isinstance(hosts, list) or not all(isinstance(h, str) and h for h in hosts):
+        raise ConfigError("portal spec: allowed_hosts must be a list of host names")
+    for u in urls:
+        if not host_allowed(u, hosts):
+            raise ConfigError(f"portal spec: list URL {u} is not on an allowed host")
+    rules_from_spec(spec)  # compiles link_patterns, raising ConfigError if bad
+    delay = spec.get("download_delay", 1.0)
+    if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
+        raise ConfigError(f"portal spec: download_delay must be a number >= 0, got {delay!r}")
+    known = spec.get("known") or {}
+    if not isinstance(known, Mapping) or not all(isinstance(v, Mapping) for v in known.values()):
+        raise ConfigError("portal spec: known must map URL -> {etag, last_modified, sha256}")
+    pid = spec.get("portal_id")
+    if pid is not None and (isinstance(pid, bool) or not isinstance(pid, int)):
+        raise ConfigError(f"portal spec: portal_id must be an integer or null, got {pid!r}")
+    byte_budget = _int(spec, "byte_budget", 50_000_000)
+    return PortalSpec(
+        list_urls=tuple(urls), allowed_hosts=tuple(hosts), portal_id=pid,
+        agency=str(spec.get("agency") or ""), link_patterns=tuple(spec.get("link_patterns") or ()),
+        page_budget=_int(spec, "page_budget", 200), byte_budget=byte_budget,
+        max_document_bytes=_int(spec, "max_document_bytes", min(byte_budget, 50_000_000)),
+        max_list_pages=_int(spec, "max_list_pages", 50),
+        download_delay=float(delay), obey_robots=bool(spec.get("obey_robots", True)),
+        known=dict(known),
+    )
