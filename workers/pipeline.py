@@ -65,3 +65,23 @@ def check_documents(paths: list[Path], *, previous: Path | None = None,
         results.append(check_bytes(data, filename=path.name, previous=prev_report,
                                    agency_kind=agency_kind))
     return results
+
+
+def diff_reports(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+    """Cells of tables 二, 三 and 四 whose values differ between two parses."""
+    changes: list[dict[str, Any]] = []
+    for table in ("table2", "table3", "table4"):
+        a, b = old.get(table) or {}, new.get(table) or {}
+        for row in sorted(set(a) | set(b)):
+            va, vb = a.get(row), b.get(row)
+            if isinstance(va, dict) or isinstance(vb, dict):
+                va, vb = va or {}, vb or {}
+                cols = sorted(set(va) | set(vb))
+                pairs = [(c, va.get(c), vb.get(c)) for c in cols]
+            else:
+                va, vb = va or [], vb or []
+                pairs = [(i, va[i] if i < len(va) else None, vb[i] if i < len(vb) else None)
+                         for i in range(max(len(va), len(vb)))]
+            changes += [{"table": table, "row": row, "column": c, "old": x, "new": y}
+                        for c, x, y in pairs if x != y]
+    return changes

@@ -38,6 +38,7 @@ class Layouts:
     t3_results_total: str
     t4_groups: tuple[str, ...]
     t4_start: tuple[str, ...]
+    section_hints: dict[str, tuple[str, ...]]
 
     def t3_keys(self, version: str | None) -> list[str]:
         """Row keys in printed order for a layout (both 3.6 forms when unknown)."""
@@ -57,6 +58,9 @@ def _check(data: dict) -> Layouts:
     sections = {k: tuple(norm(x) for x in v) for k, v in data["sections"].items()}
     if sorted(sections) != ["1", "2", "3", "4", "5", "6"]:
         _fail("sections must be exactly 1..6")
+    hints = {k: tuple(norm(x) for x in v) for k, v in data.get("section_hints", {}).items()}
+    if set(hints) - set(sections):
+        _fail(f"section_hints: unknown sections {sorted(set(hints) - set(sections))}")
     t2 = data["table2"]
     rows = {k: tuple(norm(x) for x in v) for k, v in t2["rows"].items()}
     fields: dict[str, dict[str, tuple[str, ...]]] = {}
@@ -102,7 +106,7 @@ def _check(data: dict) -> Layouts:
         t2_rows=rows, t2_fields=fields, procurement_avg=(float(lo), float(hi)),
         t3_rows=tuple(specs), t3_balance=(tuple(bal["left"]), tuple(bal["right"])),
         t3_results_total=t3["results_total"], t4_groups=tuple(t4["groups"]),
-        t4_start=tuple(norm(x) for x in t4["start_keywords"]))
+        t4_start=tuple(norm(x) for x in t4["start_keywords"]), section_hints=hints)
 
 
 def load_layouts(path: Path | None = None) -> Layouts:

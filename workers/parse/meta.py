@@ -1,10 +1,9 @@
-"""Report-level facts: title, agency, year, layout version, sections and their text."""
+"""Report-level facts: title, agency, year and layout version (the outline is in sections.py)."""
 from __future__ import annotations
 
 import re
 
 from workers.parse.layouts import Layouts
-from workers.parse.normalize import norm, strip_numbering
 from workers.parse.rows import Row
 
 _TITLE_RE = re.compile(
@@ -14,7 +13,6 @@ _PERIOD_RES = (re.compile(r"(20\d{2})\s*年\s*1\s*月\s*1\s*日"),
                re.compile(r"截[至止]\s*(20\d{2})\s*年\s*12\s*月\s*31\s*日"),
                re.compile(r"(20\d{2})\s*年\s*度"))
 _PREFIX_JUNK = re.compile(r"^(?:标题|题目|title)\s*[:：]\s*|^#+\s*|^正文\s*", re.I)
-_HEADING_NUM = re.compile(r"^(?:[一二三四五六七八九十]{1,2}[、.．]|[（(][一二三四五六七八九十]{1,2}[)）])")
 
 
 def find_title(rows: list[Row], meta: dict[str, str]) -> tuple[str | None, str | None, int | None]:
@@ -54,62 +52,3 @@ def find_version(compact: str, L: Layouts) -> str | None:
     if n19 == 0 and n21 == 0:
         return None
     return "2019" if n19 > n21 else "2021"
-
-
-def _heading_key(text: str, L: Layouts) -> str | None:
-    t = norm(text)
-    if len(t) > 45:
-        return None
-    rest, nums = strip_numbering(t)
-    for key, words in L.sections.items():
-        for w in words:
-            if nums and w in rest and len(rest) <= len(w) + 12:
-                return key
-            # an unnumbered heading is the keyword alone, not a sentence that starts with it
-            if not nums and rest.startswith(w) and len(rest) <= len(w) + 4 and "。" not in rest:
-                return key
-    return None
-
-
-def find_sections(rows: list[Row], L: Layouts, skip: set[int]) -> tuple[list[tuple[str, int]], bool]:
-    """(section key, row index) of the first heading of each section, in document order.
-
-    The flag is True when the headings were found inline in flat text; the positions are
-    then offsets in the normalized text of all rows.
-    """
-    found: dict[str, int] = {}
-    for i, r in enumerate(rows):
-        if i in skip or len(r.cells) > 2:
-            continue
-        k = _heading_key(r.text, L)
-        if k and k not in found:
-            found[k] = i
-    if len(found) < 3:
-        # flat text: headings inline as '二、主动公开政府信息情况'
-        found_flat = flat_sections(" ".join(r.text for r in rows), L)
-        if len(found_flat) > len(found):
-            return found_flat, True
-    if "5" not in found and "4" in found and "6" in found:
-        for i in range(found["4"] + 1, found["6"]):
-            t = norm(rows[i].text)
-            if len(t) < 30 and ("主要问题" in t or "改进情况" in t):
-                found["5"] = i
-                break
-    return sorted(found.items(), key=lambda kv: kv[1]), False
-
-
-def flat_sections(text: str, L: Layouts) -> list[tuple[str, int]]:
-    t = norm(text)
-    out: dict[str, int] = {}
-    for key, words in L.sections.items():
-        for w in words:
-            m = re.search(r"[一二三四五六七八九十][、.]" + re.escape(w), t)
-            if m and (key not in out or m.start() < out[key]):
-                out[key] = m.start()
-        if key not in out:
-            for w in words:
-                p = t.find(w)
-                if p >= 0:
-                    out[key] = p
-                    break
-    return sorted(out.items(), key=lambda kv: kv[1])

@@ -5,9 +5,10 @@ from workers.extract.model import Document
 from workers.parse.flat import Flat, flat_table2, flat_table3, flat_table4
 from workers.parse.fused import choose_table3
 from workers.parse.layouts import layouts
-from workers.parse.meta import find_sections, find_title, find_version, find_year
+from workers.parse.meta import find_title, find_version, find_year
 from workers.parse.normalize import norm
 from workers.parse.rows import build_rows
+from workers.parse.sections import find_sections
 from workers.parse.table24 import extract_table2, extract_table4
 from workers.parse.table3 import extract_table3
 
@@ -93,29 +94,31 @@ def build_report(doc: Document) -> dict:
     warnings += w2
 
     # ---- sections and text
-    secs, flat_mode = find_sections(rows, L, set())
+    # Unrecognised numbered lines inside table 三 are row labels, not headings.
+    in_t3 = set(range(t3s, t3e)) if t3s >= 0 else set()
+    secs, heads, flat_mode = find_sections(rows, L, in_t3)
     section_text: dict[str, str] = {}
     preamble = ""
     if flat_mode:
-        pos = [p for _, p in secs]
+        pos = [h.pos for h in secs]
         preamble = compact[: pos[0]] if pos else compact
-        for n, (k, p) in enumerate(secs):
-            section_text[k] = compact[p: pos[n + 1] if n + 1 < len(pos) else len(compact)]
+        for n, h in enumerate(secs):
+            section_text[h.key] = compact[h.pos: pos[n + 1] if n + 1 < len(pos) else len(compact)]
     else:
-        idx = [i for _, i in secs]
+        idx = [h.pos for h in secs]
         first = idx[0] if idx else len(rows)
         preamble = "\n".join(r.text for r in rows[:first] if r.is_para)
-        for n, (k, i) in enumerate(secs):
+        for n, h in enumerate(secs):
             stop = idx[n + 1] if n + 1 < len(idx) else len(rows)
-            section_text[k] = "\n".join(r.text for r in rows[i + 1: stop]
-                                        if r.is_para and not (r.nums and len(r.label) < 70))
+            section_text[h.key] = "\n".join(r.text for r in rows[h.pos + 1: stop]
+                                            if r.is_para and not (r.nums and len(r.label) < 70))
 
     report: dict = {
         "schema": "gkwatch.report/1",
         "agency": agency,
         "year": year,
         "format_version": version,
-        "sections": [k for k, _ in secs],
+        "sections": [h.key for h in secs],
     }
     if t2:
         report["table2"] = t2
@@ -125,6 +128,7 @@ def build_report(doc: Document) -> dict:
         report["table4"] = t4
     report.update({
         "title": title,
+        "section_headings": [h.as_dict() for h in heads],
         "preamble": preamble,
         "section_text": section_text,
         "provenance": {"table2": prov2, "table3": prov3, "table4": prov4},

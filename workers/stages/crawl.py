@@ -14,10 +14,18 @@ from workers.stages.ingest import IngestResult, ingest_items
 def portal_spec(session: Session, portal: Portal, settings: Any) -> dict[str, Any]:
     """The spider's input: where to start, what to trust, what is already known."""
     known: dict[str, dict[str, Any]] = {}
-    for doc in session.exec(select(Document).where(Document.portal_id == portal.id)).all():
+    docs = session.exec(select(Document).where(Document.portal_id == portal.id)).all()
+    attachments: dict[str, list[str]] = {}
+    for doc in docs:
+        if doc.parent_url:
+            attachments.setdefault(doc.parent_url, []).append(doc.url)
+    for doc in docs:
         version = session.get(DocumentVersion, doc.current_version_id) if doc.current_version_id else None
-        known[doc.url] = {"etag": doc.etag, "last_modified": doc.last_modified,
-                          "sha256": version.sha256 if version else None}
+        if version is None:
+            continue  # never stored (an error page): fetch it afresh
+        # attachments are re-checked even when their page answers 304
+        known[doc.url] = {"etag": doc.etag, "last_modified": doc.last_modified, "sha256": version.sha256,
+                          "attachments": attachments.get(doc.url, [])}
     opts = portal.options or {}
     return {"portal_id": portal.id, "list_urls": portal.list_urls, "allowed_hosts": portal.allowed_hosts,
             "link_patterns": opts.get("link_patterns", []),

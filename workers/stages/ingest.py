@@ -1,8 +1,8 @@
 """Ingest: turn the crawler's JSON-lines items into documents and versions.
 
 A document is a URL; a version is one content and one best publication date of it.
-New content or a new date of a document already seen makes a new version and a
-P-CHANGED finding, with both snapshots kept.
+New content or a new date of a document already seen makes a new version, with both
+snapshots kept; processing the version decides whether it is a P-CHANGED.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from models import Document, DocumentVersion, Finding, Portal, utcnow
+from models import Document, DocumentVersion, Portal, utcnow
 
 
 @dataclass
@@ -80,11 +80,11 @@ def ingest_items(session: Session, *, portal: Portal, items: list[dict[str, Any]
         doc.last_modified = headers.get("Last-Modified") or headers.get("last-modified") or doc.last_modified
         session.add(doc)
         session.flush()
+        if it.get("not_modified"):  # 304: the stored version is still current
+            result.unchanged += 1
+            continue
         if it.get("error") or not it.get("sha256"):
-            if it.get("error"):
-                result.failures.append(f"{it['url']}: {it['error']}")
-            if it.get("not_modified"):
-                result.unchanged += 1
+            result.failures.append(f"{it['url']}: {it.get('error') or 'no content'}")
             continue
         version = _record_version(session, doc=doc, item=it, now=now, result=result)
         if version is not None and doc.year:
@@ -117,15 +117,9 @@ def _record_version(session: Session, *, doc: Document, item: dict[str, Any], no
     session.add(version)
     session.flush()
     if current is not None:
+        # Whether the change matters (numbers or date) is decided after parsing, in
+        # workers/stages/process.py: raw bytes of a page also change with view counters.
         result.changed += 1
-        what = "content" if current.sha256 != version.sha256 else "publication date"
-        session.add(Finding(
-            agency_id=doc.agency_id, year=doc.year, version_id=version.id, rule="P-CHANGED",
-            severity="warning", status="fail", where={"url": doc.url},
-            expected={"sha256": current.sha256, "published_at": current.dates_key},
-            actual={"sha256": version.sha256, "published_at": version.dates_key},
-            message_zh=f"已发布的年报{('内容' if what == 'content' else '发布日期')}被修改：{doc.url}",
-            message_en=f"the {what} of a published report changed: {doc.url}"))
     doc.current_version_id = version.id
     session.add(doc)
     result.new_versions.append(version.id)  # type: ignore[arg-type]

@@ -18,6 +18,38 @@ def _previous_report(session: Session, *, agency_id: int | None, year: int | Non
     return row.data if row else None
 
 
+def detect_changes(session: Session, *, version: DocumentVersion, report: dict[str, Any],
+                   url: str) -> list[dict[str, Any]]:
+    """P-CHANGED findings: a re-dated report, or numbers that differ from the last parse.
+
+    Raw bytes alone are not enough: portals re-render pages with view counters.
+    """
+    from workers.pipeline import diff_reports
+
+    if version.previous_version_id is None:
+        return []
+    prev = session.get(DocumentVersion, version.previous_version_id)
+    prev_report = session.exec(select(Report).where(Report.version_id == version.previous_version_id)).first()
+    out = []
+    if prev is not None and prev.dates_key and version.dates_key and prev.dates_key != version.dates_key:
+        out.append({"rule": "P-CHANGED", "severity": "warning", "status": "fail",
+                    "where": {"url": url, "change": "date"}, "expected": prev.dates_key,
+                    "actual": version.dates_key,
+                    "message_zh": f"已发布年报的发布日期被修改：{prev.dates_key[:16]} → {version.dates_key[:16]}（{url}）",
+                    "message_en": f"the publication date of a published report changed: "
+                                  f"{prev.dates_key[:16]} → {version.dates_key[:16]} ({url})"})
+    cells = diff_reports(prev_report.data, report) if prev_report is not None else []
+    if cells:
+        shown = "；".join(f"{c['table']} {c['row']}[{c['column']}] {c['old']}→{c['new']}" for c in cells[:5])
+        more = f" …(+{len(cells) - 5})" if len(cells) > 5 else ""
+        out.append({"rule": "P-CHANGED", "severity": "warning", "status": "fail",
+                    "where": {"url": url, "change": "content", "cells": cells[:50]},
+                    "expected": None, "actual": len(cells),
+                    "message_zh": f"已发布年报的数据被修改（{len(cells)}处）：{shown}{more}",
+                    "message_en": f"numbers of a published report changed ({len(cells)} cells): {shown}{more}"})
+    return out
+
+
 def process_version(session: Session, *, version_id: int) -> tuple[int | None, int | None]:
     """Parse and validate one version; returns the (agency_id, year) to re-evaluate.
 
@@ -33,8 +65,7 @@ def process_version(session: Session, *, version_id: int) -> tuple[int | None, i
     doc = session.get(Document, version.document_id)
     assert doc is not None
     agency = session.get(Agency, doc.agency_id) if doc.agency_id else None
-    session.exec(delete(Finding).where(Finding.version_id == version_id,  # type: ignore[call-overload]
-                                       Finding.rule != "P-CHANGED"))
+    session.exec(delete(Finding).where(Finding.version_id == version_id))  # type: ignore[call-overload]
     session.exec(delete(Report).where(Report.version_id == version_id))  # type: ignore[call-overload]
     data = Path(version.snapshot).read_bytes()
     try:
@@ -54,6 +85,8 @@ def process_version(session: Session, *, version_id: int) -> tuple[int | None, i
     year = doc.year or report.get("year")
     findings = check_report(report, previous=_previous_report(session, agency_id=doc.agency_id, year=year),
                             agency_kind=agency.kind if agency else None)
+    for change in detect_changes(session, version=version, report=report, url=doc.url):
+        session.add(Finding(agency_id=doc.agency_id, year=year, version_id=version_id, **change))
     row = Report(agency_id=doc.agency_id, year=year, version_id=version_id,
                  format_version=report.get("format_version"), published_at=version.published_at, data=report)
     session.add(row)

@@ -80,6 +80,39 @@ def s_sections(ctx: Context) -> Iterator[Issue]:
     if known != sorted(known):
         yield Issue("order", {"section": None}, expected=sorted(known), actual=found,
                     params={"order": " ".join(found)})
+    wrong = _misnumbered(ctx.report.get("section_headings"))
+    if wrong:
+        yield Issue("numbering", {"section": wrong[0][0]}, expected=[int(k) for k, _, _ in wrong],
+                    actual=[n for _, n, _ in wrong],
+                    params=_numbering_details(wrong))
+
+
+def _numbering_details(wrong: list[tuple[str, int, str]], shown: int = 3) -> dict[str, str]:
+    """The first few misnumbered headings for the message; the rest are counted."""
+    zh = "；".join(f"“{t}”应为第{_NUMERALS[int(k) - 1]}部分" for k, _, t in wrong[:shown])
+    en = "; ".join(f"'{t}' is standard section {k}" for k, _, t in wrong[:shown])
+    if len(wrong) > shown:
+        zh += f"等{len(wrong)}处"
+        en += f" ({len(wrong)} headings in all)"
+    return {"details_zh": zh, "details_en": en}
+
+
+def _misnumbered(headings: object) -> list[tuple[str, int, str]]:
+    """(section key, printed number, heading text) of every top-level heading whose printed
+    numeral differs from the standard number of the section it names ("三、主动公开工作情况"
+    names section 二). The parser's ``section_headings`` say what was printed; reports
+    without them are judged on ``sections`` alone."""
+    if not isinstance(headings, list):
+        return []
+    out = []
+    for h in headings:
+        if not isinstance(h, dict):
+            continue
+        key, num = h.get("key"), h.get("number")
+        if (isinstance(key, str) and len(key) == 1 and key in "123456" and isinstance(num, int)
+                and h.get("level", 1) == 1 and num != int(key)):
+            out.append((key, num, str(h.get("text") or "").strip()))
+    return out
 
 
 @check("S-FORMAT")
