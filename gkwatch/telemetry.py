@@ -16,7 +16,7 @@ def init_sentry(settings: Any) -> bool:
     sentry_sdk.init(dsn=settings.sentry_dsn, environment=settings.sentry_environment,
                     integrations=[CeleryIntegration(monitor_beat_tasks=True),
                                   LoggingIntegration(level=logging.INFO, event_level=logging.ERROR)],
-                    traces_sample_rate=0.0, send_default_pii=False)
+                    traces_sample_rate=0.0)
     return True
 
 

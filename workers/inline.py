@@ -45,7 +45,8 @@ def drain(settings: Any, work: list[Work], *, now: datetime | None = None,
         stage, unit = queue.popleft()
         func = UNITS[stage]
         try:
-            follow = func(settings, unit, now=now) if stage in ("evaluate", "deliver") else func(settings, unit)
+            # ``now`` is the audit time of an evaluation; deliveries always run on the clock
+            follow = func(settings, unit, now=now) if stage == "evaluate" else func(settings, unit)
         except Exception:  # a failing unit is recorded in its row; keep the others going
             log.exception("%s unit %s failed", stage, unit)
             follow = []
