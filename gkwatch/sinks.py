@@ -13,10 +13,11 @@ import socket
 import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
-from functools import partial
-from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from crawler.testserver import SiteServer
 
 
 def free_port() -> int:
@@ -25,27 +26,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class _QuietFiles(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        pass
-
-
-class StaticSite:
+class StaticSite(SiteServer):
     """Serve a directory on 127.0.0.1 (Last-Modified / If-Modified-Since included)."""
 
     def __init__(self, root: Path) -> None:
-        handler = partial(_QuietFiles, directory=str(root))
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        super().__init__(root=root)
 
-    def __enter__(self) -> "StaticSite":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
 
 @dataclass
