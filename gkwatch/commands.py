@@ -154,8 +154,18 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+#: modules that add more sub-commands; each has ``register(sub)`` and imports lazily
+EXTRA_COMMANDS = ("gkwatch.cli_ops", "gkwatch.cli_alerts", "gkwatch.cli_web")
+
+
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the service commands; each handler imports its stage lazily."""
+    import importlib
+    import importlib.util
+
+    for name in EXTRA_COMMANDS:
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name).register(sub)
     p = sub.add_parser("demo", help="full crawl → parse → validate → alert run on a local demo portal")
     p.add_argument("--now", help="audit date (ISO, Beijing time); default 15 April of this year")
     p.add_argument("--year", type=int, help="report year; default the year before --now")

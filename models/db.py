@@ -49,8 +49,11 @@ def alembic_config(url: str):  # type: ignore[no-untyped-def]
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Migrate the database at ``url`` to ``revision`` (creating it if needed)."""
+def upgrade(url: str, revision: str = "heads") -> None:
+    """Migrate the database at ``url`` to ``revision`` (creating it if needed).
+
+    ``heads`` rather than ``head``: branches added in parallel apply until merged.
+    """
     from alembic import command
 
     cfg = alembic_config(url)
