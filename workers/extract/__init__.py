@@ -3,8 +3,9 @@
     from workers.extract import extract
     doc = extract(data, filename="report.pdf", content_type=None)
 
-Heavy libraries (lxml, pypdfium2, python-docx, openpyxl, xlrd) are imported lazily by the
-extractor that needs them, so importing this package stays cheap.
+Heavy libraries (lxml, pypdfium2, python-docx, openpyxl, xlrd, PIL) and external tools
+(antiword, soffice, tesseract) are used lazily by the extractor that needs them, so
+importing this package stays cheap.
 """
 from __future__ import annotations
 
@@ -73,11 +74,11 @@ def extract(data: bytes, *, filename: str = "", content_type: str | None = None,
         from workers.extract.office import xls_to_document
         return xls_to_document(data, source=src)
     if fmt == "legacy":
-        raise UnsupportedFormat("legacy Word/WPS (.doc/.wps) files are not supported; "
-                                "convert to DOCX or PDF", source=src)
+        from workers.extract.legacy import legacy_to_document
+        return legacy_to_document(data, filename=filename, source=src)
     if fmt == "image":
-        from gkwatch.errors import OcrUnavailable
-        raise OcrUnavailable("image documents need OCR, which is not available", source=src)
+        from workers.extract.ocr import ocr_image
+        return ocr_image(data, source=src)
     if fmt == "zip":
         raise UnsupportedFormat("zip archive that is neither DOCX nor XLSX", source=src)
     from workers.extract.textenc import decode

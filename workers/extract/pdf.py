@@ -1,5 +1,6 @@
 """Text-layer PDF (pypdfium2): one paragraph per text line, page footers dropped.
 
+A PDF without a text layer (a scan) goes to OCR (``ocr.py``).
 Table rows become lines "label n n n …": the parser splits trailing numbers into cells,
 pairs value-only lines with wrapped labels, and continues tables across page breaks
 (footers such as '- 4 -' are removed here so the rows of both pages join up).
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from gkwatch.errors import ExtractionError, OcrUnavailable
+from gkwatch.errors import ExtractionError
 from workers.extract.model import Block, Document
 
 _FOOTER_RE = re.compile(r"^\s*[-—–－]+\s*\d{1,3}\s*[-—–－]+\s*$|^\s*第\s*\d+\s*页(\s*共\s*\d+\s*页)?\s*$")
@@ -57,9 +58,10 @@ def pdf_to_document(data: bytes, *, source: str | None = None) -> Document:
                     blocks.append(Block("para", text=line, page=pno + 1))
             finally:
                 page.close()
+        if text_chars < 20:
+            # no text layer: a scan; OcrUnavailable when tesseract/chi_sim are missing
+            from workers.extract.ocr import ocr_pdf
+            return ocr_pdf(pdf, source=source)
     finally:
         pdf.close()
-    if text_chars < 20:
-        raise OcrUnavailable("the PDF has no text layer (image-only); OCR is not available",
-                             source=source)
     return Document(blocks=blocks, format="pdf", pages=npages)
