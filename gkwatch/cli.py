@@ -55,7 +55,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="gkwatch", description=__doc__.splitlines()[0] if __doc__ else None)
+    p = argparse.ArgumentParser(
+        prog="gkwatch", description="Watch government portals for 政府信息公开工作年度报告: "
+        "publication deadlines, table consistency, silent edits; alerts by email and webhook.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sp = sub.add_parser("parse", help="parse a report file into the canonical JSON")
@@ -88,6 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     except GkwatchError as exc:
         print(f"gkwatch: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into head/less that closed early
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("gkwatch: interrupted", file=sys.stderr)
         return 130

@@ -25,10 +25,11 @@ def table(headers: list[str], rows: list[list[Any]], right: set[int] | None = No
     right = right or set()
     cells = [[("—" if v is None else str(v)) for v in row] for row in rows]
     widths = [max([width(h)] + [width(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    widths[-1] = min(widths[-1], 24)  # a long last column (messages) is not padded
     lines = ["  ".join(pad(h, widths[i], i in right) for i, h in enumerate(headers)),
              "  ".join("-" * w for w in widths)]
     lines += ["  ".join(pad(v, widths[i], i in right) for i, v in enumerate(r)) for r in cells]
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def _marked(value: Any, failing: bool) -> str:
@@ -57,6 +58,15 @@ def render_report(report: dict[str, Any], failing: set[tuple[str, str, Any]] | N
     return "\n".join(parts)
 
 
+def _where(where: dict[str, Any]) -> str:
+    if where.get("table"):
+        col = where.get("column")
+        return f"{where['table']} {where.get('row') or ''}" + (f"[{col}]" if col is not None else "")
+    if where.get("section"):
+        return f"section {where['section']}"
+    return ""
+
+
 def render_check(result: dict[str, Any]) -> str:
     """Failures in full, not-assessable checks counted per rule, then the tables with
     the failing cells marked."""
@@ -66,9 +76,11 @@ def render_check(result: dict[str, Any]) -> str:
         where = f.get("where") or {}
         if f.get("status") == "fail" and where.get("table") and where.get("column") is not None:
             failing.add((where["table"], str(where.get("row")), where["column"]))
-    fails = [f for f in findings if f.get("status") == "fail"]
-    rows = [[f.get("rule"), f.get("severity"), f.get("message_zh")] for f in fails]
-    parts = [table(["规则", "级别", "说明"], rows) if rows else "未发现不合规之处 (no failing checks)"]
+    order = {"error": 0, "warning": 1, "info": 2}
+    fails = sorted((f for f in findings if f.get("status") == "fail"),
+                   key=lambda f: order.get(f.get("severity", ""), 3))
+    rows = [[f.get("rule"), f.get("severity"), _where(f.get("where") or {}), f.get("message_zh")] for f in fails]
+    parts = [table(["规则", "级别", "位置", "说明"], rows) if rows else "未发现不合规之处 (no failing checks)"]
     skipped: dict[str, int] = {}
     for f in findings:
         if f.get("status") == "not_assessable":
