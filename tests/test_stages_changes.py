@@ -94,3 +94,18 @@ def test_unparseable_document_is_a_finding(session, tmp_path) -> None:
     _run(session, portal, [item])
     [f] = session.exec(select(Finding)).all()
     assert f.rule == "P-UNPARSED" and f.status == "fail"
+
+
+def test_disagreeing_page_dates_are_an_info_finding(session, tmp_path) -> None:
+    agency = upsert_agency(session, data=AgencyCreate(name="示例区司法局", kind="部门"))
+    portal = upsert_portal(session, agency_id=agency.id, list_urls=["http://127.0.0.1:1/nb/"],
+                           allowed_hosts=["127.0.0.1"])
+    session.commit()
+    item = _item(tmp_path, SEED.read_bytes(), "2025-01-20T09:00:00+08:00")
+    item["dates"] = [{"source": "meta", "value": "2025-01-20T09:00:00+08:00"},
+                     {"source": "byline", "value": "2025-01-20T00:00:00+08:00"},
+                     {"source": "url", "value": "2025-01-23T00:00:00+08:00"}]
+    _run(session, portal, [item])
+    [f] = session.exec(select(Finding).where(Finding.rule == "P-DATES")).all()
+    assert f.severity == "info" and f.actual == ["2025-01-20", "2025-01-23"]
+    assert "url 2025-01-23" in f.message_en

@@ -50,6 +50,21 @@ def detect_changes(session: Session, *, version: DocumentVersion, report: dict[s
     return out
 
 
+def date_findings(version: DocumentVersion, *, url: str) -> list[dict[str, Any]]:
+    """P-DATES: the page's publication dates (meta, header, byline, list, URL) disagree."""
+    by_day: dict[str, list[str]] = {}
+    for d in version.dates or []:
+        if d.get("value"):
+            by_day.setdefault(str(d["value"])[:10], []).append(str(d.get("source")))
+    if len(by_day) < 2:
+        return []
+    shown = "，".join(f"{'/'.join(srcs)} {day}" for day, srcs in sorted(by_day.items()))
+    return [{"rule": "P-DATES", "severity": "info", "status": "fail",
+             "where": {"url": url, "dates": version.dates}, "expected": version.dates_key[:10] or None,
+             "actual": sorted(by_day), "message_zh": f"页面上的发布日期不一致：{shown}",
+             "message_en": f"the publication dates on the page disagree: {shown}"}]
+
+
 def process_version(session: Session, *, version_id: int) -> tuple[int | None, int | None]:
     """Parse and validate one version; returns the (agency_id, year) to re-evaluate.
 
@@ -85,7 +100,8 @@ def process_version(session: Session, *, version_id: int) -> tuple[int | None, i
     year = doc.year or report.get("year")
     findings = check_report(report, previous=_previous_report(session, agency_id=doc.agency_id, year=year),
                             agency_kind=agency.kind if agency else None)
-    for change in detect_changes(session, version=version, report=report, url=doc.url):
+    for change in detect_changes(session, version=version, report=report, url=doc.url) + \
+            date_findings(version, url=doc.url):
         session.add(Finding(agency_id=doc.agency_id, year=year, version_id=version_id, **change))
     row = Report(agency_id=doc.agency_id, year=year, version_id=version_id,
                  format_version=report.get("format_version"), published_at=version.published_at, data=report)
