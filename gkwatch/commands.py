@@ -61,7 +61,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
     from crawler.discover import discover
     from gkwatch.render import table
 
-    result = discover(args.url, allowed_hosts=args.allowed_host or None, timeout=args.timeout)
+    result = discover(args.url, allowed_hosts=args.allowed_host or None, timeout=args.timeout,
+                      download_delay=args.delay, obey_robots=not args.ignore_robots)
     if args.format == "json":
         _dump(result)
         return 0
@@ -177,6 +178,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("url")
     p.add_argument("--allowed-host", action="append", help="host to trust (default: the URL's host)")
     p.add_argument("--timeout", type=float, default=300)
+    p.add_argument("--delay", type=float, default=1.0, help="seconds between requests to the host (polite: ≥1)")
+    p.add_argument("--ignore-robots", action="store_true", help="do not obey robots.txt (your own sites only)")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=cmd_discover)
 
