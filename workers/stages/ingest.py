@@ -90,6 +90,11 @@ def ingest_items(session: Session, *, portal: Portal, items: list[dict[str, Any]
         if version is not None and doc.year:
             result.years.add(doc.year)
     session.commit()
+    # older reports first, so that cross-year rules find last year's report in place
+    years = {v.id: (d.year or 0) for v, d in session.exec(
+        select(DocumentVersion, Document).where(DocumentVersion.document_id == Document.id)
+        .where(DocumentVersion.id.in_(result.new_versions)))}  # type: ignore[union-attr]
+    result.new_versions.sort(key=lambda vid: (years.get(vid, 0), vid))
     return result
 
 
