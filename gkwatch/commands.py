@@ -48,7 +48,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"\n已送达告警 alerts delivered ({result.mails} emails, {result.webhooks} webhooks, "
               f"{result.bad_signatures} bad signatures):\n")
         print(render_alerts(result.alerts))
+        from gkwatch.web import hint
+
         print(f"\ndata kept in {result.data_dir}")
+        print(f"dashboard: {hint(result.data_dir)}")
         if result.mismatches:
             print("\nMISMATCH with the planted statuses:\n  " + "\n  ".join(result.mismatches))
         else:

@@ -42,16 +42,65 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_starttls: bool = False
     smtp_ssl: bool = False
+    smtp_ca_file: Path | None = Field(
+        None, description="PEM file of the CA that signed the SMTP server's certificate (STARTTLS/SSL); "
+                          "empty uses the system's trust store")
     mail_from: str = "gkwatch@localhost"
     mail_to: list[str] = Field(default_factory=list, description="default email recipients")
     webhook_url: str = ""
     webhook_secret: str = Field("", description="whsec_… secret for Standard Webhooks signatures")
     webhook_allow_private: bool = Field(False, description="allow webhook targets on private/loopback addresses")
     grace_days: int = Field(0, ge=0)
+    alerts_config: Path | None = Field(
+        None, description="TOML file with the deadline policy, receivers, routes, timers and "
+                          "inhibition rules (see alerts/alerts.example.toml); empty uses the defaults")
+    alerts_group_wait: float = Field(
+        0.0, ge=0, description="seconds to wait before the first notification of a new group "
+                               "(0: the next delivery tick; routes in the alerts config may set their own)")
+    alerts_group_interval: float = Field(
+        0.0, ge=0, description="seconds between two notifications of the same group about changes")
+    alerts_repeat_interval: float = Field(
+        4 * 3600.0, gt=0, description="seconds after which alerts still firing are notified again")
+    alerts_reminder_days: int = Field(
+        7, ge=0, description="remind agencies with no report this many days before the deadline (0: off)")
+    alerts_backfill_days: int = Field(
+        180, ge=0, description="reports of years before the two under watch, found by a portal's first "
+                               "crawl and published more than this many days earlier, raise no "
+                               "notification (0: notify everything)")
+    alerts_unreachable_after: int = Field(
+        3, gt=0, description="consecutive failed crawls of a portal that raise P-UNREACHABLE")
+    alerts_retry_hours: float = Field(
+        48.0, gt=0, description="how long a notification is retried before it is given up")
 
     # tasks
     task_max_retries: int = Field(5, ge=0)
     lease_seconds: int = Field(900, gt=0)
+    retry_base_seconds: float = Field(30.0, gt=0, description="first retry delay of a failed unit (doubles, jittered)")
+    retry_max_seconds: float = Field(3600.0, gt=0, description="longest delay between two attempts of a unit")
+    retry_countdown_max: float = Field(
+        300.0, ge=0, description="retries due sooner go back through the broker; later ones wait in the "
+                                 "database for the reconciler (keep far below visibility_timeout)")
+    process_time_limit: float = Field(300.0, gt=0, description="hard time limit of one process/evaluate task")
+    visibility_timeout: int = Field(7200, gt=0, description="Redis redelivers unacked messages after this")
+    tick_crawl_seconds: float = Field(300.0, gt=0, description="beat: look for due portals")
+    tick_deliver_seconds: float = Field(30.0, gt=0, description="beat: deliver due notifications")
+    tick_reconcile_seconds: float = Field(120.0, gt=0, description="beat: re-send units with lost messages")
+    tick_evaluate_minute: int = Field(5, ge=0, le=59, description="beat: minute of each hour to evaluate deadlines")
+    deliver_debounce_seconds: float = Field(
+        1.0, ge=0, description="Celery mode: outbox sweeps asked for by evaluations start at most this often")
+    reconcile_batch: int = Field(5000, gt=0, description="most units one reconcile tick re-sends per stage")
+    log_format: str = Field("text", description="text or json (one JSON object per log line)")
+
+    # web dashboard and API (gkwatch web)
+    web_admin_tokens: list[str] = Field(default_factory=list, description=(
+        "bearer tokens with the admin role (read everything, create and expire silences); "
+        "JSON list in GKWATCH_WEB_ADMIN_TOKENS"))
+    web_read_tokens: list[str] = Field(default_factory=list, description=(
+        "bearer tokens with the read-only role; JSON list in GKWATCH_WEB_READ_TOKENS"))
+    web_secret_key: str = Field("", description=(
+        "key that signs the login cookie; empty means a random key per process "
+        "(logins then end when the web app restarts)"))
+    web_cookie_secure: bool = Field(False, description="mark the login cookie Secure (set behind HTTPS)")
 
     @field_validator("database_url", "redis_url", "sentry_dsn", "webhook_url")
     @classmethod

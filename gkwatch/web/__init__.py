@@ -1,0 +1,33 @@
+"""The web dashboard and JSON API (``gkwatch web``).
+
+:func:`create_app` builds the FastAPI application; :func:`hint` is the command line that
+opens the dashboard on the database a demo left behind.
+"""
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from gkwatch.settings import Settings
+
+
+def create_app(settings: Settings, *, insecure_local: bool = False) -> FastAPI:
+    """See :func:`gkwatch.web.app.create_app`."""
+    from gkwatch.web.app import create_app as build
+
+    return build(settings, insecure_local=insecure_local)
+
+
+def hint(data_dir: Path | str) -> str:
+    """The command that serves the dashboard on the database under ``data_dir``.
+
+    ``data_dir`` is the demo's root (holding ``var/``) or the settings' data directory
+    itself; the command binds to 127.0.0.1 only and needs no token (``--insecure-local``).
+    """
+    root = Path(data_dir).resolve()
+    var = root / "var" if (root / "var").is_dir() or not (root / "gkwatch.sqlite3").exists() else root
+    return f"gkwatch web --data-dir {shlex.quote(str(var))} --insecure-local"

@@ -1,0 +1,79 @@
+"""The FastAPI application: authentication middleware, pages, JSON API, static files."""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from gkwatch.settings import Settings
+from gkwatch.web.auth import COOKIE, Authenticator
+
+HERE = Path(__file__).resolve().parent
+#: reachable without a token or login
+PUBLIC_PATHS = {"/health", "/login"}
+PUBLIC_PREFIXES = ("/static/",)
+
+
+def _wants_page(request: Request) -> bool:
+    return (request.method == "GET" and not request.url.path.startswith("/api/")
+            and "text/html" in request.headers.get("accept", ""))
+
+
+def create_app(settings: Settings, *, insecure_local: bool = False) -> FastAPI:
+    """The dashboard and API over the database named by ``settings``.
+
+    Every route but ``/health``, ``/login`` and the static files needs a bearer token or
+    the login cookie; with ``insecure_local`` loopback callers are admin without either.
+    """
+    from gkwatch.web import api, pages
+    from gkwatch.web.silences import get_store
+    from gkwatch.web.view import fmt_dt, status_label
+
+    app = FastAPI(title="gkwatch", version="1",
+                  description="Compliance of 政府信息公开工作年度报告: verdicts per agency and year, "
+                              "reports with their failing cells, alerts, silences and audit exports. "
+                              "Authenticate with `Authorization: Bearer <token>`.")
+    app.state.settings = settings
+    app.state.auth = Authenticator(admin_tokens=settings.web_admin_tokens, read_tokens=settings.web_read_tokens,
+                                   secret_key=settings.web_secret_key, insecure_local=insecure_local)
+    app.state.silences = get_store()
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.filters["dt"] = lambda v, date_only=False: fmt_dt(v, settings.timezone, date_only=date_only)
+    templates.env.filters["status_label"] = status_label
+    app.state.templates = templates
+
+    @app.middleware("http")
+    async def authenticate(request: Request, call_next):  # type: ignore[no-untyped-def]
+        path = request.url.path
+        if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
+            return await call_next(request)
+        who = app.state.auth.authenticate(authorization=request.headers.get("authorization", ""),
+                                          cookie=request.cookies.get(COOKIE, ""),
+                                          client_host=request.client.host if request.client else "")
+        if who is None:
+            if _wants_page(request):
+                target = path + (f"?{request.url.query}" if request.url.query else "")
+                return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+            return JSONResponse({"detail": "authentication required"}, status_code=401,
+                                headers={"WWW-Authenticate": "Bearer"})
+        request.state.principal = who
+        response: Response = await call_next(request)
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    return app

@@ -1,0 +1,166 @@
+"""Server-rendered pages: the compliance matrix, agency, report, alerts, silences, login."""
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
+
+from gkwatch.web.auth import COOKIE, COOKIE_MAX_AGE, Principal
+from gkwatch.web.api import MAX_ID, Id
+from gkwatch.web.deps import admin, auth_of, db, principal, settings_of
+
+router = APIRouter(include_in_schema=False)
+Session_ = Annotated[Session, Depends(db)]
+Who = Annotated[Principal, Depends(principal)]
+Opt = Annotated[str | None, Query(max_length=100)]
+
+
+def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    who = getattr(request.state, "principal", None)
+    base = {"who": who, "csrf": auth_of(request).csrf_for(who) if who else ""}
+    return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
+        request, name, {**base, **context}, status_code=status_code)
+
+
+def build_matrix(rows: list[dict[str, Any]], status: str | None) -> dict[str, Any]:
+    """Agencies × years; with ``status`` only agencies having a cell of that status stay,
+    and their other cells are dimmed."""
+    years = sorted({r["year"] for r in rows})
+    agencies: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        a = agencies.setdefault(r["agency_id"], {"id": r["agency_id"], "name": r["agency"], "kind": r["kind"],
+                                                 "region": r["region"], "cells": {}})
+        a["cells"][r["year"]] = dict(r, dim=bool(status) and r["status"] != status)
+    shown = [a for a in agencies.values()
+             if not status or any(c["status"] == status for c in a["cells"].values())]
+    counts: dict[str, int] = {}
+    latest = years[-1] if years else None
+    for a in shown:
+        cell = a["cells"].get(latest)
+        if cell:
+            counts[cell["status"]] = counts.get(cell["status"], 0) + 1
+    return {"years": years, "agencies": shown, "latest": latest, "counts": counts}
+
+
+@router.get("/", response_class=HTMLResponse)
+def matrix(request: Request, session: Session_, who: Who, region: Opt = None, kind: Opt = None,
+           status: Opt = None, q: Opt = None) -> HTMLResponse:
+    from models.queries import STATUSES, audit_rows, filter_options
+
+    status = status if status in STATUSES else None
+    rows = audit_rows(session, region=region or None, kind=kind or None, q=q or None)
+    return render(request, "matrix.html", {
+        "m": build_matrix(rows, status), "options": filter_options(session),
+        "f": {"region": region or "", "kind": kind or "", "status": status or "", "q": q or ""},
+        "query": request.url.query})
+
+
+@router.get("/agencies/{agency_id}", response_class=HTMLResponse)
+def agency_page(agency_id: Id, request: Request, session: Session_, who: Who) -> HTMLResponse:
+    from models.queries import agency_detail
+
+    found = agency_detail(session, agency_id=agency_id)
+    if found is None:
+        raise HTTPException(404, "no such agency")
+    return render(request, "agency.html", {"a": found})
+
+
+@router.get("/reports/{report_id}", response_class=HTMLResponse)
+def report_page(report_id: Id, request: Request, session: Session_, who: Who,
+                against: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> HTMLResponse:
+    from gkwatch.web.api import report_diff
+    from gkwatch.web.view import report_tables
+    from models.queries import report_detail
+
+    found = report_detail(session, report_id=report_id)
+    if found is None:
+        raise HTTPException(404, "no such report")
+    diff = report_diff(session, report_id, against)
+    changes = diff["changes"] if diff else []
+    return render(request, "report.html", {
+        "r": found, "diff": diff, "tables": report_tables(found["data"], found["findings"], changes),
+        "fails": [f for f in found["findings"] if f["status"] == "fail"],
+        "unassessable": [f for f in found["findings"] if f["status"] != "fail"]})
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+def alerts_page(request: Request, session: Session_, who: Who, state: Opt = None) -> HTMLResponse:
+    from models.queries import alert_log
+
+    state = state if state in ("firing", "resolved") else None
+    return render(request, "alerts.html", {"alerts": alert_log(session, state=state), "state": state or ""})
+
+
+@router.get("/silences", response_class=HTMLResponse)
+def silences_page(request: Request, session: Session_, who: Who) -> HTMLResponse:
+    store = request.app.state.silences
+    return render(request, "silences.html", {"silences": store.list(session), "available": store.available,
+                                             "error": request.query_params.get("error", "")})
+
+
+def _check_form(request: Request, who: Principal, csrf: str) -> None:
+    if not auth_of(request).check_csrf(who, csrf):
+        raise HTTPException(403, "the form has expired; reload the page")
+
+
+@router.post("/silences")
+def create_silence(request: Request, session: Session_, who: Annotated[Principal, Depends(admin)],
+                   csrf: Annotated[str, Form()] = "", kind: Annotated[str, Form(max_length=40)] = "",
+                   agency_id: Annotated[str, Form(max_length=20)] = "",
+                   year: Annotated[str, Form(max_length=8)] = "",
+                   hours: Annotated[float, Form(gt=0, le=24 * 366)] = 24,
+                   comment: Annotated[str, Form(max_length=500)] = "") -> Response:
+    from gkwatch.web.silences import SilencesUnavailable, ends_in
+
+    _check_form(request, who, csrf)
+    matchers = {k: v.strip() for k, v in (("kind", kind), ("agency_id", agency_id), ("year", year)) if v.strip()}
+    if not matchers:
+        return RedirectResponse("/silences?error=give+at+least+one+label", status_code=303)
+    try:
+        request.app.state.silences.create(session, matchers=matchers, ends_at=ends_in(hours), comment=comment,
+                                          created_by=f"{who.role} via {who.via}")
+    except SilencesUnavailable as exc:
+        return RedirectResponse(f"/silences?error={quote(str(exc))}", status_code=303)
+    return RedirectResponse("/silences", status_code=303)
+
+
+@router.post("/silences/{silence_id}/expire")
+def expire_silence(silence_id: Id, request: Request, session: Session_,
+                   who: Annotated[Principal, Depends(admin)], csrf: Annotated[str, Form()] = "") -> Response:
+    _check_form(request, who, csrf)
+    if request.app.state.silences.expire(session, silence_id=silence_id) is None:
+        raise HTTPException(404, "no such silence")
+    return RedirectResponse("/silences", status_code=303)
+
+
+def _safe_next(target: str) -> str:
+    # only paths on this site: no scheme, no host, no protocol-relative "//host"
+    return target if target.startswith("/") and not target.startswith(("//", "/\\")) else "/"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/") -> HTMLResponse:
+    return render(request, "login.html", {"next": _safe_next(next), "error": ""})
+
+
+@router.post("/login")
+def login(request: Request, token: Annotated[str, Form(max_length=500)] = "",
+          next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
+    cookie = auth_of(request).cookie_for(token) if token else None
+    if cookie is None:
+        return render(request, "login.html", {"next": _safe_next(next), "error": "unknown token"}, 401)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(COOKIE, cookie, max_age=COOKIE_MAX_AGE, httponly=True, samesite="lax",
+                        secure=settings_of(request).web_cookie_secure, path="/")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, who: Who, csrf: Annotated[str, Form()] = "") -> Response:
+    _check_form(request, who, csrf)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response

@@ -1,0 +1,105 @@
+"""Silences as the dashboard sees them: a small interface over whatever stores them.
+
+The Silence table is built in ``models/alerting.py`` by the alerts work; until it exists
+the dashboard lists none and refuses to create any (HTTP 409 with a reason), so the
+pages and the API keep working either way. :func:`get_store` picks the implementation.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any, Protocol
+
+from sqlmodel import Session
+
+
+class SilencesUnavailable(Exception):
+    """Silences are not stored by this installation (no Silence table)."""
+
+
+class SilenceStore(Protocol):
+    available: bool
+
+    def list(self, session: Session) -> list[dict[str, Any]]:
+        """Every silence, newest first, as :class:`gkwatch.web.schemas.SilenceOut` dicts."""
+
+    def create(self, session: Session, *, matchers: dict[str, str], ends_at: datetime, comment: str,
+               created_by: str) -> dict[str, Any]:
+        """Store a silence active from now until ``ends_at``."""
+
+    def expire(self, session: Session, *, silence_id: int) -> dict[str, Any] | None:
+        """End a silence now; None when there is no such silence."""
+
+
+class NoSilences:
+    """Used while no Silence table exists."""
+
+    available = False
+
+    def list(self, session: Session) -> list[dict[str, Any]]:
+        return []
+
+    def create(self, session: Session, *, matchers: dict[str, str], ends_at: datetime, comment: str,
+               created_by: str) -> dict[str, Any]:
+        raise SilencesUnavailable("silences are not available in this installation (no Silence table)")
+
+    def expire(self, session: Session, *, silence_id: int) -> dict[str, Any] | None:
+        return None
+
+
+class TableSilences:
+    """Over a SQLModel ``Silence`` table with ``matchers`` (JSON), ``starts_at``, ``ends_at``,
+    ``comment`` and ``created_by`` columns — the names used by the alerts work."""
+
+    available = True
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    def _out(self, row: Any) -> dict[str, Any]:
+        now = datetime.now(timezone.utc)
+        starts, ends = getattr(row, "starts_at", None), getattr(row, "ends_at", None)
+        active = (starts is None or starts <= now) and (ends is None or ends > now)
+        return {"id": row.id, "matchers": {str(k): str(v) for k, v in (getattr(row, "matchers", None) or {}).items()},
+                "starts_at": starts, "ends_at": ends, "comment": getattr(row, "comment", "") or "",
+                "created_by": getattr(row, "created_by", "") or "", "active": active}
+
+    def list(self, session: Session) -> list[dict[str, Any]]:
+        from sqlmodel import col, select
+
+        rows = session.exec(select(self.model).order_by(col(self.model.id).desc())).all()
+        return [self._out(r) for r in rows]
+
+    def create(self, session: Session, *, matchers: dict[str, str], ends_at: datetime, comment: str,
+               created_by: str) -> dict[str, Any]:
+        row = self.model(matchers=dict(matchers), starts_at=datetime.now(timezone.utc), ends_at=ends_at,
+                         comment=comment, created_by=created_by)
+        session.add(row)
+        session.flush()
+        return self._out(row)
+
+    def expire(self, session: Session, *, silence_id: int) -> dict[str, Any] | None:
+        row = session.get(self.model, silence_id)
+        if row is None:
+            return None
+        now = datetime.now(timezone.utc)
+        if row.ends_at is None or row.ends_at > now:
+            row.ends_at = now
+            session.add(row)
+            session.flush()
+        return self._out(row)
+
+
+def get_store() -> SilenceStore:
+    """The table-backed store when ``models.alerting.Silence`` exists, else :class:`NoSilences`."""
+    try:
+        from models.alerting import Silence  # type: ignore[import-not-found]
+    except ImportError:
+        return NoSilences()
+    needed = {"matchers", "starts_at", "ends_at"}
+    if not needed <= set(getattr(Silence, "model_fields", {})):
+        return NoSilences()
+    return TableSilences(Silence)
+
+
+def ends_in(hours: float) -> datetime:
+    return datetime.now(timezone.utc) + timedelta(hours=hours)
