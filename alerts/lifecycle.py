@@ -10,17 +10,20 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
 
-from alerts.routes import Route, receivers_for
-from models import Alert, Delivery, utcnow
+from alerts.routes import Route, targets_for
+from models import Alert, Delivery, DisabledEndpoint, utcnow
 
 #: Kinds that describe an event rather than a condition: they never resolve.
 EVENT_KINDS = {"P-CHANGED"}
+#: Kinds whose end is not worth a notification (a reminder ends when the report appears
+#: or when P-MISSING takes over).
+QUIET_RESOLVE_KINDS = {"reminder"}
 
 
 def fingerprint(labels: dict[str, Any]) -> str:
@@ -42,6 +45,8 @@ class AlertSpec:
     rule: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # identity labels beyond kind/agency/year/rule
     context: dict[str, Any] = field(default_factory=dict)  # routing labels (region, agency_kind …)
+    #: why this alert is recorded but not notified (e.g. a backfilled old report)
+    suppress: str | None = None
 
     @property
     def labels(self) -> dict[str, Any]:
@@ -53,20 +58,36 @@ class AlertSpec:
 
 
 def _enqueue(session: Session, alert: Alert, *, event: str, routes: list[Route],
-             context: dict[str, Any]) -> int:
+             context: dict[str, Any], suppressed: str | None = None) -> int:
+    """Write the outbox rows of one alert event, one per receiver (same transaction).
+
+    A row records its route's group and timers, so the notifier can batch it with the
+    other events of that receiver and group. ``suppressed`` (backfill) writes the row as
+    ``skipped`` with the reason, so the log still says why nothing was sent.
+    """
     labels = {**alert.labels, **context, "severity": alert.severity}
+    disabled = {(e.channel, e.target) for e in session.exec(select(DisabledEndpoint)).all()}
     count = 0
-    for receiver in receivers_for(labels, routes, event=event):
+    for t in targets_for(labels, routes, event=event):
+        receiver, route = t.receiver, t.route
         exists = session.exec(select(Delivery.id).where(
             Delivery.alert_id == alert.id, Delivery.generation == alert.generation,
             Delivery.event == event, Delivery.channel == receiver.channel,
             Delivery.target == receiver.target)).first()
         if exists:
             continue
-        session.add(Delivery(alert_id=alert.id, generation=alert.generation, event=event,  # type: ignore[arg-type]
-                             channel=receiver.channel, target=receiver.target,
-                             message_id=f"msg_{uuid.uuid4().hex}",
-                             payload={"labels": labels, "context": context}))
+        group_key, group_labels = route.group_key(labels)
+        row = Delivery(alert_id=alert.id, generation=alert.generation, event=event,  # type: ignore[arg-type]
+                       channel=receiver.channel, target=receiver.target,
+                       message_id=f"msg_{uuid.uuid4().hex}",
+                       payload={"labels": labels, "context": context, "group": group_key,
+                                "group_labels": group_labels, "route": route.name,
+                                "timers": asdict(route.timers)})
+        if suppressed:
+            row.state, row.last_error = "skipped", suppressed
+        elif (receiver.channel, receiver.target) in disabled:
+            row.state, row.last_error = "dead", "endpoint disabled after 410 Gone"
+        session.add(row)
         count += 1
     return count
 
@@ -97,7 +118,8 @@ def sync_alerts(session: Session, *, scope: dict[str, Any], desired: list[AlertS
         alert.summary_zh, alert.summary_en = spec.summary_zh, spec.summary_en
         session.add(alert)
         session.flush()
-        _enqueue(session, alert, event="firing", routes=routes, context=spec.context)
+        _enqueue(session, alert, event="firing", routes=routes, context=spec.context,
+                 suppressed=spec.suppress)
         fired += 1
     current = session.exec(select(Alert).where(
         Alert.agency_id == scope.get("agency_id"), Alert.year == scope.get("year"),
@@ -108,6 +130,7 @@ def sync_alerts(session: Session, *, scope: dict[str, Any], desired: list[AlertS
         alert.state, alert.ends_at, alert.updated_at = "resolved", now, now
         session.add(alert)
         session.flush()
-        _enqueue(session, alert, event="resolved", routes=routes, context=scope.get("context", {}))
+        if alert.kind not in QUIET_RESOLVE_KINDS:
+            _enqueue(session, alert, event="resolved", routes=routes, context=scope.get("context", {}))
         resolved += 1
     return {"fired": fired, "resolved": resolved}

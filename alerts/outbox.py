@@ -1,26 +1,30 @@
-"""Deliver what the outbox holds: digests per email recipient, one signed POST per
-webhook event, retries with exponential backoff and jitter kept in the database."""
+"""Deliver what the outbox holds: plan due messages (:mod:`alerts.notify`), then send each
+frozen :class:`models.Notification` once, with retries, exponential backoff and jitter,
+``Retry-After`` and 410 Gone kept in the database rather than in a worker's memory."""
 from __future__ import annotations
 
 import random
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
+from alerts import render
 from alerts.channels import Message, get_channel
+from alerts.config import AlertsConfig, load_config
+from alerts.notify import plan, record_sent
 from gkwatch.errors import ConfigError, DeliveryError, EndpointGone
-from models import Alert, Delivery, utcnow
+from models import Delivery, DisabledEndpoint, Notification, utcnow
 from models.lease import claim
 
-MAX_ATTEMPTS = 20  # about 17 hours of retries with the backoff below
 BASE_DELAY, MAX_DELAY = 30.0, 3600.0
 
 
 def backoff(attempts: int, *, retry_after: float | None = None) -> float:
-    """Seconds to wait before the next try: exponential with full jitter, capped."""
+    """Seconds to wait before the next try: exponential with jitter, capped at an hour;
+    a receiver's ``Retry-After`` wins (within a day)."""
     if retry_after is not None:
         return min(max(retry_after, 1.0), 24 * 3600.0)
     ceiling = min(MAX_DELAY, BASE_DELAY * 2 ** max(attempts - 1, 0))
@@ -29,81 +33,100 @@ def backoff(attempts: int, *, retry_after: float | None = None) -> float:
 
 @dataclass
 class DeliveryReport:
+    """Messages sent, rescheduled and given up in one call of :func:`deliver_due`."""
+
     sent: int = 0
     failed: int = 0
     dead: int = 0
-
-
-def _event(alert: Alert, d: Delivery) -> dict[str, Any]:
-    return {"event": d.event, "kind": alert.kind, "rule": alert.rule, "fingerprint": alert.fingerprint,
-            "agency": d.payload.get("context", {}).get("agency"), "year": alert.year,
-            "severity": alert.severity, "summary_zh": alert.summary_zh, "summary_en": alert.summary_en,
-            "starts_at": alert.starts_at.isoformat(),
-            "ends_at": alert.ends_at.isoformat() if alert.ends_at else None}
-
-
-def _line(ev: dict[str, Any]) -> str:
-    tag = "已恢复 RESOLVED" if ev["event"] == "resolved" else "告警 FIRING"
-    return f"[{tag}] {ev['summary_zh']}\n    {ev['summary_en']}"
+    planned: int = 0
 
 
 def deliver_due(session: Session, *, settings: Any, now: datetime | None = None,
-                lease_seconds: int = 300) -> DeliveryReport:
-    """Send every due delivery once; failures are rescheduled, never dropped."""
-    now = now or utcnow()
-    due = session.exec(select(Delivery).where(Delivery.state == "pending",
-                                              Delivery.next_attempt_at <= now)
-                       .order_by(col(Delivery.id))).all()
-    groups: dict[tuple[str, str], list[Delivery]] = defaultdict(list)
-    for d in due:
-        groups[(d.channel, d.target)].append(d)
+                lease_seconds: int = 300, flush: bool = False,
+                config: AlertsConfig | None = None) -> DeliveryReport:
+    """Plan the messages that are due, then send every due message once; failures are
+    rescheduled, never dropped (until ``retry_hours`` have passed)."""
+    fixed_now = now
+    config = config or load_config(settings)
     report = DeliveryReport()
-    for (channel_kind, target), items in groups.items():
-        channel = get_channel(channel_kind, settings)
-        batches = [items] if channel.digest else [[d] for d in items]
-        for batch in batches:
-            claimed = [d for d in batch if claim(session, Delivery, d.id, lease_seconds=lease_seconds, now=now)]  # type: ignore[arg-type]
-            if claimed:
-                _send_batch(session, channel, target, claimed, now=now, report=report)
+    # A sent message frees its group, whose newer events waited behind it: plan again
+    # then, rather than leave them to the next tick (a queue worker may have none soon).
+    for _ in range(10):
+        now = fixed_now or utcnow()
+        report.planned += plan(session, config=config, now=now, flush=flush)
+        sent_before = report.sent
+        # pending and due, or claimed by a worker that died (its lease ran out)
+        due = session.exec(select(Notification.id).where(or_(
+            and_(Notification.state == "pending", Notification.next_attempt_at <= now),
+            and_(Notification.state == "running", Notification.lease_until < now)))  # type: ignore[operator]
+            .order_by(col(Notification.id))).all()
+        for nid in due:
+            if claim(session, Notification, nid, lease_seconds=lease_seconds, now=now):  # type: ignore[arg-type]
+                send_one(session, nid, settings=settings, config=config, now=now, report=report)  # type: ignore[arg-type]
+        if report.sent == sent_before:
+            break
     return report
 
 
-def _send_batch(session: Session, channel: Any, target: str, batch: list[Delivery], *,
-                now: datetime, report: DeliveryReport) -> None:
-    for d in batch:
-        session.refresh(d)
-    events = [_event(session.get(Alert, d.alert_id), d) for d in batch]  # type: ignore[arg-type]
-    firing = sum(1 for e in events if e["event"] == "firing")
-    subject = f"【gkwatch】政府信息公开年报告警 {firing} 条，恢复 {len(events) - firing} 条"
-    # one message id per delivery row keeps webhook-id stable across retries
-    msg = Message(target=target, message_id=batch[0].message_id, subject=subject,
-                  text="\n".join(_line(e) for e in events), events=events)
+def message_for(n: Notification) -> Message:
+    return Message(target=n.target, message_id=n.message_id, subject=n.subject,
+                   text=render.text(n.events, reason=n.reason),
+                   html=render.html_body(n.events, subject_line=n.subject, reason=n.reason),
+                   events=n.events, reason=n.reason)
+
+
+def send_one(session: Session, nid: int, *, settings: Any, config: AlertsConfig, now: datetime,
+             report: DeliveryReport) -> None:
+    """Send one claimed notification and record the outcome (commits)."""
+    n = session.get(Notification, nid)
+    assert n is not None
+    session.refresh(n)
     try:
-        channel.send(msg)
+        get_channel(n.channel, settings).send(message_for(n))
     except EndpointGone as exc:
-        _fail(session, batch, error=str(exc), dead=True, now=now, report=report)
+        _give_up(session, n, str(exc), report=report)
+        _disable(session, n, str(exc))
     except ConfigError as exc:
-        _fail(session, batch, error=str(exc), dead=True, now=now, report=report)
+        _give_up(session, n, str(exc), report=report)
     except DeliveryError as exc:
-        _fail(session, batch, error=str(exc), dead=False, now=now, report=report,
-              retry_after=exc.retry_after)
+        if now - n.created_at >= timedelta(hours=config.retry_hours):
+            _give_up(session, n, f"gave up after {n.attempts} attempts: {exc}", report=report)
+        else:
+            n.state, n.lease_until, n.last_error = "pending", None, str(exc)[:2000]
+            n.next_attempt_at = now + timedelta(seconds=backoff(n.attempts, retry_after=exc.retry_after))
+            _rows(session, n, state="batched", error=n.last_error)
+            report.failed += 1
     else:
-        for d in batch:
-            d.state, d.sent_at, d.lease_until, d.last_error = "sent", utcnow(), None, None
-            session.add(d)
-        report.sent += len(batch)
+        n.state, n.sent_at, n.lease_until, n.last_error = "sent", utcnow(), None, None
+        _rows(session, n, state="sent", error=None, sent_at=n.sent_at)
+        record_sent(session, n, now=now)
+        report.sent += 1
+    session.add(n)
     session.commit()
 
 
-def _fail(session: Session, batch: list[Delivery], *, error: str, dead: bool, now: datetime,
-          report: DeliveryReport, retry_after: float | None = None) -> None:
-    for d in batch:
-        d.last_error, d.lease_until = error[:2000], None
-        if dead or d.attempts >= MAX_ATTEMPTS:
-            d.state = "dead"
-            report.dead += 1
-        else:
-            d.state = "pending"
-            d.next_attempt_at = now + timedelta(seconds=backoff(d.attempts, retry_after=retry_after))
-            report.failed += 1
+def _rows(session: Session, n: Notification, *, state: str, error: str | None,
+          sent_at: datetime | None = None) -> None:
+    for d in session.exec(select(Delivery).where(col(Delivery.id).in_(n.delivery_ids or [-1]))).all():
+        d.state, d.last_error = state, error
+        if sent_at:
+            d.sent_at = sent_at
         session.add(d)
+
+
+def _give_up(session: Session, n: Notification, error: str, *, report: DeliveryReport) -> None:
+    n.state, n.lease_until, n.last_error = "dead", None, error[:2000]
+    _rows(session, n, state="dead", error=n.last_error)
+    report.dead += 1
+
+
+def _disable(session: Session, n: Notification, reason: str) -> None:
+    """410 Gone: stop sending to this endpoint, and drop what still waits for it."""
+    if session.exec(select(DisabledEndpoint).where(DisabledEndpoint.channel == n.channel,
+                                                   DisabledEndpoint.target == n.target)).first() is None:
+        session.add(DisabledEndpoint(channel=n.channel, target=n.target, reason=reason[:2000]))
+    for other in session.exec(select(Notification).where(
+            Notification.channel == n.channel, Notification.target == n.target,
+            Notification.state == "pending")).all():
+        other.state, other.last_error = "dead", "endpoint disabled after 410 Gone"
+        session.add(other)

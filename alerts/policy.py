@@ -8,6 +8,7 @@ by 31 March. A deadline is the last instant of its day in Beijing time; "…前"
 """
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -40,6 +41,7 @@ class DeadlinePolicy:
     by_kind: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_DEADLINES))
     by_region: dict[str, dict[str, str]] = field(default_factory=dict)  # region → kind → MM-DD
     grace_days: int = 0
+    by_agency: dict[str, str] = field(default_factory=dict)  # agency name → MM-DD
 
     def __post_init__(self) -> None:
         for kind, mmdd in self.by_kind.items():
@@ -47,12 +49,19 @@ class DeadlinePolicy:
         for region, kinds in self.by_region.items():
             for kind, mmdd in kinds.items():
                 _check_mmdd(mmdd, f"deadline for {kind} in {region}")
+        for name, mmdd in self.by_agency.items():
+            _check_mmdd(mmdd, f"deadline for {name}")
         if self.grace_days < 0:
             raise ConfigError("grace_days must not be negative")
 
     def deadline(self, *, year: int, kind: str, region: str = "",
-                 agency_override: str | None = None) -> datetime:
-        """The last instant (Beijing time, aware) at which the report for ``year`` is on time."""
+                 agency_override: str | None = None, agency: str = "") -> datetime:
+        """The last instant (Beijing time, aware) at which the report for ``year`` is on time.
+
+        Most specific first: the agency's own override (its row, then the policy's
+        ``by_agency``), then the region's date for the kind, then the kind's default.
+        """
+        agency_override = agency_override or self.by_agency.get(agency)
         if agency_override:
             mmdd = _check_mmdd(agency_override, "agency deadline override")
         elif year < 2019:
@@ -61,6 +70,8 @@ class DeadlinePolicy:
             mmdd = self.by_region.get(region, {}).get(kind) or self.by_kind.get(kind) \
                 or self.by_kind.get("部门", "01-31")
         month, day = (int(x) for x in mmdd.split("-"))
+        if (month, day) == (2, 29) and not calendar.isleap(year + 1):
+            day = 28  # "by 29 February" in a common year means its last day of February
         end_of_day = datetime(year + 1, month, day, tzinfo=BEIJING) + timedelta(days=1, microseconds=-1)
         return end_of_day + timedelta(days=self.grace_days)
 

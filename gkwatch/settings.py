@@ -102,6 +102,16 @@ class Settings(BaseSettings):
         "(logins then end when the web app restarts)"))
     web_cookie_secure: bool = Field(False, description="mark the login cookie Secure (set behind HTTPS)")
 
+    # health and metrics (deploy/, docs/operations.md)
+    health_port: int = Field(0, ge=0, le=65535, description=(
+        "port of the /healthz and /metrics server that Celery worker and beat processes start "
+        "(0: none); give each process on one host its own port"))
+    health_host: str = Field("127.0.0.1", description=(
+        "address that health server binds; 0.0.0.0 inside a container so that Prometheus can scrape it"))
+    metrics_token: str = Field("", description=(
+        "bearer token Prometheus sends for /metrics; required on the health servers when set, and "
+        "accepted by the web app besides the web tokens"))
+
     @field_validator("database_url", "redis_url", "sentry_dsn", "webhook_url")
     @classmethod
     def _strip(cls, v: str) -> str:

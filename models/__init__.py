@@ -1,6 +1,7 @@
 """SQLModel tables and database access (SQLite by default, PostgreSQL in production)."""
 from models.tables import (Agency, AgencyCreate, AgencyPublic, AgencyYear, Alert, CrawlRun,
                            Delivery, Document, DocumentVersion, Finding, Portal, Report, utcnow)
+from models.alerting import DisabledEndpoint, Notification, NotificationLog, Silence  # noqa: E402
 
 __all__ = ["Agency", "AgencyCreate", "AgencyPublic", "AgencyYear", "Alert", "CrawlRun", "Delivery",
            "Document", "DocumentVersion", "Finding", "Portal", "Report", "utcnow"]

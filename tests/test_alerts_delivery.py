@@ -12,7 +12,7 @@ from alerts.outbox import deliver_due
 from alerts.policy import DeadlinePolicy
 from alerts.routes import default_routes
 from gkwatch.sinks import SmtpSink, WebhookSink
-from models import AgencyCreate, Alert, Delivery, Document, DocumentVersion, Report, utcnow
+from models import AgencyCreate, Alert, Delivery, Document, DocumentVersion, Notification, Report, utcnow
 from models.crud import upsert_agency
 
 BJ = ZoneInfo("Asia/Shanghai")
@@ -79,8 +79,9 @@ def test_receiver_down_then_back_gets_each_notification_once_with_same_id(sessio
                          routes=default_routes(settings), now=datetime(2025, 3, 1, tzinfo=BJ))
     first = deliver_due(session, settings=settings)
     assert first.failed == 1 and hook.received == []
-    d = session.exec(select(Delivery)).one()
-    assert d.state == "pending" and d.next_attempt_at > utcnow()
+    n = session.exec(select(Notification)).one()
+    assert n.state == "pending" and n.next_attempt_at > utcnow()
+    assert session.exec(select(Delivery)).one().state == "batched"
     # not due yet: nothing is sent before the backoff has passed
     assert deliver_due(session, settings=settings).sent == 0
     later = utcnow() + timedelta(hours=2)
@@ -88,8 +89,9 @@ def test_receiver_down_then_back_gets_each_notification_once_with_same_id(sessio
     assert deliver_due(session, settings=settings, now=later + timedelta(hours=2)).sent == 1
     assert deliver_due(session, settings=settings, now=later + timedelta(hours=4)).sent == 0
     assert len(hook.received) == 1
-    assert hook.received[0]["headers"]["webhook-id"] == d.message_id
+    assert hook.received[0]["headers"]["webhook-id"] == n.message_id
     assert hook.received[0]["signature_ok"] is True
+    assert session.exec(select(Delivery)).one().state == "sent"
 
 
 def test_smtp_server_down_keeps_the_delivery_for_later(session, settings) -> None:
@@ -103,8 +105,9 @@ def test_smtp_server_down_keeps_the_delivery_for_later(session, settings) -> Non
                          routes=default_routes(settings), now=datetime(2025, 3, 1, tzinfo=BJ))
     rep = deliver_due(session, settings=settings)
     assert rep.failed == 1 and rep.sent == 0
-    d = session.exec(select(Delivery)).one()
-    assert d.state == "pending" and "SMTP" in (d.last_error or "")
+    n = session.exec(select(Notification)).one()
+    assert n.state == "pending" and "SMTP" in (n.last_error or "")
+    assert "SMTP" in (session.exec(select(Delivery)).one().last_error or "")
 
 
 def test_webhook_to_loopback_is_refused_unless_allowed(session, settings) -> None:
@@ -118,3 +121,49 @@ def test_webhook_to_loopback_is_refused_unless_allowed(session, settings) -> Non
         rep = deliver_due(session, settings=strict)
         assert rep.dead == 1 and hook.received == []
         assert "private" in (session.exec(select(Delivery)).one().last_error or "")
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH")
+def test_email_digest_has_chinese_subject_plain_text_html_and_uses_auth(session, settings) -> None:
+    from email import message_from_bytes, policy as email_policy
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    from gkwatch.sinks import free_port
+
+    received, logins = [], []
+
+    class Handler:
+        async def handle_DATA(self, server, sess, envelope):  # type: ignore[no-untyped-def]
+            received.append(message_from_bytes(envelope.content, policy=email_policy.default))
+            return "250 OK"
+
+    def authenticator(server, sess, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+        ok = isinstance(auth_data, LoginPassword) and auth_data.password == b"s3cret"
+        logins.append((mechanism, ok))
+        return AuthResult(success=ok)
+
+    port = free_port()
+    # AUTH without TLS only because this server is on 127.0.0.1 inside the test
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port, authenticator=authenticator,
+                            auth_require_tls=False, auth_required=True)
+    controller.start()
+    try:
+        s = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_user": "gkwatch",
+                                        "smtp_password": "s3cret", "mail_to": ["office@example.invalid"]})
+        for name in ("示例县教育局", "示例县财政局"):
+            agency = upsert_agency(session, data=AgencyCreate(name=name, kind="部门", region="示例县"))
+            session.commit()
+            evaluate_agency_year(session, agency_id=agency.id, year=2024, policy=DeadlinePolicy(),
+                                 routes=default_routes(s), now=datetime(2025, 3, 1, tzinfo=BJ))
+        assert deliver_due(session, settings=s).sent == 1
+        assert logins and all(ok for _, ok in logins)
+        msg = received[0]
+        assert str(msg["Subject"]).startswith("【gkwatch】政府信息公开年报告警") and "告警 2 条" in str(msg["Subject"])
+        plain = msg.get_body(preferencelist=("plain",)).get_content()
+        html = msg.get_body(preferencelist=("html",)).get_content()
+        assert "示例县教育局" in plain and "示例县财政局" in plain
+        assert "<table" in html and "未发布" in html and "示例县财政局" in html
+    finally:
+        controller.stop()

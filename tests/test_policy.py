@@ -52,3 +52,32 @@ def test_region_agency_override_and_grace() -> None:
 def test_bad_override_is_a_config_error() -> None:
     with pytest.raises(ConfigError):
         DeadlinePolicy(by_kind={"部门": "13-01"})
+
+
+def test_year_boundaries_and_grace_across_month_end() -> None:
+    policy = DeadlinePolicy(grace_days=1)
+    d = policy.deadline(year=2024, kind="部门")
+    # grace moves 31 January 23:59:59 to 1 February 23:59:59, Beijing time
+    assert d.astimezone(BJ).isoformat(timespec="seconds") == "2025-02-01T23:59:59+08:00"
+    # a report published on New Year's Eve of the report year itself is on time
+    assert policy.status(deadline=d, published_at=datetime(2024, 12, 31, 23, 59, tzinfo=BJ), found=True,
+                         now=datetime(2025, 3, 1, tzinfo=BJ)) == "on_time"
+    # the 2018 report (pre-2019 rule) is due 31 March 2019 whatever the kind
+    assert DeadlinePolicy().deadline(year=2018, kind="乡镇街道").astimezone(BJ).date().isoformat() == "2019-03-31"
+
+
+def test_most_specific_deadline_wins() -> None:
+    policy = DeadlinePolicy(by_region={"某县": {"部门": "02-10"}}, by_agency={"某县开发区管委会": "02-20"})
+    assert policy.deadline(year=2024, kind="部门", region="某县").astimezone(BJ).day == 10
+    assert policy.deadline(year=2024, kind="部门", region="某县",
+                           agency="某县开发区管委会").astimezone(BJ).day == 20
+    assert policy.deadline(year=2024, kind="部门", region="某县", agency="某县开发区管委会",
+                           agency_override="02-25").astimezone(BJ).day == 25
+    # an unknown kind falls back to the department date
+    assert policy.deadline(year=2024, kind="其他").astimezone(BJ).date().isoformat() == "2025-01-31"
+
+
+def test_29_february_override_in_common_and_leap_years() -> None:
+    policy = DeadlinePolicy(by_kind={"乡镇街道": "02-29"})
+    assert policy.deadline(year=2024, kind="乡镇街道").astimezone(BJ).date().isoformat() == "2025-02-28"
+    assert policy.deadline(year=2027, kind="乡镇街道").astimezone(BJ).date().isoformat() == "2028-02-29"

@@ -16,6 +16,9 @@ class Message:
     subject: str
     text: str
     events: list[dict[str, Any]] = field(default_factory=list)
+    html: str = ""
+    reason: str = ""
+    group: dict[str, Any] = field(default_factory=dict)
 
 
 class Channel:

@@ -24,22 +24,29 @@ class EmailChannel(Channel):
         msg["Message-ID"] = make_msgid(idstring=message.message_id, domain="gkwatch")
         msg["X-Gkwatch-Message-Id"] = message.message_id
         msg.set_content(message.text)
-        rows = "".join(f"<li>{html.escape(line)}</li>" for line in message.text.splitlines() if line.strip())
-        msg.add_alternative(f"<html><body><h3>{html.escape(message.subject)}</h3><ul>{rows}</ul>"
-                            "</body></html>", subtype="html")
+        if message.html:
+            msg.add_alternative(message.html, subtype="html")
+        else:
+            rows = "".join(f"<li>{html.escape(line)}</li>" for line in message.text.splitlines() if line.strip())
+            msg.add_alternative(f"<html><body><h3>{html.escape(message.subject)}</h3><ul>{rows}</ul>"
+                                "</body></html>", subtype="html")
         return msg
+
+    def _tls(self) -> ssl.SSLContext:
+        ca = getattr(self.settings, "smtp_ca_file", None)
+        return ssl.create_default_context(cafile=str(ca) if ca else None)
 
     def send(self, message: Message) -> None:
         s = self.settings
         try:
             if s.smtp_ssl:
                 client: smtplib.SMTP = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=30,
-                                                        context=ssl.create_default_context())
+                                                        context=self._tls())
             else:
                 client = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=30)
             with client:
                 if s.smtp_starttls and not s.smtp_ssl:
-                    client.starttls(context=ssl.create_default_context())
+                    client.starttls(context=self._tls())
                 if s.smtp_user:
                     client.login(s.smtp_user, s.smtp_password)
                 client.send_message(self.build(message))

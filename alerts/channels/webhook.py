@@ -8,6 +8,7 @@ targets on private or loopback addresses are refused unless allowed in the setti
 from __future__ import annotations
 
 import base64
+import email.utils
 import hashlib
 import hmac
 import ipaddress
@@ -27,6 +28,20 @@ def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     key = base64.b64decode(secret[6:]) if secret.startswith("whsec_") else secret.encode("utf-8")
     mac = hmac.new(key, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
     return "v1," + base64.b64encode(mac).decode()
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds from a ``Retry-After`` header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - (time.time() if now is None else now), 0.0)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -58,8 +73,9 @@ class WebhookChannel(Channel):
 
     def send(self, message: Message) -> None:
         check_target(message.target, allow_private=self.settings.webhook_allow_private)
-        body = json.dumps({"type": "gkwatch.alerts", "id": message.message_id,
-                           "subject": message.subject, "alerts": message.events},
+        status = "firing" if any(e.get("event") == "firing" for e in message.events) else "resolved"
+        body = json.dumps({"type": "gkwatch.alerts", "id": message.message_id, "status": status,
+                           "reason": message.reason, "subject": message.subject, "alerts": message.events},
                           ensure_ascii=False, default=str).encode("utf-8")
         ts = int(time.time())
         headers = {"Content-Type": "application/json", "webhook-id": message.message_id,
@@ -77,7 +93,7 @@ class WebhookChannel(Channel):
             if status == 410:
                 raise EndpointGone("endpoint answered 410 Gone", channel=self.kind) from exc
             raise DeliveryError(f"HTTP {status} from {message.target}", channel=self.kind,
-                                retry_after=float(retry_after) if retry_after and retry_after.isdigit() else None) from exc
+                                retry_after=parse_retry_after(retry_after)) from exc
         except (OSError, urllib.error.URLError) as exc:
             raise DeliveryError(f"{message.target}: {exc}", channel=self.kind) from exc
         if not 200 <= status < 300:

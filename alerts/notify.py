@@ -1,0 +1,221 @@
+"""The notifier: turns pending outbox rows into one message per receiver and group.
+
+In the manner of Alertmanager, per (receiver, group) and driven by the notification log:
+
+* the first message of a group waits ``group_wait`` after its oldest pending event;
+* later messages about changes wait ``group_interval`` after the previous one;
+* alerts still firing are sent again after ``repeat_interval`` without news;
+* a resolved event goes out only to receivers that were told the alert was firing;
+* silenced or inhibited alerts wait (their rows stay pending) until nothing mutes them;
+* at most one message per receiver and group is in flight, so they arrive in order.
+
+A planned message is frozen in a :class:`models.Notification` row (stable id across
+retries) in the same transaction that marks its outbox rows ``batched``.
+"""
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from alerts import render
+from alerts.config import AlertsConfig
+from alerts.lifecycle import EVENT_KINDS, QUIET_RESOLVE_KINDS
+from alerts.mute import Muter, alert_labels
+from alerts.routes import Timers
+from models import Alert, Delivery, DisabledEndpoint, Notification, NotificationLog
+
+GroupId = tuple[str, str, str]  # channel, target, group key
+
+
+def _log(session: Session, gid: GroupId) -> NotificationLog | None:
+    return session.exec(select(NotificationLog).where(
+        NotificationLog.channel == gid[0], NotificationLog.target == gid[1],
+        NotificationLog.group_key == gid[2])).first()
+
+
+def _in_flight(session: Session, gid: GroupId) -> bool:
+    return session.exec(select(Notification.id).where(
+        Notification.channel == gid[0], Notification.target == gid[1], Notification.group_key == gid[2],
+        col(Notification.state).in_(("pending", "running")))).first() is not None
+
+
+def _skip(session: Session, d: Delivery, why: str) -> None:
+    d.state, d.last_error = "skipped", why
+    session.add(d)
+
+
+def _choose(session: Session, rows: list[Delivery], log: NotificationLog | None,
+            muter: Muter) -> list[tuple[Delivery, Alert]]:
+    """The rows of one group that may be sent now; stale ones are skipped, muted ones wait."""
+    told = set(log.firing) if log else set()
+    by_alert: dict[int, list[Delivery]] = defaultdict(list)
+    for d in rows:
+        by_alert[d.alert_id].append(d)
+    ready: list[tuple[Delivery, Alert]] = []
+    for alert_id, items in by_alert.items():
+        alert = session.get(Alert, alert_id)
+        latest = max(items, key=lambda d: (d.generation, d.event == "resolved", d.id or 0))
+        for d in items:
+            if d is not latest:
+                _skip(session, d, "superseded by a later event of the same alert")
+        if alert is None:
+            _skip(session, latest, "alert no longer exists")
+            continue
+        if latest.event == "resolved":
+            if alert.fingerprint in told:
+                ready.append((latest, alert))
+            else:
+                _skip(session, latest, "resolved before this receiver was told it was firing")
+            continue
+        if alert.state != "firing" or alert.generation != latest.generation:
+            _skip(session, latest, "no longer firing")
+            continue
+        why = muter.reason(alert, latest.payload.get("labels") or alert.labels)
+        if why:
+            if latest.last_error != why:
+                latest.last_error = why
+                session.add(latest)
+            continue
+        ready.append((latest, alert))
+    return ready
+
+
+def _reason(log: NotificationLog | None, events: list[dict[str, Any]]) -> str:
+    if log is None or log.last_sent_at is None and not log.notifications:
+        return "first notification"
+    if any(e["event"] == "firing" for e in events):
+        return "new alerts"
+    still = set(log.firing) - {e["fingerprint"] for e in events}
+    return "some resolved" if still else "all resolved"
+
+
+def _freeze(session: Session, gid: GroupId, *, events: list[dict[str, Any]], reason: str,
+            group_labels: dict[str, Any], delivery_ids: list[int], now: datetime) -> Notification:
+    n = Notification(channel=gid[0], target=gid[1], group_key=gid[2], message_id=f"msg_{uuid.uuid4().hex}",
+                     reason=reason, subject=render.subject(events, reason=reason, group=group_labels),
+                     events=events, delivery_ids=delivery_ids, next_attempt_at=now, created_at=now)
+    session.add(n)
+    return n
+
+
+def plan(session: Session, *, config: AlertsConfig, now: datetime, flush: bool = False) -> int:
+    """Freeze every message that is due at ``now``; returns how many were planned.
+
+    ``flush`` ignores ``group_wait`` and ``group_interval`` (a demo, ``alerts test``).
+    """
+    muter = Muter(session, inhibit=config.inhibit, now=now)
+    disabled = {(e.channel, e.target) for e in session.exec(select(DisabledEndpoint)).all()}
+    groups: dict[GroupId, list[Delivery]] = defaultdict(list)
+    for d in session.exec(select(Delivery).where(Delivery.state == "pending").order_by(col(Delivery.id))).all():
+        groups[(d.channel, d.target, str(d.payload.get("group") or "default:{}"))].append(d)
+    planned = 0
+    for gid, rows in groups.items():
+        if (gid[0], gid[1]) in disabled:
+            for d in rows:
+                d.state, d.last_error = "dead", "endpoint disabled after 410 Gone"
+                session.add(d)
+            session.commit()
+            continue
+        if _in_flight(session, gid):
+            continue
+        log = _log(session, gid)
+        ready = _choose(session, rows, log, muter)
+        if not ready:
+            session.commit()
+            continue
+        timers = Timers(**(ready[0][0].payload.get("timers") or {}))
+        if log is None or log.last_planned_at is None:
+            due = min(d.created_at for d, _ in ready) + timedelta(seconds=timers.group_wait)
+        else:
+            due = log.last_planned_at + timedelta(seconds=timers.group_interval)
+        if due > now and not flush:
+            session.commit()
+            continue
+        events = [render.event(a, d.payload.get("labels") or a.labels, event=d.event) for d, a in ready]
+        first = ready[0][0].payload
+        group_labels = dict(first.get("group_labels") or {})
+        ids = [d.id for d, _ in ready]
+        session.flush()
+        # take the rows with a conditional UPDATE: a second notifier running at the same
+        # time finds them taken and plans nothing, so no event is sent twice
+        taken = session.exec(update(Delivery).where(col(Delivery.id).in_(ids), Delivery.state == "pending")  # type: ignore[call-overload]
+                             .values(state="batched", last_error=None)).rowcount
+        if taken != len(ids):
+            session.rollback()
+            continue
+        _freeze(session, gid, events=events, reason=_reason(log, events), group_labels=group_labels,
+                delivery_ids=ids, now=now)  # type: ignore[arg-type]
+        log = log or NotificationLog(channel=gid[0], target=gid[1], group_key=gid[2])
+        log.group_labels, log.route = group_labels, str(first.get("route") or "")
+        log.repeat_interval, log.last_planned_at = timers.repeat_interval, now
+        session.add(log)
+        session.commit()
+        planned += 1
+    return planned + _plan_repeats(session, muter=muter, now=now, disabled=disabled)
+
+
+def _plan_repeats(session: Session, *, muter: Muter, now: datetime, disabled: set[tuple[str, str]]) -> int:
+    """Alerts still firing, told last more than ``repeat_interval`` ago: say so again."""
+    planned = 0
+    for log in session.exec(select(NotificationLog)).all():
+        if not log.firing or log.last_sent_at is None or (log.channel, log.target) in disabled:
+            continue
+        if log.last_sent_at + timedelta(seconds=log.repeat_interval) > now:
+            continue
+        gid = (log.channel, log.target, log.group_key)
+        if _in_flight(session, gid):
+            continue
+        alerts = session.exec(select(Alert).where(col(Alert.fingerprint).in_(log.firing),
+                                                  Alert.state == "firing")).all()
+        still = {a.fingerprint for a in alerts}
+        if still != set(log.firing):
+            # resolved without a notice (route without send_resolved): forget them here
+            log.firing = [fp for fp in log.firing if fp in still]
+            session.add(log)
+            session.commit()
+        events = []
+        for a in alerts:
+            labels = alert_labels(session, a)
+            if a.kind in EVENT_KINDS | QUIET_RESOLVE_KINDS or muter.reason(a, labels):
+                continue
+            events.append(render.event(a, labels, event="firing", repeat=True))
+        if not events:
+            continue
+        # the same guard for repeats: only the notifier that moves last_planned_at plans one
+        moved = session.exec(update(NotificationLog).where(  # type: ignore[call-overload]
+            NotificationLog.id == log.id, NotificationLog.last_planned_at == log.last_planned_at)
+            .values(last_planned_at=now)).rowcount
+        if moved != 1:
+            session.rollback()
+            continue
+        _freeze(session, gid, events=events, reason="repeat", group_labels=dict(log.group_labels),
+                delivery_ids=[], now=now)
+        session.commit()
+        planned += 1
+    return planned
+
+
+def record_sent(session: Session, n: Notification, *, now: datetime) -> None:
+    """The notification log after a successful send: when, why, and what is firing now."""
+    gid = (n.channel, n.target, n.group_key)
+    log = _log(session, gid) or NotificationLog(channel=n.channel, target=n.target, group_key=n.group_key)
+    firing = list(log.firing)
+    for e in n.events:
+        if e["event"] == "firing" and e["kind"] not in EVENT_KINDS | QUIET_RESOLVE_KINDS:
+            if e["fingerprint"] not in firing:
+                firing.append(e["fingerprint"])
+        elif e["event"] == "firing":
+            # events and reminders are told once but never repeated; resolved
+            # notices of reminders are not sent either
+            continue
+        elif e["fingerprint"] in firing:
+            firing.remove(e["fingerprint"])
+    log.firing = firing
+    log.last_sent_at, log.last_reason, log.last_message_id = now, n.reason, n.message_id
+    log.notifications += 1
+    session.add(log)
