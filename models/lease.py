@@ -6,26 +6,39 @@ A unit (a crawl run, a document version, an agency-year, a delivery) is a row wi
 ``pending`` row, or a ``running`` row whose lease has expired, can be claimed. A second
 delivery of the same message finds the row ``running`` (lease valid) or ``done`` and does
 nothing — that is what makes the tasks idempotent.
+
+``lease_until`` on a *pending* row means "not before": a unit that failed and waits for
+its next attempt (exponential backoff) keeps that wait in the database, not in a broker
+countdown, so a retry hours away never sits in Redis.
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, update
-from sqlmodel import Session
+from sqlalchemy import and_, func, or_, update
+from sqlmodel import Session, select
 
 from models import utcnow
 
 
+#: leased states: ``rerun`` is ``running`` plus "asked to run again when done"
+LEASED = ("running", "rerun")
+
+
+def _claimable(model: Any, now: datetime) -> Any:
+    """pending and due, or leased with an expired lease (its worker vanished)."""
+    return or_(and_(model.state == "pending", or_(model.lease_until.is_(None), model.lease_until <= now)),
+               and_(model.state.in_(LEASED), model.lease_until < now))
+
+
 def claim(session: Session, model: Any, unit_id: int, *, lease_seconds: int,
           now: datetime | None = None) -> bool:
-    """Take the lease on one unit; ``False`` when it is done or leased by someone else."""
+    """Take the lease on one unit; ``False`` when it is done, not yet due, or leased."""
     now = now or utcnow()
     stmt = (update(model)
             .where(model.id == unit_id)
-            .where(or_(model.state == "pending",
-                       and_(model.state == "running", model.lease_until < now)))
+            .where(_claimable(model, now))
             .values(state="running", lease_until=now + timedelta(seconds=lease_seconds),
                     attempts=model.attempts + 1))
     claimed = session.exec(stmt).rowcount == 1  # type: ignore[call-overload]
@@ -33,23 +46,83 @@ def claim(session: Session, model: Any, unit_id: int, *, lease_seconds: int,
     return claimed
 
 
-def finish(session: Session, model: Any, unit_id: int, *, state: str = "done",
-           error: str | None = None) -> None:
-    """Release the lease with a final state (``done``, ``failed``) or back to ``pending``."""
-    values: dict[str, Any] = {"state": state, "lease_until": None}
+def _error_values(model: Any, error: str | None) -> dict[str, Any]:
     if hasattr(model, "last_error"):
-        values["last_error"] = error
-    elif hasattr(model, "error"):
-        values["error"] = error
+        return {"last_error": error}
+    if hasattr(model, "error"):
+        return {"error": error}
+    return {}
+
+
+def request_run(session: Session, model: Any, unit_id: int) -> None:
+    """Ask for a unit to run (again): a finished unit becomes ``pending``; a running one
+    becomes ``rerun``, so that new input arriving during a run is not lost when it ends."""
+    where = model.id == unit_id
+    session.exec(update(model).where(where, model.state.in_(("done", "failed")))  # type: ignore[call-overload]
+                 .values(state="pending", lease_until=None, attempts=0))
+    session.exec(update(model).where(where, model.state == "running").values(state="rerun"))  # type: ignore[call-overload]
+    session.commit()
+
+
+def finish(session: Session, model: Any, unit_id: int, *, state: str = "done",
+           error: str | None = None) -> bool:
+    """Release the lease with a final state (``done``, ``failed``) or back to ``pending``.
+
+    Returns ``True`` when a rerun was asked for meanwhile: the unit is ``pending`` again
+    and the caller should send it on.
+    """
+    rerun = session.exec(update(model).where(model.id == unit_id, model.state == "rerun")  # type: ignore[call-overload]
+                         .values(state="pending", lease_until=None, attempts=0)).rowcount == 1
+    if not rerun:
+        values: dict[str, Any] = {"state": state, "lease_until": None, **_error_values(model, error)}
+        session.exec(update(model).where(model.id == unit_id).values(**values))  # type: ignore[call-overload]
+    session.commit()
+    return rerun
+
+
+def retry_later(session: Session, model: Any, unit_id: int, *, delay: float, error: str,
+                now: datetime | None = None) -> None:
+    """Put a failed unit back to ``pending``, claimable again after ``delay`` seconds."""
+    now = now or utcnow()
+    values = {"state": "pending", "lease_until": now + timedelta(seconds=delay), **_error_values(model, error)}
     session.exec(update(model).where(model.id == unit_id).values(**values))  # type: ignore[call-overload]
     session.commit()
 
 
-def expired(session: Session, model: Any, *, now: datetime | None = None) -> list[int]:
-    """Units whose worker vanished (lease expired) or that were never picked up."""
-    from sqlmodel import select
-
+def expired(session: Session, model: Any, *, now: datetime | None = None,
+            limit: int | None = None) -> list[int]:
+    """Units whose worker vanished (lease expired) or that are pending and due."""
     now = now or utcnow()
-    rows = session.exec(select(model.id).where(
-        or_(model.state == "pending", and_(model.state == "running", model.lease_until < now))))
-    return list(rows)
+    query = select(model.id).where(_claimable(model, now)).order_by(model.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.exec(query))
+
+
+def reclaim_expired(session: Session, model: Any, *, now: datetime | None = None) -> int:
+    """Turn ``running`` rows with an expired lease back into ``pending`` rows.
+
+    For units picked up by a sweep that selects ``pending`` rows (the delivery outbox):
+    a worker that died mid-send would otherwise leave its rows ``running`` for ever.
+    """
+    now = now or utcnow()
+    stmt = (update(model).where(model.state.in_(LEASED), model.lease_until < now)
+            .values(state="pending", lease_until=None))
+    n = session.exec(stmt).rowcount  # type: ignore[call-overload]
+    session.commit()
+    return int(n or 0)
+
+
+def lease_counts(session: Session, model: Any, *, now: datetime | None = None) -> dict[str, int]:
+    """Rows per state, plus ``leased`` (running, lease valid), ``expired`` (running, lease
+    gone) and ``waiting`` (pending, in backoff) — the figures ``gkwatch queues`` shows."""
+    now = now or utcnow()
+    out: dict[str, int] = {s: int(n) for s, n in session.exec(
+        select(model.state, func.count()).group_by(model.state)).all()}
+    out["leased"] = int(session.exec(select(func.count()).select_from(model).where(
+        model.state.in_(LEASED), model.lease_until >= now)).one())
+    out["expired"] = int(session.exec(select(func.count()).select_from(model).where(
+        model.state.in_(LEASED), model.lease_until < now)).one())
+    out["waiting"] = int(session.exec(select(func.count()).select_from(model).where(
+        model.state == "pending", model.lease_until > now)).one())
+    return out

@@ -110,3 +110,86 @@ def postgres_server(tmp_path: Path) -> Iterator[str]:
         subprocess.run(as_user + [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         shutil.rmtree(base, ignore_errors=True)
+
+
+# --- helpers for the pipeline fault tests (appended) ------------------------------------
+
+class RedisProcess:
+    """A private redis-server that a test can stop and start again on the same port
+    (without persistence: a restart empties every queue)."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        exe = shutil.which("redis-server")
+        if exe is None:
+            pytest.skip("redis-server is not installed (.ci/run installs it)")
+        self.exe, self.dir, self.port = exe, tmp_path, free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen([self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                                      "--appendonly", "no", "--dir", str(self.dir)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_port(self.port)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(10)
+            self.proc = None
+
+    def restart(self, pause: float = 1.0) -> None:
+        self.stop()
+        time.sleep(pause)  # clients see the connection refused for a moment
+        self.start()
+
+
+@contextmanager
+def restartable_redis(tmp_path: Path) -> Iterator[RedisProcess]:
+    server = RedisProcess(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def celery_process(env: dict[str, str], args: list[str], *, app: str = "workers.app",
+                   log: Path | None = None) -> Iterator[subprocess.Popen]:
+    """``celery -A app <args>`` in its own session, so that a test can ``kill -9`` the whole
+    process group (a prefork worker's parent and children) with :func:`kill_group`."""
+    full_env = {**os.environ, **env}
+    out = open(log, "ab") if log else subprocess.DEVNULL
+    proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", app, *args], env=full_env, stdout=out,
+                            stderr=subprocess.STDOUT, cwd=str(Path(__file__).resolve().parents[1]),
+                            start_new_session=True)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                kill_group(proc)
+        if log:
+            out.close()  # type: ignore[union-attr]
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL a process started by :func:`celery_process` and all its children."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(10)
+
+
+def worker_args(queues: str = "crawl,process,evaluate,notify", concurrency: int = 1) -> list[str]:
+    return ["worker", "-Q", queues, "-c", str(concurrency), "--pool", "prefork", "-l", "INFO",
+            "--without-gossip", "--without-mingle", "--without-heartbeat"]
+
+
+def beat_args(tmp_path: Path) -> list[str]:
+    return ["beat", "-l", "INFO", "--pidfile", str(tmp_path / "beat.pid"), "-s", str(tmp_path / "beat-schedule")]

@@ -1,39 +1,95 @@
 """Celery tasks: thin wrappers that run one unit of work and send on its follow-ups.
 
 Every task is idempotent (the unit's lease decides who runs it), so a redelivered
-message changes nothing.
+message changes nothing. A failed unit records its next attempt time in its row
+(:class:`workers.units.RetryLater`); a retry due within ``retry_countdown_max`` goes back
+through the broker with that countdown, a later one waits for the reconcile tick, so no
+long countdown ever sits in Redis.
 """
 from __future__ import annotations
 
+import logging
 import random
-from celery import Task
+from typing import Any
+
+from celery import Celery, Task
 
 from gkwatch.settings import get_settings
-from workers.app import app
-from workers.units import UNITS, Work
+from gkwatch.telemetry import cron_monitor
+from workers.app import app, beat_schedule, queue_depths
+from workers.units import MODELS, UNITS, RetryLater, Work
+
+log = logging.getLogger("gkwatch.tasks")
 
 TASK_FOR_STAGE = {"crawl": "gkwatch.crawl", "process": "gkwatch.process",
                   "evaluate": "gkwatch.evaluate", "deliver": "gkwatch.deliver"}
+QUEUE_FOR_STAGE = {"crawl": "crawl", "process": "process", "evaluate": "evaluate", "deliver": "notify"}
 
 
-def dispatch(work: list[Work]) -> None:
-    """Send follow-up work to its queue (``deliver`` is sent once, whatever the count)."""
+#: set while an outbox sweep is queued and not yet started: requests meanwhile join it
+SWEEP_KEY = "gkwatch:deliver-sweep-queued"
+
+
+def _redis(url: str) -> Any:
+    import redis
+
+    client = _REDIS.get(url)
+    if client is None:
+        client = _REDIS[url] = redis.Redis.from_url(url, socket_timeout=5)
+    return client
+
+
+_REDIS: dict[str, Any] = {}
+
+
+def _sweep_wanted(broker_url: str, ttl: float) -> bool:
+    """Coalesce outbox sweeps: one queued sweep covers every request made before it
+    starts (each sweep reads the whole outbox), so a burst of evaluations sends one
+    sweep per debounce interval, not one each. The key expires, so a lost sweep never
+    blocks the next."""
+    if not broker_url.startswith("redis"):
+        return True
+    try:
+        return bool(_redis(broker_url).set(SWEEP_KEY, "1", nx=True, ex=max(1, int(ttl))))
+    except Exception:
+        return True
+
+
+def dispatch(work: list[Work], *, via: Celery | None = None, force_deliver: bool = False) -> None:
+    """Send follow-up work to its queue. ``deliver`` goes at most once, and unless
+    ``force_deliver`` it is debounced: it joins a sweep already queued, or starts one
+    ``deliver_debounce_seconds`` from now (a short countdown, far below the visibility
+    timeout)."""
+    sender = via or app
     sent_deliver = False
     for stage, unit in work:
+        options: dict[str, Any] = {}
         if stage == "deliver":
             if sent_deliver:
                 continue
             sent_deliver = True
-        app.send_task(TASK_FOR_STAGE[stage], args=[unit])
+            if not force_deliver:
+                wait = get_settings().deliver_debounce_seconds
+                if not _sweep_wanted(str(sender.conf.broker_url or ""), wait + 30):
+                    continue
+                options["countdown"] = wait
+        sender.send_task(TASK_FOR_STAGE[stage], args=[unit], queue=QUEUE_FOR_STAGE[stage], **options)
 
 
 def _run(task: Task, stage: str, unit: int) -> None:
+    settings = get_settings()
     try:
-        follow = UNITS[stage](get_settings(), unit)
+        follow = UNITS[stage](settings, unit)
+    except RetryLater as exc:
+        if exc.delay <= settings.retry_countdown_max:
+            # the row is claimable from exc.delay on; arrive just after that
+            raise task.retry(countdown=exc.delay + 0.5, max_retries=None, exc=exc.cause)
+        return  # the reconcile tick sends it when its row is due
     except Exception as exc:
-        # Short retries through the broker; the reconciler covers anything longer.
-        delay = min(600, 10 * 2 ** task.request.retries) * random.uniform(0.5, 1.0)
-        raise task.retry(exc=exc, countdown=delay, max_retries=get_settings().task_max_retries)
+        # not the unit's fault (database or broker unreachable): the row is untouched,
+        # retry the message a few times with backoff; the reconciler covers the rest
+        delay = min(settings.retry_countdown_max, 2.0 * 2 ** task.request.retries) * random.uniform(0.5, 1.0)
+        raise task.retry(exc=exc, countdown=delay, max_retries=settings.task_max_retries)
     dispatch(follow)
 
 
@@ -54,20 +110,47 @@ def evaluate(self: Task, unit_id: int) -> None:
 
 @app.task(name="gkwatch.deliver", bind=True, acks_late=True)
 def deliver(self: Task, _unit: int = 0) -> None:
+    broker = str(app.conf.broker_url or "")
+    if broker.startswith("redis"):
+        try:  # this sweep has started: a request from now on needs a sweep of its own
+            _redis(broker).delete(SWEEP_KEY)
+        except Exception:
+            pass
     _run(self, "deliver", 0)
+
+
+# --- beat ticks -------------------------------------------------------------------------
+
+def _schedule_of(name: str) -> float | str:
+    sched = beat_schedule(get_settings())[name]["schedule"]
+    if isinstance(sched, (int, float)):
+        return float(sched)
+    return f"{get_settings().tick_evaluate_minute} * * * *"
 
 
 @app.task(name="gkwatch.tick.crawl")
 def tick_crawl() -> int:
+    """Crawl the portals whose ``next_crawl_at`` has come (more often near deadlines)."""
     from models import utcnow
     from models.db import session_scope
     from workers.stages.crawl import due_portals, schedule_crawl
 
     settings = get_settings()
-    with session_scope(settings.effective_database_url) as s:
-        runs = [schedule_crawl(s, portal_id=p) for p in due_portals(s, now=utcnow())]
-    dispatch([("crawl", r) for r in runs])
+    with cron_monitor("gkwatch-crawl-due-portals", _schedule_of("crawl-due-portals"), timezone=settings.timezone):
+        with session_scope(settings.effective_database_url) as s:
+            busy = _portals_with_open_runs(s)
+            runs = [schedule_crawl(s, portal_id=p) for p in due_portals(s, now=utcnow()) if p not in busy]
+        dispatch([("crawl", r) for r in runs])
     return len(runs)
+
+
+def _portals_with_open_runs(session: Any) -> set[int]:
+    """A portal already being crawled (or waiting for it) gets no second run."""
+    from sqlmodel import select
+
+    from models import CrawlRun
+
+    return set(session.exec(select(CrawlRun.portal_id).where(CrawlRun.state.in_(("pending", "running")))))  # type: ignore[attr-defined]
 
 
 @app.task(name="gkwatch.tick.evaluate")
@@ -75,21 +158,58 @@ def tick_evaluate() -> int:
     """Deadlines pass without any event: re-evaluate every agency for the open years."""
     from workers.units import mark_due_evaluations
 
-    work = mark_due_evaluations(get_settings())
-    dispatch(work)
+    settings = get_settings()
+    with cron_monitor("gkwatch-evaluate-deadlines", _schedule_of("evaluate-deadlines"), timezone=settings.timezone):
+        work = mark_due_evaluations(settings)
+        dispatch(work)
     return len(work)
 
 
 @app.task(name="gkwatch.tick.deliver")
 def tick_deliver() -> None:
-    dispatch([("deliver", 0)])
+    settings = get_settings()
+    with cron_monitor("gkwatch-deliver", _schedule_of("deliver-notifications"), timezone=settings.timezone):
+        dispatch([("deliver", 0)], force_deliver=True)
+
+
+def reconcile(settings: Any, *, depths: dict[str, int] | None = None) -> list[Work]:
+    """Units to send again: every leased unit whose lease expired (its worker vanished);
+    and, for a stage whose queue is empty, every pending unit that is due (its message was
+    lost, e.g. with a restarted Redis). Pending units of a stage with a backlog are left
+    alone: their messages are most likely still queued, and a duplicate only costs a
+    failed claim. Delivery rows of a dead sweeper go back to pending."""
+    from sqlmodel import select
+
+    from models import Delivery, utcnow
+    from models.db import session_scope
+    from models.lease import LEASED, expired, reclaim_expired
+
+    now = utcnow()
+    work: list[Work] = []
+    with session_scope(settings.effective_database_url) as s:
+        reclaim_expired(s, Delivery, now=now)
+        for stage, model in MODELS.items():
+            if depths is not None and depths.get(QUEUE_FOR_STAGE[stage], 0) > 0:
+                ids = s.exec(select(model.id).where(model.state.in_(LEASED), model.lease_until < now)
+                             .order_by(model.id).limit(settings.reconcile_batch)).all()
+            else:
+                ids = expired(s, model, now=now, limit=settings.reconcile_batch)
+            work += [(stage, int(i)) for i in ids]
+    return work + [("deliver", 0)]
 
 
 @app.task(name="gkwatch.tick.reconcile")
 def tick_reconcile() -> int:
-    """Re-send every unit whose lease expired or that was never picked up."""
-    from workers.inline import pending_work
-
-    work = pending_work(get_settings())
-    dispatch(work)
+    """Re-send every unit whose lease expired or whose message was lost."""
+    settings = get_settings()
+    with cron_monitor("gkwatch-reconcile", _schedule_of("reconcile"), timezone=settings.timezone):
+        try:
+            depths: dict[str, int] | None = queue_depths(settings.redis_url) if settings.redis_url else None
+        except Exception as exc:  # cannot see the queues: be safe, send everything due
+            log.warning("queue depths unavailable: %s", exc)
+            depths = None
+        work = reconcile(settings, depths=depths)
+        dispatch(work)
+        if len(work) > 1:
+            log.info("reconcile: %s unit(s) sent again", len(work) - 1)
     return len(work)

@@ -1,18 +1,27 @@
 """One function per unit of work: claim its lease, run its stage, release, and return
 the follow-up work. Celery tasks and the in-process runner both call these, so the two
 modes behave the same; the database row is the source of truth, the message only a hint.
+
+Failures: a unit that raises goes back to ``pending`` with a "not before" time
+(exponential backoff with jitter, kept in the row) and :class:`RetryLater` tells the
+caller when to try again. After ``task_max_retries`` retries it ends for good: a
+document version that never parses becomes one P-UNPARSED finding and state ``failed``,
+and the pipeline goes on (its agency-year is still evaluated).
 """
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+import random
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, delete, select
 
-from models import AgencyYear, CrawlRun, DocumentVersion, utcnow
+from gkwatch.telemetry import capture, unit_scope
+from models import Agency, AgencyYear, CrawlRun, Document, DocumentVersion, Finding, Portal, utcnow
 from models.db import session_scope
-from models.lease import claim, finish
+from models.lease import claim, finish, request_run, retry_later
 
 log = logging.getLogger("gkwatch.units")
 
@@ -20,17 +29,74 @@ log = logging.getLogger("gkwatch.units")
 Work = tuple[str, int]
 
 
+class RetryLater(Exception):
+    """A unit failed and is ``pending`` again, claimable after ``delay`` seconds."""
+
+    def __init__(self, stage: str, unit: int, delay: float, cause: BaseException) -> None:
+        super().__init__(f"{stage} unit {unit} failed ({type(cause).__name__}: {cause}); retry in {delay:.1f}s")
+        self.stage, self.unit, self.delay, self.cause = stage, unit, delay, cause
+
+
+def backoff(attempts: int, settings: Any) -> float:
+    """Delay before attempt ``attempts + 1``: doubling from the base, capped, half jittered."""
+    ceiling = min(settings.retry_max_seconds, settings.retry_base_seconds * 2 ** max(attempts - 1, 0))
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+def max_attempts(settings: Any) -> int:
+    return int(settings.task_max_retries) + 1
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+# --- scheduling -----------------------------------------------------------------------
+
+#: crawl more often around each deadline (MM-DD, Beijing): (deadline, days around it,
+#: hours between crawls) — the widest window first, the tightest last
+CRAWL_SEASONS: tuple[tuple[str, int, float], ...] = (
+    ("01-31", 21, 6.0), ("03-31", 21, 6.0),
+    ("01-31", 3, 1.0), ("03-31", 3, 1.0),
+)
+
+
+def crawl_interval(now: datetime, base_hours: float) -> float:
+    """Hours until a portal's next crawl: its own interval, shortened in the weeks
+    around the 31 January and 31 March deadlines (reports appear, change, get re-dated)."""
+    from alerts.policy import BEIJING
+
+    local = now.astimezone(BEIJING)
+    hours = base_hours
+    for mmdd, days, season_hours in CRAWL_SEASONS:
+        month, day = (int(x) for x in mmdd.split("-"))
+        for year in (local.year - 1, local.year, local.year + 1):
+            deadline = local.replace(year=year, month=month, day=day, hour=23, minute=59)
+            if abs(local - deadline) <= timedelta(days=days):
+                hours = min(hours, season_hours)
+    return hours
+
+
 def mark_evaluation(session: Session, *, agency_id: int, year: int) -> int:
-    """Ask for an agency-year to be (re-)evaluated; returns its unit id."""
-    row = session.exec(select(AgencyYear).where(AgencyYear.agency_id == agency_id,
-                                                AgencyYear.year == year)).first()
-    if row is None:
-        row = AgencyYear(agency_id=agency_id, year=year)
-    if row.state != "running":
-        row.state = "pending"
-    session.add(row)
-    session.commit()
-    return row.id  # type: ignore[return-value]
+    """Ask for an agency-year to be (re-)evaluated; returns its unit id.
+
+    A row being evaluated right now becomes ``rerun``: its worker sends it again when it
+    ends, so a report that arrives during an evaluation is never missed.
+    """
+    query = select(AgencyYear.id).where(AgencyYear.agency_id == agency_id, AgencyYear.year == year)
+    unit = session.exec(query).first()
+    if unit is None:
+        try:
+            with session.begin_nested():
+                row = AgencyYear(agency_id=agency_id, year=year)
+                session.add(row)
+            session.commit()
+            return row.id  # type: ignore[return-value]
+        except IntegrityError:  # another worker created it first
+            session.rollback()
+            unit = session.exec(query).one()
+    request_run(session, AgencyYear, unit)
+    return unit
 
 
 def report_years(now: datetime) -> list[int]:
@@ -45,36 +111,79 @@ def report_years(now: datetime) -> list[int]:
 def mark_due_evaluations(settings: Any, *, now: datetime | None = None,
                          years: list[int] | None = None) -> list[Work]:
     """Every agency's open report years, marked for evaluation (deadlines pass silently)."""
-    from models import Agency
-
     years = years or report_years(now or utcnow())
     with session_scope(settings.effective_database_url) as s:
         ids = [a.id for a in s.exec(select(Agency)).all()]
         return [("evaluate", mark_evaluation(s, agency_id=a, year=y)) for a in ids for y in years]  # type: ignore[arg-type]
 
 
+# --- the units --------------------------------------------------------------------------
+
 def run_crawl_unit(settings: Any, run_id: int) -> list[Work]:
     from gkwatch.errors import CrawlError
     from workers.stages.crawl import crawl_portal
 
     with session_scope(settings.effective_database_url) as s:
-        if not claim(s, CrawlRun, run_id, lease_seconds=int(settings.crawl_timeout) + 60):
-            return []
-        try:
-            result = crawl_portal(s, run_id=run_id, settings=settings)
-        except CrawlError as exc:
-            log.warning("crawl run %s failed: %s", run_id, exc)
+        # the lease outlives the crawl task's hard time limit (crawl_timeout + 120)
+        if not claim(s, CrawlRun, run_id, lease_seconds=int(settings.crawl_timeout) + 180):
             return []
         run = s.get(CrawlRun, run_id)
+        portal = s.get(Portal, run.portal_id) if run else None
+        agency = s.get(Agency, portal.agency_id) if portal else None
+        with unit_scope("crawl", run_id, portal=portal.id if portal else None,
+                        list_url=(portal.list_urls or [None])[0] if portal else None,
+                        agency=agency.name if agency else None):
+            try:
+                result = crawl_portal(s, run_id=run_id, settings=settings)
+            except CrawlError as exc:  # the run is recorded as failed; the portal is retried soon
+                log.warning("crawl run %s failed: %s", run_id, exc)
+                capture(exc, level="warning")
+                return []
+            except Exception as exc:
+                s.rollback()
+                return _failed(s, CrawlRun, "crawl", run_id, exc, settings)
+        if portal is not None:  # crawl more often in the weeks around the deadlines
+            s.refresh(portal)
+            portal.next_crawl_at = (portal.last_crawl_at or utcnow()) + timedelta(
+                hours=crawl_interval(portal.last_crawl_at or utcnow(), portal.crawl_interval_hours))
+            s.add(portal)
+            s.commit()
         follow: list[Work] = [("process", v) for v in result.new_versions]
-        if run is not None and not result.new_versions:
-            from models import Portal
-
-            portal = s.get(Portal, run.portal_id)
-            for year in sorted(result.years):
-                if portal is not None:
-                    follow.append(("evaluate", mark_evaluation(s, agency_id=portal.agency_id, year=year)))
+        if not result.new_versions and portal is not None:
+            follow += [("evaluate", mark_evaluation(s, agency_id=portal.agency_id, year=y))
+                       for y in sorted(result.years)]
         return follow
+
+
+def _failed(session: Session, model: Any, stage: str, unit: int, exc: BaseException, settings: Any) -> list[Work]:
+    """Record a failed attempt; retry later, or give up for good after the last one."""
+    row = session.get(model, unit)
+    attempts = row.attempts if row is not None else 0
+    if attempts >= max_attempts(settings):
+        log.error("%s unit %s failed for good after %s attempts: %s", stage, unit, attempts, exc,
+                  extra={"stage": stage, "unit": unit, "attempts": attempts})
+        capture(exc)
+        finish(session, model, unit, state="failed", error=_error_text(exc))
+        return []
+    delay = backoff(attempts, settings)
+    log.warning("%s unit %s failed (attempt %s), retry in %.1fs: %s", stage, unit, attempts, delay, exc,
+                extra={"stage": stage, "unit": unit, "attempts": attempts, "retry_in": round(delay, 1)})
+    retry_later(session, model, unit, delay=delay, error=_error_text(exc))
+    raise RetryLater(stage, unit, delay, exc) from exc
+
+
+def _give_up_version(session: Session, version: DocumentVersion, doc: Document, error: str,
+                     attempts: int) -> None:
+    """A version that crashed the parser on every attempt: one P-UNPARSED finding, ``failed``."""
+    session.exec(delete(Finding).where(Finding.version_id == version.id))  # type: ignore[call-overload]
+    session.add(Finding(
+        agency_id=doc.agency_id, year=doc.year, version_id=version.id, rule="P-UNPARSED", severity="warning",
+        status="fail", where={"document": doc.url, "attempts": attempts}, expected="three tables",
+        actual=error.split(":", 1)[0],
+        message_zh=f"文档在 {attempts} 次尝试后仍无法处理（{error[:200]}）：{doc.url}",
+        message_en=f"the document could not be processed after {attempts} attempts ({error[:200]}): {doc.url}"))
+    session.commit()
+    finish(session, DocumentVersion, version.id, state="failed", error=error)  # type: ignore[arg-type]
 
 
 def run_process_unit(settings: Any, version_id: int) -> list[Work]:
@@ -83,15 +192,36 @@ def run_process_unit(settings: Any, version_id: int) -> list[Work]:
     with session_scope(settings.effective_database_url) as s:
         if not claim(s, DocumentVersion, version_id, lease_seconds=settings.lease_seconds):
             return []
-        try:
-            agency_id, year = process_version(s, version_id=version_id)
-        except Exception as exc:
-            s.rollback()
-            version = s.get(DocumentVersion, version_id)
-            final = version is not None and version.attempts > settings.task_max_retries
-            finish(s, DocumentVersion, version_id, state="failed" if final else "pending",
-                   error=f"{type(exc).__name__}: {exc}"[:2000])
-            raise
+        version = s.get(DocumentVersion, version_id)
+        doc = s.get(Document, version.document_id) if version else None
+        if version is None or doc is None:
+            finish(s, DocumentVersion, version_id)
+            return []
+        agency = s.get(Agency, doc.agency_id) if doc.agency_id else None
+
+        def given_up() -> list[Work]:  # its agency-year is still evaluated (P-UNPARSED counts)
+            if not (doc.agency_id and doc.year):
+                return []
+            return [("evaluate", mark_evaluation(s, agency_id=doc.agency_id, year=doc.year))]
+
+        with unit_scope("process", version_id, document=doc.url, agency=agency.name if agency else None,
+                        year=doc.year, sha256=version.sha256):
+            if version.attempts > max_attempts(settings):
+                # earlier attempts died without a word (the worker was killed): stop trying
+                err = version.last_error or "the worker died while processing it"
+                capture(RuntimeError(f"giving up on {doc.url}: {err}"))
+                _give_up_version(s, version, doc, err, version.attempts - 1)
+                return given_up()
+            try:
+                agency_id, year = process_version(s, version_id=version_id)
+            except Exception as exc:
+                s.rollback()
+                if version.attempts >= max_attempts(settings):
+                    log.error("document %s failed for good after %s attempts: %s", doc.url, version.attempts, exc)
+                    capture(exc)
+                    _give_up_version(s, version, doc, _error_text(exc), version.attempts)
+                    return given_up()
+                _failed(s, DocumentVersion, "process", version_id, exc, settings)
         finish(s, DocumentVersion, version_id)
         if agency_id is None or year is None:
             return []
@@ -108,18 +238,35 @@ def run_evaluate_unit(settings: Any, unit_id: int, *, now: datetime | None = Non
             return []
         row = s.get(AgencyYear, unit_id)
         assert row is not None
-        evaluate_agency_year(s, agency_id=row.agency_id, year=row.year,
-                             policy=DeadlinePolicy(grace_days=settings.grace_days),
-                             routes=default_routes(settings), now=now or utcnow())
-        finish(s, AgencyYear, unit_id)
-        return [("deliver", 0)]
+        agency = s.get(Agency, row.agency_id)
+        with unit_scope("evaluate", unit_id, agency=agency.name if agency else None, year=row.year):
+            try:
+                evaluate_agency_year(s, agency_id=row.agency_id, year=row.year,
+                                     policy=DeadlinePolicy(grace_days=settings.grace_days),
+                                     routes=default_routes(settings), now=now or utcnow())
+            except Exception as exc:
+                s.rollback()
+                return _failed(s, AgencyYear, "evaluate", unit_id, exc, settings)
+        again = finish(s, AgencyYear, unit_id)
+        return [("deliver", 0)] + ([("evaluate", unit_id)] if again else [])
 
 
 def run_deliver_unit(settings: Any, _unit: int = 0, *, now: datetime | None = None) -> list[Work]:
+    """Sweep the outbox: ``deliver_due`` claims every Delivery row (lease per row) before
+    it sends it, so concurrent sweeps never send a row twice; rows whose sweeper died
+    are made pending again first."""
     from alerts.outbox import deliver_due
+    from models import Delivery
+    from models.lease import reclaim_expired
 
-    with session_scope(settings.effective_database_url) as s:
-        rep = deliver_due(s, settings=settings, now=now)
+    with session_scope(settings.effective_database_url) as s, unit_scope("deliver", 0):
+        reclaim_expired(s, Delivery)
+        try:
+            rep = deliver_due(s, settings=settings, now=now)
+        except Exception as exc:
+            s.rollback()
+            capture(exc)
+            raise RetryLater("deliver", 0, backoff(1, settings), exc) from exc
         if rep.sent or rep.failed or rep.dead:
             log.info("deliveries: %s sent, %s to retry, %s dead", rep.sent, rep.failed, rep.dead)
     return []
@@ -127,3 +274,6 @@ def run_deliver_unit(settings: Any, _unit: int = 0, *, now: datetime | None = No
 
 UNITS = {"crawl": run_crawl_unit, "process": run_process_unit,
          "evaluate": run_evaluate_unit, "deliver": run_deliver_unit}
+
+#: the table holding each stage's units (deliveries are swept, see run_deliver_unit)
+MODELS: dict[str, Any] = {"crawl": CrawlRun, "process": DocumentVersion, "evaluate": AgencyYear}

@@ -1,0 +1,30 @@
+"""Only one celery beat may run: a second one, started by mistake, exits at start."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.procs import beat_args, celery_process, restartable_redis
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_second_beat_refuses_to_run(tmp_path) -> None:
+    import redis as redis_lib
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with restartable_redis(tmp_path) as server:
+        env = {"GKWATCH_REDIS_URL": server.url, "GKWATCH_DATA_DIR": str(tmp_path / "var"), "GKWATCH_SENTRY_DSN": ""}
+        client = redis_lib.Redis.from_url(server.url)
+        with celery_process(env, beat_args(tmp_path / "a"), log=tmp_path / "a.log") as first:
+            end = time.monotonic() + 60
+            while client.get("gkwatch:beat-lock") is None and time.monotonic() < end and first.poll() is None:
+                time.sleep(0.2)
+            assert client.get("gkwatch:beat-lock") is not None, (tmp_path / "a.log").read_text()[-2000:]
+            with celery_process(env, beat_args(tmp_path / "b"), log=tmp_path / "b.log") as second:
+                assert second.wait(60) != 0
+            assert "another celery beat" in (tmp_path / "b.log").read_text()
+            assert first.poll() is None  # the first one keeps its place
+        assert client.get("gkwatch:beat-lock") is None  # released on a clean stop
