@@ -112,9 +112,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     from models.db import session_scope
 
     settings = _settings()
+    from gkwatch.cli_ops import pipeline_state
+
     with session_scope(settings.effective_database_url) as s:
         rows = statuses(s, year=args.year)
-    _dump({"statuses": rows}) if args.format == "json" else print(render_statuses(rows))
+    if args.format == "json":
+        _dump({"statuses": rows, **pipeline_state(settings)})
+    else:
+        print(render_statuses(rows))
+        print("\nqueues, leases and last errors: gkwatch queues")
     return 0
 
 
@@ -127,10 +133,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     setup_logging(args.verbose)
     init_sentry(settings)
-    if settings.uses_celery:
-        _err("GKWATCH_REDIS_URL is set: run `celery -A workers.app worker` and `celery -A workers.app beat` "
-             "instead (see deploy/README.md)")
-        return 2
+    if settings.uses_celery:  # the same service as separate celery worker and beat processes
+        from gkwatch.service import CeleryService
+
+        return CeleryService(settings).serve()
     Service(settings).serve()
     return 0
 

@@ -230,8 +230,7 @@ def run_process_unit(settings: Any, version_id: int) -> list[Work]:
 
 def run_evaluate_unit(settings: Any, unit_id: int, *, now: datetime | None = None) -> list[Work]:
     from alerts.evaluate import evaluate_agency_year
-    from alerts.policy import DeadlinePolicy
-    from alerts.routes import default_routes
+    from alerts.config import load_config
 
     with session_scope(settings.effective_database_url) as s:
         if not claim(s, AgencyYear, unit_id, lease_seconds=settings.lease_seconds):
@@ -242,8 +241,7 @@ def run_evaluate_unit(settings: Any, unit_id: int, *, now: datetime | None = Non
         with unit_scope("evaluate", unit_id, agency=agency.name if agency else None, year=row.year):
             try:
                 evaluate_agency_year(s, agency_id=row.agency_id, year=row.year,
-                                     policy=DeadlinePolicy(grace_days=settings.grace_days),
-                                     routes=default_routes(settings), now=now or utcnow())
+                                     config=load_config(settings), now=now or utcnow())
             except Exception as exc:
                 s.rollback()
                 return _failed(s, AgencyYear, "evaluate", unit_id, exc, settings)
