@@ -137,8 +137,38 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from gkwatch.service import CeleryService
 
         return CeleryService(settings).serve()
-    Service(settings).serve()
+    web = _start_web(settings, args) if args.web_port else None
+    if web is False:
+        return 2
+    try:
+        Service(settings).serve()
+    finally:
+        if web:
+            web.should_exit = True
     return 0
+
+
+def _start_web(settings, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The dashboard in a thread of the service process (embedded mode)."""
+    import threading
+
+    import uvicorn
+
+    from gkwatch.cli_web import check_start
+    from gkwatch.web import create_app
+    from models.db import upgrade
+
+    problem = check_start(host=args.web_host, insecure_local=False,
+                          has_tokens=bool(settings.web_admin_tokens or settings.web_read_tokens))
+    if problem:
+        _err(f"gkwatch serve: {problem}")
+        return False
+    upgrade(settings.effective_database_url)
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=args.web_host, port=args.web_port,
+                                           log_level="warning"))
+    threading.Thread(target=server.run, name="gkwatch-web", daemon=True).start()
+    _err(f"dashboard on http://{args.web_host}:{args.web_port}/")
+    return server
 
 
 def cmd_portals_import(args: argparse.Namespace) -> int:
@@ -203,6 +233,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     p = sub.add_parser("serve", help="run the background service (embedded scheduler and workers)")
     p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument("--web-port", type=int, help="also serve the dashboard on this port (needs a web token)")
+    p.add_argument("--web-host", default="127.0.0.1", help="address of the dashboard (default 127.0.0.1)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("portals", help="manage the watched portals")
