@@ -65,6 +65,9 @@ def test_unauthenticated_requests_are_refused_everywhere_but_health(app: Any) ->
             if path in ("/health", "/login"):
                 assert r.status_code in (200, 401), (method, path, r.status_code)  # 401: login with no token
                 continue
+            if path == "/healthz":  # open like /health: status words only (gkwatch/web/ops.py)
+                assert r.status_code == 200 and set(r.json()) == {"status", "database", "redis", "role"}
+                continue
             assert r.status_code in (401, 303), (method, path, headers, r.status_code)
             if r.status_code == 303:
                 assert r.headers["location"].startswith("/login?next="), r.headers["location"]

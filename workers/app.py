@@ -21,6 +21,7 @@ from celery.beat import Scheduler
 from celery.schedules import crontab
 from celery.signals import after_setup_logger, after_setup_task_logger, worker_process_init
 
+from gkwatch.health import install_celery_hooks
 from gkwatch.settings import get_settings
 from gkwatch.telemetry import init_sentry
 
@@ -139,12 +140,7 @@ def queue_depths(redis_url: str) -> dict[str, int]:
 
 app = make_app()
 
-try:  # health/metrics endpoint of workers and beat (gkwatch/health.py; off without GKWATCH_HEALTH_PORT)
-    from gkwatch.health import install_celery_hooks
-
-    install_celery_hooks(app)
-except ImportError:
-    pass
+install_celery_hooks(app)  # /healthz and /metrics on GKWATCH_HEALTH_PORT in worker and beat processes
 
 
 @worker_process_init.connect

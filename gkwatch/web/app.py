@@ -14,7 +14,7 @@ from gkwatch.web.auth import COOKIE, Authenticator
 
 HERE = Path(__file__).resolve().parent
 #: reachable without a token or login
-PUBLIC_PATHS = {"/health", "/login"}
+PUBLIC_PATHS = {"/health", "/login", "/healthz", "/metrics"}  # /metrics checks its own token (web/ops.py)
 PUBLIC_PREFIXES = ("/static/",)
 
 
@@ -26,10 +26,10 @@ def _wants_page(request: Request) -> bool:
 def create_app(settings: Settings, *, insecure_local: bool = False) -> FastAPI:
     """The dashboard and API over the database named by ``settings``.
 
-    Every route but ``/health``, ``/login`` and the static files needs a bearer token or
-    the login cookie; with ``insecure_local`` loopback callers are admin without either.
+    Every route but ``/health``, ``/healthz``, ``/login`` and the static files needs a bearer
+    token or the login cookie (``/metrics`` also takes ``GKWATCH_METRICS_TOKEN``); with ``insecure_local`` loopback callers are admin without either.
     """
-    from gkwatch.web import api, pages
+    from gkwatch.web import api, ops, pages
     from gkwatch.web.silences import get_store
     from gkwatch.web.view import fmt_dt, status_label
 
@@ -75,5 +75,6 @@ def create_app(settings: Settings, *, insecure_local: bool = False) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(api.router)
+    app.include_router(ops.router)
     app.include_router(pages.router)
     return app
