@@ -1,7 +1,11 @@
 """Shared fixtures: a migrated SQLite database and settings pointing at a temp dir."""
 from __future__ import annotations
 
+import gzip
+import json
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -29,3 +33,46 @@ def session(settings) -> Iterator:  # type: ignore[no-untyped-def]
 
     with Session(get_engine(settings.effective_database_url), expire_on_commit=False) as s:
         yield s
+
+
+def _items(body: bytes) -> list[dict]:
+    """The JSON payloads of one envelope (header line, then item header / payload pairs)."""
+    out = []
+    for line in body.split(b"\n"):
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            continue
+    return out
+
+
+@pytest.fixture
+def sentry_dsn() -> Iterator[tuple[str, list[dict]]]:
+    """A local HTTP endpoint receiving the Sentry SDK's envelopes: yields (DSN, items)."""
+    received: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.headers.get("Content-Encoding") == "gzip":
+                body = gzip.decompress(body)
+            elif self.headers.get("Content-Encoding") == "br":
+                import brotli
+
+                body = brotli.decompress(body)
+            received.extend(_items(body))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://publickey@127.0.0.1:{httpd.server_address[1]}/7", received
+    finally:
+        import sentry_sdk
+
+        sentry_sdk.init(dsn=None)
+        httpd.shutdown()

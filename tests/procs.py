@@ -155,26 +155,48 @@ def restartable_redis(tmp_path: Path) -> Iterator[RedisProcess]:
 
 
 @contextmanager
-def celery_process(env: dict[str, str], args: list[str], *, app: str = "workers.app",
-                   log: Path | None = None) -> Iterator[subprocess.Popen]:
-    """``celery -A app <args>`` in its own session, so that a test can ``kill -9`` the whole
-    process group (a prefork worker's parent and children) with :func:`kill_group`."""
-    full_env = {**os.environ, **env}
+def started_process(argv: list[str], *, env: dict[str, str], log: Path | None = None,
+                    term_timeout: float = 20) -> Iterator[subprocess.Popen]:
+    """A process in its own session (so a test can ``kill -9`` its whole group with
+    :func:`kill_group`); SIGTERM on the way out, SIGKILL to the group if it is stuck."""
     out = open(log, "ab") if log else subprocess.DEVNULL
-    proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", app, *args], env=full_env, stdout=out,
-                            stderr=subprocess.STDOUT, cwd=str(Path(__file__).resolve().parents[1]),
-                            start_new_session=True)
+    proc = subprocess.Popen(argv, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
+                            cwd=str(Path(__file__).resolve().parents[1]), start_new_session=True)
     try:
         yield proc
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
             try:
-                proc.wait(20)
+                proc.wait(term_timeout)
             except subprocess.TimeoutExpired:
                 kill_group(proc)
         if log:
             out.close()  # type: ignore[union-attr]
+
+
+@contextmanager
+def celery_process(env: dict[str, str], args: list[str], *, app: str = "workers.app",
+                   log: Path | None = None) -> Iterator[subprocess.Popen]:
+    """``celery -A app <args>`` via :func:`started_process` (prefork parent and children
+    share the process group)."""
+    with started_process([sys.executable, "-m", "celery", "-A", app, *args], env=env, log=log) as proc:
+        yield proc
+
+
+def http_get(url: str, token: str = "") -> tuple[int, str]:
+    """Status and body of a GET (0 and the error when nothing answers)."""
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+    except OSError as exc:
+        return 0, str(exc)
 
 
 def kill_group(proc: subprocess.Popen) -> None:

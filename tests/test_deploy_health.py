@@ -3,21 +3,11 @@ routes, over a real SQLite database (and a dead Redis port for the degraded case
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 
 import pytest
 
 from gkwatch.sinks import free_port
-
-
-def get(url: str, token: str = "") -> tuple[int, str]:
-    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return resp.status, resp.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
+from tests.procs import http_get as get
 
 
 def sample(text: str, name: str, labels: str = "") -> float:

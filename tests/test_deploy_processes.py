@@ -7,20 +7,17 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from gkwatch.sinks import SmtpSink, StaticSite, free_port
-from tests.procs import postgres_server, redis_server, wait_port
+from tests.procs import http_get as get
+from tests.procs import postgres_server, redis_server, started_process, wait_port
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,14 +33,8 @@ def local_argv(command: list[str], *, data_dir: Path, web_port: int) -> list[str
     """The compose command as it runs here: this virtualenv's executables, loopback
     addresses, a free port for the web app and the data directory under ``data_dir``."""
     argv = list(command)
-    if argv[0] == "celery":
-        from gkwatch.health import hooks_installed
-
-        import workers.app  # noqa: F401 - connects the health hooks once workers/app.py has the line
-
-        # until workers/app.py installs the health hooks, the wrapper does (same celery CLI)
-        argv = [sys.executable, "-m", "celery", *argv[1:]] if hooks_installed() else \
-            [sys.executable, "-m", "gkwatch.health", "celery", *argv[1:]]
+    if argv[0] == "celery":  # workers/app.py installs the health hooks itself
+        argv = [sys.executable, "-m", "celery", *argv[1:]]
     elif argv[0] == "gkwatch":
         argv = [str(Path(sys.executable).parent / "gkwatch"), *argv[1:]]
     out = []
@@ -57,36 +48,6 @@ def local_argv(command: list[str], *, data_dir: Path, web_port: int) -> list[str
             arg = str(data_dir) + arg.removeprefix("/var/lib/gkwatch")
         out.append(arg)
     return out
-
-
-@contextmanager
-def started(name: str, argv: list[str], env: dict[str, str], logs: Path) -> Iterator[subprocess.Popen]:
-    """A process in its own session; SIGTERM on the way out (SIGKILL to the group if stuck)."""
-    log = open(logs / f"{name}.log", "wb")
-    proc = subprocess.Popen(argv, env=env, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    try:
-        yield proc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(10)
-        log.close()
-
-
-def get(url: str, token: str = "") -> tuple[int, str]:
-    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return resp.status, resp.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
-    except OSError as exc:
-        return 0, str(exc)
 
 
 def sample(text: str, name: str, labels: str = "") -> float:
@@ -157,7 +118,7 @@ def test_compose_processes_run_a_demo_crawl_and_answer_health_and_metrics(tmp_pa
                 health_ports[name] = free_port()
                 proc_env["GKWATCH_HEALTH_PORT"] = str(health_ports[name])
             argv = local_argv(services[name]["command"], data_dir=data_dir, web_port=web_port)
-            procs[name] = stack.enter_context(started(name, argv, proc_env, logs))
+            procs[name] = stack.enter_context(started_process(argv, env=proc_env, log=logs / f"{name}.log", term_timeout=30))
 
         wait_port(web_port, timeout=60)
         health_urls = {"web": f"http://127.0.0.1:{web_port}/healthz",
