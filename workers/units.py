@@ -187,7 +187,7 @@ def _give_up_version(session: Session, version: DocumentVersion, doc: Document, 
 
 
 def run_process_unit(settings: Any, version_id: int) -> list[Work]:
-    from workers.stages.process import process_version
+    from workers.stages.process import next_year_report, process_version
 
     with session_scope(settings.effective_database_url) as s:
         if not claim(s, DocumentVersion, version_id, lease_seconds=settings.lease_seconds):
@@ -225,7 +225,10 @@ def run_process_unit(settings: Any, version_id: int) -> list[Work]:
         finish(s, DocumentVersion, version_id)
         if agency_id is None or year is None:
             return []
-        return [("evaluate", mark_evaluation(s, agency_id=agency_id, year=year))]
+        follow: list[Work] = [("evaluate", mark_evaluation(s, agency_id=agency_id, year=year))]
+        if next_year_report(s, agency_id=agency_id, year=year) is not None:  # its X-* rules were redone
+            follow.append(("evaluate", mark_evaluation(s, agency_id=agency_id, year=year + 1)))
+        return follow
 
 
 def run_evaluate_unit(settings: Any, unit_id: int, *, now: datetime | None = None) -> list[Work]:

@@ -107,10 +107,41 @@ def process_version(session: Session, *, version_id: int) -> tuple[int | None, i
                  format_version=report.get("format_version"), published_at=version.published_at, data=report)
     session.add(row)
     session.flush()
-    for f in findings:
-        session.add(Finding(agency_id=doc.agency_id, year=year, version_id=version_id, report_id=row.id,
-                            rule=f["rule"], severity=f["severity"], status=f["status"],
-                            where=f.get("where") or {}, expected=f.get("expected"), actual=f.get("actual"),
-                            message_zh=f.get("message_zh", ""), message_en=f.get("message_en", "")))
+    _store_findings(session, findings, report=row)
+    refresh_next_year(session, agency_id=doc.agency_id, year=year, report=report)
     session.commit()
     return doc.agency_id, year
+
+
+def _store_findings(session: Session, findings: list[dict[str, Any]], *, report: Report) -> None:
+    for f in findings:
+        session.add(Finding(agency_id=report.agency_id, year=report.year, version_id=report.version_id,
+                            report_id=report.id, rule=f["rule"], severity=f["severity"], status=f["status"],
+                            where=f.get("where") or {}, expected=f.get("expected"), actual=f.get("actual"),
+                            message_zh=f.get("message_zh", ""), message_en=f.get("message_en", "")))
+
+
+def next_year_report(session: Session, *, agency_id: int | None, year: int | None) -> Report | None:
+    """The newest stored report of the following year, if any."""
+    if agency_id is None or year is None:
+        return None
+    return session.exec(select(Report).where(Report.agency_id == agency_id, Report.year == year + 1)
+                        .order_by(col(Report.id).desc())).first()
+
+
+def refresh_next_year(session: Session, *, agency_id: int | None, year: int | None,
+                      report: dict[str, Any]) -> bool:
+    """Re-run the cross-year rules of next year's report against this one.
+
+    Reports arrive in any order (a back-filled column, parallel workers): when last
+    year's report lands after this year's, this year's X-* findings are redone here.
+    """
+    from workers.validate import validate_pair
+
+    nxt = next_year_report(session, agency_id=agency_id, year=year)
+    if nxt is None:
+        return False
+    session.exec(delete(Finding).where(Finding.report_id == nxt.id,  # type: ignore[call-overload]
+                                       col(Finding.rule).startswith("X-")))
+    _store_findings(session, validate_pair(nxt.data, report), report=nxt)
+    return True
