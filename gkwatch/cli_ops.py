@@ -49,7 +49,7 @@ def pipeline_state(settings: Any) -> dict[str, Any]:
     return {"queues": queues, "leases": leases, "errors": errors}
 
 
-def _render(state: dict[str, Any]) -> str:
+def render_state(state: dict[str, Any]) -> str:
     from gkwatch.render import table
 
     q = state["queues"]
@@ -76,7 +76,7 @@ def cmd_queues(args: argparse.Namespace) -> int:
         json.dump(state, sys.stdout, ensure_ascii=False, indent=2, default=str)
         sys.stdout.write("\n")
     else:
-        print(_render(state))
+        print(render_state(state))
     return 0
 
 

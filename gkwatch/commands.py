@@ -112,15 +112,17 @@ def cmd_status(args: argparse.Namespace) -> int:
     from models.db import session_scope
 
     settings = _settings()
-    from gkwatch.cli_ops import pipeline_state
+    from gkwatch.cli_ops import pipeline_state, render_state
 
     with session_scope(settings.effective_database_url) as s:
         rows = statuses(s, year=args.year)
+    state = pipeline_state(settings)
     if args.format == "json":
-        _dump({"statuses": rows, **pipeline_state(settings)})
+        _dump({"statuses": rows, **state})
     else:
         print(render_statuses(rows))
-        print("\nqueues, leases and last errors: gkwatch queues")
+        print()
+        print(render_state(state))
     return 0
 
 
