@@ -5,5 +5,5 @@ reminders, backfill, P-UNREACHABLE) → ``lifecycle`` (fingerprints, firing/reso
 outbox rows in the same transaction) → ``notify`` (grouping, timers, notification log,
 ``mute``: silences and inhibition) → ``outbox`` (send, retry, 410) via ``channels``
 (email, webhook, apprise). ``config`` loads all of it from ``GKWATCH_ALERTS_CONFIG``
-(see ``alerts.example.toml``); ``queries`` serves the CLI and the web app.
+(see ``deploy/alerts.example.toml``); ``queries`` serves the CLI and the web app.
 """

@@ -1,6 +1,6 @@
 """The alerts configuration as data: deadline policy, receivers, routes, timers, inhibition.
 
-Read from the TOML file named by ``GKWATCH_ALERTS_CONFIG`` (see ``alerts.example.toml``)
+Read from the TOML file named by ``GKWATCH_ALERTS_CONFIG`` (see ``deploy/alerts.example.toml``)
 and checked when loaded, so a typo fails at start with the key that is wrong. Without a
 file everything comes from the settings: the default deadlines, one route sending all
 alerts to ``mail_to`` and ``webhook_url``, and the standard inhibition rule (an

@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     grace_days: int = Field(0, ge=0)
     alerts_config: Path | None = Field(
         None, description="TOML file with the deadline policy, receivers, routes, timers and "
-                          "inhibition rules (see alerts/alerts.example.toml); empty uses the defaults")
+                          "inhibition rules (see deploy/alerts.example.toml); empty uses the defaults")
     alerts_group_wait: float = Field(
         0.0, ge=0, description="seconds to wait before the first notification of a new group "
                                "(0: the next delivery tick; routes in the alerts config may set their own)")
