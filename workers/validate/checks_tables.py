@@ -53,6 +53,15 @@ def t3_results(ctx: Context) -> Iterator[Issue]:
                         params={**_col_params(c), "printed": total.value, "computed": parts.value})
 
 
+def _row_sums(r: list, key: str, last: int) -> tuple[Sum, Sum]:
+    """The sum of cells ``0..last-1`` of a row and its printed total (cell ``last``)."""
+    parts, total = Sum(), Sum()
+    for c in range(last):
+        parts.add(r[c], f"{key}[{c}]")
+    total.add(r[last], f"{key}[{last}]")
+    return parts, total
+
+
 @check("T3-TOTALS")
 def t3_totals(ctx: Context) -> Iterator[Issue]:
     """r[6] == sum of r[0..5] for every row."""
@@ -61,10 +70,7 @@ def t3_totals(ctx: Context) -> Iterator[Issue]:
         r = row_cells(t, key, 7)
         if r is None:
             continue  # malformed rows are S-TABLES' business
-        parts, total = Sum(), Sum()
-        for c in range(6):
-            parts.add(r[c], f"{key}[{c}]")
-        total.add(r[6], f"{key}[6]")
+        parts, total = _row_sums(r, key, 6)
         where = {"table": "table3", "row": key, "column": 6}
         if not (parts.exact and total.exact):
             missing = blanks_text(total.blanks + parts.blanks)
@@ -108,10 +114,7 @@ def t4_totals(ctx: Context) -> Iterator[Issue]:
         r = row_cells(t, g, 5)
         if r is None:
             continue
-        parts, total = Sum(), Sum()
-        for i in range(4):
-            parts.add(r[i], f"{g}[{i}]")
-        total.add(r[4], f"{g}[4]")
+        parts, total = _row_sums(r, g, 4)
         where = {"table": "table4", "row": g, "column": 4}
         if not (parts.exact and total.exact):
             missing = blanks_text(total.blanks + parts.blanks)
