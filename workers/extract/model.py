@@ -7,6 +7,16 @@ parser can report provenance. Extractors never interpret content; that is the pa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
+
+
+class Word(NamedTuple):
+    """A run of characters printed close together on one line, with its horizontal extent
+    in page units (PDF only): table cells are told apart by where their numbers sit."""
+
+    text: str
+    x0: float
+    x1: float
 
 
 @dataclass(slots=True)
@@ -25,6 +35,8 @@ class Block:
 
     ``grid`` is True when the table came from real cell structure (HTML, DOCX, sheets),
     so that an empty cell is a genuinely blank cell rather than layout whitespace.
+    ``words`` (PDF paragraphs only) are the line's words with positions; then
+    ``text == " ".join(w.text for w in words)``.
     """
 
     kind: str  # "para" | "table"
@@ -33,6 +45,7 @@ class Block:
     page: int | None = None
     table: int | None = None
     grid: bool = False
+    words: list[Word] | None = None
 
 
 @dataclass(slots=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from workers.extract.model import Document
+from workers.parse.columns import place_table_columns
 from workers.parse.flat import Flat, flat_table2, flat_table3, flat_table4
 from workers.parse.fused import choose_table3
 from workers.parse.layouts import layouts
@@ -24,7 +25,7 @@ def build_report(doc: Document) -> dict:
     rows = build_rows(doc)
     text = doc.plain_text()
     compact = norm(text)
-    warnings: list[str] = []
+    warnings: list[str] = place_table_columns(rows, L)
     version = find_version(compact, L)
     title, agency, year = find_title(rows, doc.meta)
     if year is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from workers.extract.model import Document
+from workers.extract.model import Document, Word
 from workers.parse.normalize import has_cjk, is_blank_mark, is_number, norm, to_number
 
 _TRAIL_NUM = re.compile(r"^(.*?)((?:\s+(?:-?\d+(?:\.\d+)?|/|—))+)\s*$")
@@ -19,6 +19,7 @@ _ALL_NUM = re.compile(r"^\s*(?:-?\d+(?:\.\d+)?)(?:\s+-?\d+(?:\.\d+)?)*\s*$")
 class Item:
     text: str
     prov: dict
+    x: tuple[float, float] | None = None  # horizontal extent on the page (PDF words)
 
 
 @dataclass
@@ -31,6 +32,9 @@ class Row:
     labels: list[Item] = field(default_factory=list)
     values: list[Item] = field(default_factory=list)
     nums: int = 0
+    words: list[Word] | None = None  # PDF: the line's positioned words
+    dropped: bool = False  # values present, but their columns could not be decided
+    placed: bool = False  # values placed in their columns by position (columns.py)
 
     @property
     def label(self) -> str:
@@ -48,6 +52,20 @@ def _split_line(text: str, prov: dict) -> list[Item]:
     if m and m.group(1).strip() and not m.group(1).rstrip().endswith(("第", "共")):
         return [Item(m.group(1).strip(), prov)] + [Item(t, prov) for t in m.group(2).split()]
     return [Item(text, prov)]
+
+
+def _with_x(items: list[Item], words: list[Word] | None) -> list[Item]:
+    """Give trailing number items the positions of their words (text is the words joined
+    by single spaces, so the last k whitespace tokens are the last k words)."""
+    if not words:
+        return items
+    k = len(items) - 1 if len(items) > 1 and not is_number(items[0].text) else len(items)
+    if k > len(words) or len(items) == 1 and not is_number(items[0].text):
+        return items
+    for it, w in zip(items[len(items) - k:], words[len(words) - k:]):
+        if it.text == w.text:
+            it.x = (w.x0, w.x1)
+    return items
 
 
 def _finish(row: Row) -> Row:
@@ -70,7 +88,8 @@ def build_rows(doc: Document) -> list[Row]:
     for b in doc.blocks:
         if b.kind == "para":
             prov = {"page": b.page, "table": None, "row": None, "col": None}
-            rows.append(_finish(Row(_split_line(b.text, prov), grid=False, is_para=True)))
+            items = _with_x(_split_line(b.text, prov), b.words)
+            rows.append(_finish(Row(items, grid=False, is_para=True, words=b.words)))
             continue
         for r in b.rows:
             items: list[Item] = []

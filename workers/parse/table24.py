@@ -28,6 +28,8 @@ def extract_table4(rows: list[Row], L: Layouts, after: int) -> tuple[dict | None
         if i > start and lab and len(lab) <= 80 and (any(k in lab for k in L.sections["5"])
                                                     or any(k in lab for k in L.sections["6"])):
             break
+        if r.dropped:
+            break  # the value row's columns could not be decided (warned when placed)
         if r.labels and not r.nums:
             continue
         if r.labels and r.nums:

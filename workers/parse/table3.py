@@ -60,9 +60,12 @@ def row_keys(row: Row, specs: list[RowSpec], has_values: bool) -> list[str]:
     return out
 
 
-def run_keys(run: list[Row], specs: list[RowSpec]) -> list[str]:
-    """Keys named in consecutive label-only lines (labels hard-wrapped over lines)."""
-    text = norm("".join(it.text for r in run for it in r.labels))
+def run_keys(run: list[Row], specs: list[RowSpec]) -> list[tuple[str, int]]:
+    """Keys named in consecutive label-only lines (labels hard-wrapped over lines), each
+    with the index in ``run`` of the line where its keyword starts."""
+    parts = [norm("".join(it.text for it in r.labels)) for r in run]
+    text = "".join(parts)
+    ends = [sum(len(x) for x in parts[:n + 1]) for n in range(len(parts))]
     hits: list[tuple[int, str]] = []
     for spec in specs:
         if spec.exact or spec.collapsed:
@@ -71,7 +74,7 @@ def run_keys(run: list[Row], specs: list[RowSpec]) -> list[str]:
         if ps:
             hits.append((min(ps), spec.key))
     hits.sort()
-    return [k for _, k in hits]
+    return [(k, next(n for n, e in enumerate(ends) if p < e)) for p, k in hits]
 
 
 def read_values(vals: list[Item], n: int, grid: bool) -> tuple[list[list], list[dict]] | None:
@@ -132,7 +135,7 @@ def extract_table3(rows: list[Row], L: Layouts, version: str | None
     by_key = {s.key: s for s in specs}
     found: dict[str, Found] = {}
     pending: list[tuple[str, int]] = []
-    orphans: list[tuple[list[list], list[dict], int]] = []
+    orphans: list[tuple[list[list] | None, list[dict] | None, int]] = []
     buf: list[Item] = []
     buf_pos = -1
     run: list[int] = []
@@ -142,16 +145,27 @@ def extract_table3(rows: list[Row], L: Layouts, version: str | None
             return
         if len(run) == 1:
             ks = row_keys(rows[run[0]], specs, False)
-            ks = ks if len(ks) < 3 else []
+            hits = [(k, 0) for k in ks] if len(ks) < 3 else []
         else:
-            ks = run_keys([rows[j] for j in run], specs)
-        for k in ks:
+            hits = run_keys([rows[j] for j in run], specs)
+            # whole-label rows ("3.其他", "（七）总计") are only recognised line by line
+            hits += [(k, n) for n, j in enumerate(run) for k in row_keys(rows[j], specs, False)
+                     if by_key[k].exact and k not in (h[0] for h in hits)]
+            hits.sort(key=lambda h: h[1])
+        for k, n in hits:
             if not by_key[k].collapsed:
-                pending.append((k, run[0]))
+                pending.append((k, run[n]))
         run.clear()
 
     for i in range(start, end):
         row = rows[i]
+        if row.dropped:
+            # values whose columns are unknown: the row's slot is taken, its cells not read
+            flush_run()
+            if not row_keys(row, specs, True):
+                orphans.append((None, None, i))
+            buf = []
+            continue
         want = row.nums or (row.grid and len(row.values) >= 7)
         vals = read_values(row.values, 7, row.grid) if want else None
         if row.labels and vals is None and not row.nums:
@@ -193,10 +207,13 @@ def extract_table3(rows: list[Row], L: Layouts, version: str | None
             waiting.append((k, p))
     order = {k: n for n, k in enumerate(keys)}
     waiting.sort(key=lambda w: order[w[0]])
-    if waiting and orphans:
+    if any(rows[i].placed for i in range(start, end)):
+        _pair_positioned(rows, waiting, orphans, found)
+    elif waiting and orphans:
         if len(waiting) == len(orphans):
             for (k, p), (c, pv, op) in zip(waiting, orphans):
-                found[k] = Found(c, pv, op)
+                if c is not None:
+                    found[k] = Found(c, pv, op)
         else:
             used: set[int] = set()
             for k, p in sorted(waiting, key=lambda w: w[1]):
@@ -205,5 +222,29 @@ def extract_table3(rows: list[Row], L: Layouts, version: str | None
                 j = after[0] if after else (before[-1] if before else None)
                 if j is not None:
                     used.add(j)
-                    found[k] = Found(orphans[j][0], orphans[j][1], orphans[j][2])
+                    if orphans[j][0] is not None:
+                        found[k] = Found(orphans[j][0], orphans[j][1], orphans[j][2])
     return found, start, end
+
+
+def _pair_positioned(rows: list[Row], waiting: list[tuple[str, int]],
+                     orphans: list[tuple[list[list] | None, list[dict] | None, int]],
+                     found: dict[str, Found]) -> None:
+    """A PDF table whose numbers were placed by position: a value-only line belongs to the
+    label lines just above it (a wrapped label); a labelled line that no values follow is
+    a row left entirely blank (every cell of the table was located, so nothing is missing)."""
+    taken: set[str] = set()
+    for c, pv, op in orphans:
+        before = [w for w in waiting if w[1] < op and w[0] not in taken]
+        if not before:
+            continue
+        k, p = max(before, key=lambda w: w[1])
+        if any(p < f.pos < op for f in found.values()):
+            continue  # a row with its own values lies between: not this label's values
+        taken.add(k)
+        if c is not None:
+            found[k] = Found(c, pv or [], op)
+    for k, p in waiting:
+        if k not in taken and k not in found:
+            prov = rows[p].labels[0].prov if rows[p].labels else {}
+            found[k] = Found([[None] * 7], [prov] * 7, p)

@@ -1,0 +1,173 @@
+"""Numbers of text-layer PDF tables placed in their columns by position.
+
+A PDF row comes out as one line "label n n n"; when cells are blank, the line has fewer
+numbers than the table has columns and their order alone does not say which cells they
+fill. Every number carries its horizontal extent (``Item.x``), so the columns are found
+from the table itself:
+
+1. Numbers of one column overlap horizontally whatever the alignment (centred, left or
+   right), numbers of different columns do not: the overlap clusters of all numbers of the
+   table, across page breaks, are its columns when there are as many as the table has.
+2. Otherwise the clusters are named by the full rows (a row with every cell printed says
+   which cluster is which column), and then by the column headings printed above the
+   first row (headings that span several columns are set aside).
+3. A row whose numbers all fall in distinct known columns is rebuilt with blank cells;
+   a full row that cannot be placed is kept in printed order; any other row is dropped
+   with a warning rather than guessed.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from workers.extract.model import Word
+from workers.parse.layouts import Layouts
+from workers.parse.normalize import is_blank_mark, is_number
+from workers.parse.rows import Item, Row
+
+Span = tuple[float, float]
+_EPS = 0.5  # page units; touching boxes of one column still overlap
+
+
+def _overlap(p: Span, q: Span) -> bool:
+    return p[0] < q[1] - _EPS and q[0] < p[1] - _EPS
+
+
+def _clusters(spans: Sequence[Span]) -> list[Span]:
+    """Union of overlapping intervals, left to right."""
+    out: list[list[float]] = []
+    for a, b in sorted(spans):
+        if out and a < out[-1][1] - _EPS:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def header_bands(words: list[Word], ncols: int) -> list[Span] | None:
+    """Column bands from the heading words above a table, or None unless they look like
+    a column grid. Narrow words first: each starts a column or joins the one it lies
+    over; a word over two columns (a group heading such as 法人或其他组织, a paragraph)
+    or wider than the column it lies over tells nothing about column edges. The table's
+    columns are the rightmost ``ncols`` (label columns are on the left)."""
+    toks = sorted(((w.x0, w.x1) for w in words if not is_number(w.text) and w.x1 > w.x0),
+                  key=lambda t: t[1] - t[0])
+    cols: list[list[float]] = []
+    for t in toks:
+        hit = [c for c in cols if _overlap((c[0], c[1]), t)]
+        if not hit:
+            cols.append([t[0], t[1]])
+        elif len(hit) == 1 and t[1] - t[0] <= hit[0][1] - hit[0][0] + _EPS:
+            hit[0][0], hit[0][1] = min(hit[0][0], t[0]), max(hit[0][1], t[1])
+    cl = sorted((a, b) for a, b in cols)
+    if len(cl) < ncols:
+        return None
+    cl = cl[-ncols:]
+    centres = [(a + b) / 2 for a, b in cl]
+    steps = [q - p for p, q in zip(centres, centres[1:])]
+    if steps and max(steps) > 2.5 * min(steps):
+        return None
+    # boundaries halfway between neighbouring headings; the outer bands half a step wide
+    bounds = [(cl[i][1] + cl[i + 1][0]) / 2 for i in range(ncols - 1)]
+    half = (sorted(steps)[len(steps) // 2] if steps else cl[0][1] - cl[0][0]) / 2
+    return list(zip([centres[0] - half] + bounds, bounds + [centres[-1] + half]))
+
+
+def _column_map(clusters: list[Span], full: list[list[Span]], bands: list[Span] | None,
+                ncols: int) -> list[int | None]:
+    """Column index of each number cluster (None where it cannot be decided)."""
+    def which(x: Span) -> int:
+        return next(j for j, c in enumerate(clusters) if c[0] - _EPS <= x[0] and x[1] <= c[1] + _EPS)
+
+    votes: list[set[int]] = [set() for _ in clusters]
+    for row in full:
+        for k, x in enumerate(row):
+            votes[which(x)].add(k)
+    cmap: list[int | None] = [next(iter(v)) if len(v) == 1 else None for v in votes]
+    if len(clusters) == ncols and all(c in (None, j) for j, c in enumerate(cmap)):
+        cmap = list(range(ncols))
+    if bands:
+        for j, c in enumerate(clusters):
+            mid = (c[0] + c[1]) / 2
+            hit = [k for k, (a, b) in enumerate(bands) if a <= mid < b]
+            if len(hit) == 1 and cmap[j] is None and not votes[j]:
+                cmap[j] = hit[0]
+            elif len(hit) == 1 and cmap[j] is not None and cmap[j] != hit[0]:
+                cmap[j] = None  # the headings contradict the full rows
+    known = [c for c in cmap if c is not None]
+    if known != sorted(set(known)):
+        return [None] * len(clusters)  # not left to right: no trust in any of it
+    return cmap
+
+
+def place(rows: list[Row], idx: Sequence[int], ncols: int, header: list[Row], what: str
+          ) -> list[str]:
+    """Rebuild the values of positioned rows ``rows[i]`` (i in ``idx``) as ``ncols`` cells,
+    blanks included; rows that cannot be placed are dropped. Returns warnings."""
+    todo = [i for i in idx if rows[i].nums and not rows[i].grid
+            and all(v.x is not None for v in rows[i].values if v.text.strip())
+            and any(v.x is not None for v in rows[i].values)]
+    if not todo:
+        return []
+    vals = {i: [v for v in rows[i].values if v.text.strip()] for i in todo}
+    spans = [v.x for i in todo for v in vals[i]]
+    clusters = _clusters(spans)
+    full = [[v.x for v in vals[i]] for i in todo if len(vals[i]) == ncols]
+    words = [w for r in header for w in (r.words or [])]
+    bands = header_bands(words, ncols) if words else None
+    cmap = _column_map(clusters, full, bands, ncols)
+
+    def col(x: tuple[float, float]) -> int | None:
+        j = next(j for j, c in enumerate(clusters) if c[0] - _EPS <= x[0] and x[1] <= c[1] + _EPS)
+        return cmap[j]
+
+    warnings: list[str] = []
+    for i in todo:
+        row, cells = rows[i], vals[i]
+        cols = [col(v.x) for v in cells]  # type: ignore[arg-type]
+        if None not in cols and len(set(cols)) == len(cols) and cols == sorted(cols):
+            prov = cells[0].prov
+            out = [Item("", prov) for _ in range(ncols)]
+            for c, v in zip(cols, cells):
+                out[c] = v  # type: ignore[index]
+            row.values = out
+            row.grid = True  # an empty value is now a genuinely blank cell
+            row.placed = True
+        elif len(cells) == ncols and all(is_number(v.text) or is_blank_mark(v.text) for v in cells):
+            continue  # every cell printed: printed order is the column order
+        else:
+            row.dropped = True
+            warnings.append(f"{what}: columns of the numbers in '{row.text[:40]}' could not be "
+                            "decided from their positions; row left out")
+    return warnings
+
+
+def place_table_columns(rows: list[Row], L: Layouts) -> list[str]:
+    """Place the numbers of PDF tables 三 (7 columns) and 四 (15 in one row) by position."""
+    from workers.parse.table3 import find_region
+
+    if not any(r.words for r in rows):
+        return []
+    warnings: list[str] = []
+    start, end = find_region(rows, L)
+    if start >= 0:
+        head = [r for r in rows[max(0, start - 30):start] if r.words]
+        warnings += place(rows, range(start, end), 7, head, "table3")
+    t4 = -1
+    for i in range(max(end, 0), len(rows)):
+        lab = rows[i].label
+        if lab and len(lab) <= 80 and any(k in lab for k in L.t4_start):
+            t4 = i
+            break
+    if t4 < 0:
+        return warnings
+    stop = len(rows)
+    for j in range(t4 + 1, len(rows)):
+        lab = rows[j].label
+        if lab and len(lab) <= 80 and any(k in lab for s in ("5", "6") for k in L.sections[s]):
+            stop = j
+            break
+    vals = [j for j in range(t4 + 1, stop) if rows[j].nums and not rows[j].labels]
+    if vals:
+        head = [r for r in rows[t4 + 1:vals[0]] if r.words]
+        warnings += place(rows, vals[:1], 5 * len(L.t4_groups), head, "table4")
+    return warnings
