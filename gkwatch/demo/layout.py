@@ -1,11 +1,17 @@
-"""The national table layout of 国办公开办函〔2021〕30号, as data shared by the renderers.
+"""The national table layouts, as data shared by the renderers and the generator.
 
-Row keys are the ones of ``gkwatch.report/1`` (see shared/spec/report-json.md).  The labels
-are the standard form's own wording, which every real report repeats.
+The module-level names without suffix describe 国办公开办函〔2021〕30号 (the default);
+``LAYOUTS["2019"]`` describes the older 〔2019〕60号 form used for 2019 and 2020 reports
+(table 二 with columns 上一年项目数量/本年增/减 and the 第（九）项 采购 block, table 三 with a
+single （六）其他处理 row).  Row keys are the ones of ``gkwatch.report/1`` (see
+shared/spec/report-json.md).  The labels are the standard forms' own wording.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+Version = Literal["2021", "2019"]
 
 SECTION_HEADINGS: tuple[str, ...] = (
     "一、总体情况",
@@ -104,3 +110,73 @@ def fmt_number(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.2f}"
     return str(value)
+
+
+# --- the 〔2019〕60号 form -------------------------------------------------------------
+
+SECTION_HEADINGS_2019: tuple[str, ...] = (
+    *SECTION_HEADINGS[:4],
+    "五、政府信息公开工作存在的主要问题及改进情况",
+    SECTION_HEADINGS[5],
+)
+
+_COUNTS_2019 = ("上一年项目数量", "本年增/减", "处理决定数量")
+_COUNT_FIELDS_2019 = ("previous_items", "change", "decisions")
+T2_BLOCKS_2019: tuple[T2Block, ...] = (
+    T2Block("第二十条第（一）项", ("本年新制作数量", "本年新公开数量", "对外公开总数量"),
+            (("rules", "规章"), ("normative_documents", "规范性文件")),
+            ("made", "published", "total_public")),
+    T2Block("第二十条第（五）项", _COUNTS_2019,
+            (("licensing", "行政许可"), ("other_services", "其他对外管理服务事项")), _COUNT_FIELDS_2019),
+    T2Block("第二十条第（六）项", _COUNTS_2019,
+            (("punishment", "行政处罚"), ("coercion", "行政强制")), _COUNT_FIELDS_2019),
+    T2Block("第二十条第（八）项", _COUNTS_2019[:2], (("fees", "行政事业性收费"),), _COUNT_FIELDS_2019[:2]),
+    T2Block("第二十条第（九）项", ("采购项目数量", "采购总金额"), (("procurement", "政府集中采购"),),
+            ("items", "amount")),
+)
+
+RESULT_GROUPS_2019: tuple[ResultGroup, ...] = tuple(
+    ResultGroup("（六）其他处理", (("3.6", ""),)) if g.heading == "（六）其他处理" else g
+    for g in RESULT_GROUPS)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Everything that differs between the two national forms."""
+
+    version: Version
+    section_headings: tuple[str, ...]
+    t2_blocks: tuple[T2Block, ...]
+    t2_width: int          # value columns of table 二 (each block spreads its columns over them)
+    result_groups: tuple[ResultGroup, ...]
+
+    @property
+    def result_keys(self) -> tuple[str, ...]:
+        """Every result row key (3.7 excluded), in printed order."""
+        return tuple(k for g in self.result_groups for k, _ in g.rows if k != "3.7")
+
+    @property
+    def t3_keys(self) -> tuple[str, ...]:
+        """All rows of table 三, in printed order."""
+        return ("1", "2", *self.result_keys, "3.7", "4")
+
+
+LAYOUTS: dict[str, Layout] = {
+    "2021": Layout("2021", SECTION_HEADINGS, T2_BLOCKS, 3, RESULT_GROUPS),
+    "2019": Layout("2019", SECTION_HEADINGS_2019, T2_BLOCKS_2019, 4, RESULT_GROUPS_2019),
+}
+
+
+def layout_of(version: str | None) -> Layout:
+    """The layout for a ``format_version`` (``None`` means the current 2021 form)."""
+    try:
+        return LAYOUTS[version or "2021"]
+    except KeyError:
+        raise ValueError(f"unknown report layout {version!r} (known: {', '.join(LAYOUTS)})") from None
+
+
+def spread(n: int, width: int) -> list[int]:
+    """Column spans of ``n`` headings over ``width`` value columns, the wider ones first
+    (3 over 4 → [2, 1, 1], as the printed 2019 form has it)."""
+    base, extra = divmod(width, n)
+    return [base + (1 if i < extra else 0) for i in range(n)]

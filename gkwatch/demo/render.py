@@ -4,14 +4,17 @@ Two markup flavours, as found on real portals: ``plain`` (CMS editor output, one
 node per cell) and ``word`` (pasted from Word: every cell text wrapped in
 ``<p class=MsoNormal><span>`` and split over several spans, digits included).
 PDF and DOCX renderers live in :mod:`gkwatch.demo.render_office`.
+
+Every renderer takes ``layout`` ("2021" or "2019"); ``None`` means the report's own
+``format_version`` (the demo's reports are all 2021, which stays the default).
 """
 from __future__ import annotations
 
 from html import escape
 from typing import Any, Literal
 
-from gkwatch.demo.layout import (RESULT_GROUPS, T2_BLOCKS, T3_BALANCE_NOTE, T3_COLUMNS, T3_HEAD_ROWS,
-                                 T3_RESULTS_HEADING, T3_TAIL_ROW, T4_CELLS, T4_GROUPS, fmt_number)
+from gkwatch.demo.layout import (T3_BALANCE_NOTE, T3_COLUMNS, T3_HEAD_ROWS, T3_RESULTS_HEADING, T3_TAIL_ROW,
+                                 T4_CELLS, T4_GROUPS, T2Block, fmt_number, layout_of, spread)
 from gkwatch.demo.text import narrative, title_of
 
 Flavour = Literal["plain", "word"]
@@ -48,20 +51,33 @@ def _table(rows: list[str], flavour: Flavour) -> str:
     return f'<table{style} border="1" cellspacing="0" cellpadding="0" align="center"><tbody>{body}</tbody></table>'
 
 
-def table2_html(t2: dict[str, Any], flavour: Flavour = "plain") -> str:
+def cell_text(row: dict[str, Any], field: str) -> str:
+    """A table-二 value as printed, with its unit when the report keeps one (``amount_unit``)."""
+    value = row[field]
+    unit = row.get(f"{field}_unit") if value is not None else None
+    return fmt_number(value) + (unit or "")
+
+
+def t2_rows(block: T2Block, t2: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """(label, printed cells) of each row of one table-二 block."""
+    return [(label, [cell_text(t2[key], f) for f in block.fields]) for key, label in block.rows]
+
+
+def table2_html(t2: dict[str, Any], flavour: Flavour = "plain", *, layout: str | None = None) -> str:
+    lay = layout_of(layout)
     c = _Cells(flavour)
     rows = []
-    for block in T2_BLOCKS:
-        rows.append(c.td(block.heading, colspan=4))
-        span = 3 // len(block.columns)
-        rows.append(c.td("信息内容") + "".join(c.td(h, colspan=span) for h in block.columns))
-        for key, label in block.rows:
-            vals = [t2[key][f] for f in block.fields]
-            rows.append(c.td(label) + "".join(c.td(fmt_number(v), colspan=span) for v in vals))
+    for block in lay.t2_blocks:
+        rows.append(c.td(block.heading, colspan=lay.t2_width + 1))
+        spans = spread(len(block.columns), lay.t2_width)
+        rows.append(c.td("信息内容") + "".join(c.td(h, colspan=n) for h, n in zip(block.columns, spans)))
+        for label, texts in t2_rows(block, t2):
+            rows.append(c.td(label) + "".join(c.td(t, colspan=n) for t, n in zip(texts, spans)))
     return _table(rows, flavour)
 
 
-def table3_html(t3: dict[str, list[Any]], flavour: Flavour = "plain") -> str:
+def table3_html(t3: dict[str, list[Any]], flavour: Flavour = "plain", *, layout: str | None = None) -> str:
+    groups = layout_of(layout).result_groups
     c = _Cells(flavour)
     rows = [
         c.td(T3_BALANCE_NOTE, rowspan=3, colspan=3) + c.td("申请人情况", colspan=7),
@@ -70,9 +86,9 @@ def table3_html(t3: dict[str, list[Any]], flavour: Flavour = "plain") -> str:
     ]
     for key, label in T3_HEAD_ROWS:
         rows.append(c.td(label, colspan=3) + c.nums(t3[key]))
-    n_results = sum(len(g.rows) for g in RESULT_GROUPS)
+    n_results = sum(len(g.rows) for g in groups)
     first = True
-    for group in RESULT_GROUPS:
+    for group in groups:
         for i, (key, label) in enumerate(group.rows):
             lead = c.td(T3_RESULTS_HEADING, rowspan=n_results) if first else ""
             first = False
@@ -100,9 +116,12 @@ def table4_html(t4: dict[str, list[Any]], flavour: Flavour = "plain") -> str:
     return _table(rows, flavour)
 
 
-def article_html(report: dict[str, Any], *, seed: int, flavour: Flavour = "plain") -> str:
+def article_html(report: dict[str, Any], *, seed: int, flavour: Flavour = "plain",
+                 layout: str | None = None) -> str:
     """The article body: title, the six sections with their text, the tables in place."""
-    tables = {1: table2_html(report["table2"], flavour), 2: table3_html(report["table3"], flavour),
+    version = layout or report.get("format_version")
+    tables = {1: table2_html(report["table2"], flavour, layout=version),
+              2: table3_html(report["table3"], flavour, layout=version),
               3: table4_html(report["table4"], flavour)}
     p_open = '<p class="MsoNormal" style="text-indent:2em">' if flavour == "word" else '<p style="text-indent:2em">'
     parts = [f'<p style="text-align:center"><strong>{escape(title_of(report["agency"], report["year"]))}</strong></p>']

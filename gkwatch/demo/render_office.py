@@ -3,7 +3,7 @@
 The PDF uses reportlab's built-in CID font STSong-Light (Adobe-GB1, no font file needed);
 its text layer extracts as Unicode with pypdfium2.  Both outputs are byte-for-byte
 deterministic: the PDF is written in reportlab's *invariant* mode and the DOCX zip is
-rewritten with fixed timestamps.
+rewritten with fixed timestamps.  ``layout`` works as in :mod:`gkwatch.demo.render`.
 """
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import io
 import zipfile
 from typing import Any
 
-from gkwatch.demo.layout import (RESULT_GROUPS, T2_BLOCKS, T3_BALANCE_NOTE, T3_COLUMNS, T3_HEAD_ROWS,
-                                 T3_RESULTS_HEADING, T3_TAIL_ROW, T4_CELLS, T4_GROUPS, fmt_number)
+from gkwatch.demo.layout import (T3_BALANCE_NOTE, T3_COLUMNS, T3_HEAD_ROWS, T3_RESULTS_HEADING, T3_TAIL_ROW,
+                                 T4_CELLS, T4_GROUPS, fmt_number, layout_of, spread)
+from gkwatch.demo.render import t2_rows
 from gkwatch.demo.text import narrative, title_of
 
 FONT = "STSong-Light"
@@ -23,24 +24,29 @@ Span = tuple[int, int, int, int]      # (first col, first row, last col, last ro
 # --- the three tables as grids (text + merged ranges), shared by PDF and DOCX ---------
 
 
-def table2_grid(t2: dict[str, Any]) -> tuple[Grid, list[Span]]:
+def table2_grid(t2: dict[str, Any], *, layout: str | None = None) -> tuple[Grid, list[Span]]:
+    lay = layout_of(layout)
     grid: Grid = []
     spans: list[Span] = []
-    for block in T2_BLOCKS:
+    width = lay.t2_width + 1
+    for block in lay.t2_blocks:
         r = len(grid)
-        grid.append([block.heading, "", "", ""])
-        spans.append((0, r, 3, r))
-        wide = len(block.columns) == 1
-        grid.append(["信息内容", *block.columns] + ([""] * 2 if wide else []))
-        rows = [(label, [fmt_number(t2[key][f]) for f in block.fields]) for key, label in block.rows]
-        for label, vals in rows:
-            grid.append([label, *vals] + ([""] * 2 if wide else []))
-        if wide:
-            spans += [(1, rr, 3, rr) for rr in range(r + 1, len(grid))]
+        grid.append([block.heading] + [""] * (width - 1))
+        spans.append((0, r, width - 1, r))
+        widths = spread(len(block.columns), lay.t2_width)
+        starts = [1 + sum(widths[:i]) for i in range(len(widths))]
+        for label, texts in [("信息内容", list(block.columns)), *t2_rows(block, t2)]:
+            row = [label] + [""] * (width - 1)
+            for c, n, text in zip(starts, widths, texts):
+                row[c] = text
+                if n > 1:
+                    spans.append((c, len(grid), c + n - 1, len(grid)))
+            grid.append(row)
     return grid, spans
 
 
-def table3_grid(t3: dict[str, list[Any]]) -> tuple[Grid, list[Span]]:
+def table3_grid(t3: dict[str, list[Any]], *, layout: str | None = None) -> tuple[Grid, list[Span]]:
+    groups = layout_of(layout).result_groups
     grid: Grid = [
         [T3_BALANCE_NOTE, "", "", "申请人情况", "", "", "", "", "", ""],
         ["", "", "", T3_COLUMNS[0], "法人或其他组织", "", "", "", "", T3_COLUMNS[6]],
@@ -52,7 +58,7 @@ def table3_grid(t3: dict[str, list[Any]]) -> tuple[Grid, list[Span]]:
         spans.append((0, len(grid), 2, len(grid)))
         grid.append([label, "", "", *nums(key)])
     start = len(grid)
-    for group in RESULT_GROUPS:
+    for group in groups:
         first = len(grid)
         for key, label in group.rows:
             if not label:
@@ -91,16 +97,17 @@ def _blank_covered(grid: Grid, spans: list[Span]) -> Grid:
     return grid
 
 
-def _grids(report: dict[str, Any]) -> dict[int, tuple[Grid, list[Span]]]:
+def _grids(report: dict[str, Any], layout: str | None) -> dict[int, tuple[Grid, list[Span]]]:
     """Section index → the table printed after its text."""
-    return {1: table2_grid(report["table2"]), 2: table3_grid(report["table3"]),
-            3: table4_grid(report["table4"])}
+    version = layout or report.get("format_version")
+    return {1: table2_grid(report["table2"], layout=version),
+            2: table3_grid(report["table3"], layout=version), 3: table4_grid(report["table4"])}
 
 
 # --- PDF -------------------------------------------------------------------------------
 
 
-def render_pdf(report: dict[str, Any], *, seed: int) -> bytes:
+def render_pdf(report: dict[str, Any], *, seed: int, layout: str | None = None) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.enums import TA_CENTER
     from reportlab.lib.pagesizes import A4
@@ -119,11 +126,12 @@ def render_pdf(report: dict[str, Any], *, seed: int) -> bytes:
                            firstLineIndent=0, spaceAfter=10)
     cell = ParagraphStyle("cell", fontName=FONT, fontSize=7.5, leading=9.5, alignment=TA_CENTER,
                           wordWrap="CJK")
-    widths = {1: [40 * mm, 40 * mm, 40 * mm, 40 * mm],
+    t2_cols = layout_of(layout or report.get("format_version")).t2_width + 1
+    widths = {1: [160 * mm / t2_cols] * t2_cols,
               2: [9 * mm, 18 * mm, 50 * mm] + [12.5 * mm] * 7,
               3: [10.5 * mm] * 15}
     story: list[Any] = [Paragraph(title_of(report["agency"], report["year"]), title)]
-    grids = _grids(report)
+    grids = _grids(report, layout)
     for n, (heading, paragraphs) in enumerate(narrative(report, seed=seed)):
         story.append(Paragraph(heading, head))
         story += [Paragraph(p, body) for p in paragraphs]
@@ -151,7 +159,7 @@ def render_pdf(report: dict[str, Any], *, seed: int) -> bytes:
 _FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 
 
-def render_docx(report: dict[str, Any], *, seed: int) -> bytes:
+def render_docx(report: dict[str, Any], *, seed: int, layout: str | None = None) -> bytes:
     import docx
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml.ns import qn
@@ -167,7 +175,7 @@ def render_docx(report: dict[str, Any], *, seed: int) -> bytes:
     run = heading.add_run(title_of(report["agency"], report["year"]))
     run.bold = True
     run.font.size = Pt(16)
-    grids = _grids(report)
+    grids = _grids(report, layout)
     for n, (head, paragraphs) in enumerate(narrative(report, seed=seed)):
         d.add_paragraph().add_run(head).bold = True
         for p in paragraphs:

@@ -1,4 +1,8 @@
-"""Fictional but internally consistent annual reports (``gkwatch.report/1`` dicts, 2021 layout).
+"""Fictional but internally consistent annual reports (``gkwatch.report/1`` dicts).
+
+``make_report``/``make_history`` write the 2021 layout (the demo's); ``make_report_2019``
+writes the older 〔2019〕60号 layout (table 二 with item counts and their yearly change,
+which may be negative, and 政府集中采购 in 元; table 三 with one （六）其他处理 row).
 
 Everything is drawn from a ``random.Random`` seeded with a string, so the same seed gives
 the same reports on every machine (string seeds do not depend on PYTHONHASHSEED).
@@ -14,7 +18,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from gkwatch.demo.layout import RESULT_KEYS, T3_KEYS, T4_GROUPS
+from gkwatch.demo.layout import LAYOUTS, RESULT_KEYS, T3_KEYS, T4_GROUPS
 
 SCHEMA = "gkwatch.report/1"
 Report = dict[str, Any]
@@ -28,6 +32,7 @@ _RESULT_WEIGHTS = {
     "3.1": 40, "3.2": 8, "3.3.1": 0.3, "3.3.2": 0.3, "3.3.3": 0.5, "3.3.4": 1.5, "3.3.5": 1.5,
     "3.3.6": 1.5, "3.3.7": 0.5, "3.3.8": 1, "3.4.1": 18, "3.4.2": 3, "3.4.3": 2, "3.5.1": 3,
     "3.5.2": 2, "3.5.3": 0.5, "3.5.4": 0.5, "3.5.5": 0.5, "3.6.1": 2, "3.6.2": 0.2, "3.6.3": 2,
+    "3.6": 4,  # the single （六）其他处理 row of the 2019 form
 }
 
 
@@ -57,24 +62,26 @@ def _row(cells: list[int]) -> list[int]:
     return [*cells, sum(cells)]
 
 
-def _table3(rng: random.Random, kind: str, carry_in: tuple[int, ...]) -> dict[str, list[int]]:
+def _table3(rng: random.Random, kind: str, carry_in: tuple[int, ...],
+            result_keys: tuple[str, ...] = RESULT_KEYS, t3_keys: tuple[str, ...] = T3_KEYS
+            ) -> dict[str, list[int]]:
     lo, hi = _SCALE[kind]
     new = _split(rng, rng.randint(lo, hi), _APPLICANT_WEIGHTS)
     handled = [n + c for n, c in zip(new, carry_in)]
     # a few applications received late in December stay open
     carry_out = [rng.choice((0, 0, 0, 1)) if h else 0 for h in handled]
     carry_out = [min(c, h) for c, h in zip(carry_out, handled)]
-    weights = tuple(_RESULT_WEIGHTS[k] for k in RESULT_KEYS)
-    results = {k: [0] * 6 for k in RESULT_KEYS}
+    weights = tuple(_RESULT_WEIGHTS[k] for k in result_keys)
+    results = {k: [0] * 6 for k in result_keys}
     for col in range(6):
-        for key, n in zip(RESULT_KEYS, _split(rng, handled[col] - carry_out[col], weights)):
+        for key, n in zip(result_keys, _split(rng, handled[col] - carry_out[col], weights)):
             results[key][col] = n
     t3: dict[str, list[int]] = {"1": _row(new), "2": _row(list(carry_in))}
-    for key in RESULT_KEYS:
+    for key in result_keys:
         t3[key] = _row(results[key])
     t3["3.7"] = _row([handled[c] - carry_out[c] for c in range(6)])
     t3["4"] = _row(carry_out)
-    return {k: t3[k] for k in T3_KEYS}
+    return {k: t3[k] for k in t3_keys}
 
 
 def _table4(rng: random.Random, kind: str) -> dict[str, list[int]]:
@@ -137,6 +144,58 @@ def make_history(agency: str, kind: str, years: range | list[int], *, seed: int)
     return out
 
 
+# --- the 2019 layout -------------------------------------------------------------------
+
+
+def _counts_2019(rng: random.Random, lo: int, hi: int, decisions: int) -> dict[str, int]:
+    """上一年项目数量, 本年增/减 (negative when items were abolished) and 处理决定数量."""
+    previous = rng.randint(lo, hi)
+    change = rng.randint(-min(previous, max(2, previous // 5)), max(2, previous // 4))
+    return {"previous_items": previous, "change": change, "decisions": decisions}
+
+
+def _table2_2019(rng: random.Random, kind: str, stock: Stock) -> tuple[dict[str, Any], Stock]:
+    township = kind == "乡镇街道"
+    made = rng.randint(0, 1) if township else rng.randint(2, 12) if kind == "本级政府" else rng.randint(0, 5)
+    published = rng.randint(max(0, made - 1), made)   # a document may be published next year
+    docs = stock.documents_in_force + published
+    scale = 40 if township else 900 if kind == "本级政府" else 400
+    fees_prev = 0 if township else rng.randint(0, 40)
+    items = rng.randint(0, 3 if township else 200)
+    # 采购总金额 in 元: whole yuan or with fen, roughly 1万 to 100万 per item
+    amount: int | float = items * rng.randint(10_000, 1_000_000)
+    if items and rng.random() < 0.5:
+        amount = round(amount + rng.randint(1, 99) / 100, 2)
+    t2 = {
+        "rules": {"made": 0, "published": 0, "total_public": stock.rules_in_force},
+        "normative_documents": {"made": made, "published": published, "total_public": docs},
+        "licensing": _counts_2019(rng, 0, scale // 2, rng.randint(0, scale)),
+        "other_services": _counts_2019(rng, 0, 30, rng.randint(0, scale // 3)),
+        "punishment": _counts_2019(rng, 0, 3000, rng.randint(0, 300)),
+        "coercion": _counts_2019(rng, 0, 150, rng.randint(0, 30)),
+        "fees": {"previous_items": fees_prev,
+                 "change": rng.randint(-min(fees_prev, 5), 2) if fees_prev else 0},
+        "procurement": {"items": items, "amount": amount, "amount_unit": "元"},
+    }
+    return t2, Stock(stock.carry, stock.rules_in_force, docs)
+
+
+def make_report_2019(agency: str, year: int, kind: str, *, seed: int, stock: Stock
+                     ) -> tuple[Report, Stock]:
+    """One year's report in the 〔2019〕60号 layout (for 2019 or 2020), continuing from
+    ``stock``; T3-*/T4-TOTALS hold and 对外公开总数量 grows by 本年新公开数量."""
+    lay = LAYOUTS["2019"]
+    rng = rng_for(seed, agency, year, "report2019")
+    t2, stock2 = _table2_2019(rng, kind, stock)
+    t3 = _table3(rng, kind, stock.carry, lay.result_keys, lay.t3_keys)
+    report: Report = {
+        "schema": SCHEMA, "agency": agency, "year": year, "format_version": "2019",
+        "sections": ["1", "2", "3", "4", "5", "6"],
+        "table2": t2, "table3": t3, "table4": _table4(rng, kind),
+    }
+    return report, Stock(tuple(t3["4"][:6]), stock2.rules_in_force, stock2.documents_in_force)
+
+
 # --- defects -------------------------------------------------------------------------
 
 
@@ -176,13 +235,14 @@ def edit_report(report: Report, rng: random.Random) -> Report:
 def failed_checks(report: Report) -> list[str]:
     """The single-document arithmetic rules this report fails (T3-*, T4-TOTALS)."""
     t3, t4 = report["table3"], report["table4"]
+    results = [k for k in t3 if k.startswith("3.") and k != "3.7"]  # either layout's rows
     failed = set()
     for c in range(7):
         if t3["1"][c] + t3["2"][c] != t3["3.7"][c] + t3["4"][c]:
             failed.add("T3-BALANCE")
-        if t3["3.7"][c] != sum(t3[k][c] for k in RESULT_KEYS):
+        if t3["3.7"][c] != sum(t3[k][c] for k in results):
             failed.add("T3-RESULTS")
-    for key in T3_KEYS:
+    for key in t3:
         if t3[key][6] != sum(t3[key][:6]):
             failed.add("T3-TOTALS")
     for cells in t4.values():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from gkwatch.demo.layout import SECTION_HEADINGS
+from gkwatch.demo.layout import layout_of
 
 _OVERVIEW = (
     "{agency}以提升政务公开质量为目标，围绕全县中心工作，细化公开清单，规范发布流程，"
@@ -48,16 +48,20 @@ def _pick(pool: tuple[str, ...], agency: str, year: int, n: int) -> list[str]:
 
 
 def narrative(report: dict[str, Any], *, seed: int) -> list[tuple[str, list[str]]]:
-    """``[(heading, [paragraph, …]), …]`` for the six sections of ``report``."""
+    """``[(heading, [paragraph, …]), …]`` for the six sections of ``report``, worded as
+    its ``format_version`` (2021 or 2019 form) has them."""
+    lay = layout_of(report.get("format_version"))
     agency, year = report["agency"], report["year"]
     rng = random.Random(f"{seed}:{agency}:{year}:text")
     t2, t3, t4 = report["table2"], report["table3"], report["table4"]
-    docs = t2["normative_documents"]["issued"]
+    # the 2019 form counts 本年新制作 documents, the 2021 form 本年制发
+    docs = t2["normative_documents"]["issued" if lay.version == "2021" else "made"] or 0
     proactive = [s.format(items=rng.randint(60, 900), docs=docs + rng.randint(3, 40),
                           news=rng.randint(20, 300), media=rng.randint(10, 400),
                           interp=rng.randint(1, 20)) for s in _PROACTIVE]
     if docs:
-        proactive.append(f"本年度制发行政规范性文件{docs}件，均按规定在本机关门户网站公开。")
+        kind = "行政规范性文件" if lay.version == "2021" else "规范性文件"
+        proactive.append(f"本年度制发{kind}{docs}件，均按规定在本机关门户网站公开。")
     new, carried, done, left = t3["1"][6], t3["2"][6], t3["3.7"][6], t3["4"][6]
     applications = [
         f"本年度共新收政府信息公开申请{new}件，上年结转{carried}件；已办结{done}件，"
@@ -79,7 +83,7 @@ def narrative(report: dict[str, Any], *, seed: int) -> list[tuple[str, list[str]
         proactive, applications, remedies,
         _pick(_PROBLEMS, agency, year, 2), other,
     ]
-    return list(zip(SECTION_HEADINGS, texts))
+    return list(zip(lay.section_headings, texts))
 
 
 def title_of(agency: str, year: int) -> str:

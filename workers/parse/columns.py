@@ -21,7 +21,7 @@ from typing import Sequence
 
 from workers.extract.model import Word
 from workers.parse.layouts import Layouts
-from workers.parse.normalize import is_blank_mark, is_number
+from workers.parse.normalize import is_blank_mark, is_number, norm, to_number
 from workers.parse.rows import Item, Row
 
 Span = tuple[float, float]
@@ -103,7 +103,9 @@ def place(rows: list[Row], idx: Sequence[int], ncols: int, header: list[Row], wh
           ) -> list[str]:
     """Rebuild the values of positioned rows ``rows[i]`` (i in ``idx``) as ``ncols`` cells,
     blanks included; rows that cannot be placed are dropped. Returns warnings."""
-    todo = [i for i in idx if rows[i].nums and not rows[i].grid
+    # a number may carry its unit ("251000元"): it is still a value to place
+    todo = [i for i in idx if not rows[i].grid
+            and any(to_number(v.text) is not None for v in rows[i].values)
             and all(v.x is not None for v in rows[i].values if v.text.strip())
             and any(v.x is not None for v in rows[i].values)]
     if not todo:
@@ -132,7 +134,8 @@ def place(rows: list[Row], idx: Sequence[int], ncols: int, header: list[Row], wh
             row.values = out
             row.grid = True  # an empty value is now a genuinely blank cell
             row.placed = True
-        elif len(cells) == ncols and all(is_number(v.text) or is_blank_mark(v.text) for v in cells):
+        elif len(cells) == ncols and all(to_number(v.text) is not None or is_blank_mark(v.text)
+                                         for v in cells):
             continue  # every cell printed: printed order is the column order
         else:
             row.dropped = True
@@ -141,14 +144,16 @@ def place(rows: list[Row], idx: Sequence[int], ncols: int, header: list[Row], wh
     return warnings
 
 
-def place_table_columns(rows: list[Row], L: Layouts) -> list[str]:
-    """Place the numbers of PDF tables 三 (7 columns) and 四 (15 in one row) by position."""
+def place_table_columns(rows: list[Row], L: Layouts, version: str | None = None) -> list[str]:
+    """Place the numbers of PDF tables 三 (7 columns), 四 (15 in one row) and the blocks of
+    二 (as many columns as the layout ``version`` gives the block's rows) by position."""
     from workers.parse.table3 import find_region
 
     if not any(r.words for r in rows):
         return []
     warnings: list[str] = []
     start, end = find_region(rows, L)
+    warnings += _place_table2(rows, L, version, start if start >= 0 else len(rows))
     if start >= 0:
         head = [r for r in rows[max(0, start - 30):start] if r.words]
         warnings += place(rows, range(start, end), 7, head, "table3")
@@ -170,4 +175,40 @@ def place_table_columns(rows: list[Row], L: Layouts) -> list[str]:
     if vals:
         head = [r for r in rows[t4 + 1:vals[0]] if r.words]
         warnings += place(rows, vals[:1], 5 * len(L.t4_groups), head, "table4")
+    return warnings
+
+
+def _place_table2(rows: list[Row], L: Layouts, version: str | None, end: int) -> list[str]:
+    """Table 二 is a stack of blocks (第二十条第（x）项), each with its own column headings:
+    consecutive rows named in the layout with the same number of fields form one block,
+    placed against the heading lines printed above it."""
+    from workers.parse.table24 import t2_row_name
+
+    fields = L.t2_fields.get(version or "2021") or L.t2_fields["2021"]
+    begin = next((i for i in range(end) if "第二十条" in rows[i].label), -1)
+    if begin < 0:
+        return []
+    warnings: list[str] = []
+    block: list[int] = []
+    ncols = 0
+    head_from = begin
+
+    def flush() -> None:
+        nonlocal block, head_from
+        if block:
+            head = [r for r in rows[head_from:block[0]] if r.words]
+            warnings.extend(place(rows, block, ncols, head, "table2"))
+            head_from = block[-1] + 1
+        block = []
+
+    for i in range(begin, end):
+        r = rows[i]
+        name = t2_row_name(norm(r.labels[-1].text), L) if r.labels else None
+        n = len(fields[name]) if name in fields else 0
+        if not n or (block and n != ncols):
+            flush()
+        if n:
+            block.append(i)
+            ncols = n
+    flush()
     return warnings

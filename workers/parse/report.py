@@ -25,8 +25,8 @@ def build_report(doc: Document) -> dict:
     rows = build_rows(doc)
     text = doc.plain_text()
     compact = norm(text)
-    warnings: list[str] = place_table_columns(rows, L)
     version = find_version(compact, L)
+    warnings: list[str] = place_table_columns(rows, L, version)
     title, agency, year = find_title(rows, doc.meta)
     if year is None:
         year = find_year(text)

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from workers.extract.model import Document, Word
 from workers.parse.normalize import has_cjk, is_blank_mark, is_number, norm, to_number
 
-_TRAIL_NUM = re.compile(r"^(.*?)((?:\s+(?:-?\d+(?:\.\d+)?|/|—))+)\s*$")
+# trailing cells: numbers (a money amount may keep its unit, "251000元"), "/" or "—"
+_TRAIL_NUM = re.compile(r"^(.*?)((?:\s+(?:-?\d+(?:\.\d+)?(?:万元|元)?|/|—))+)\s*$")
 _ALL_NUM = re.compile(r"^\s*(?:-?\d+(?:\.\d+)?)(?:\s+-?\d+(?:\.\d+)?)*\s*$")
 
 

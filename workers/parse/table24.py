@@ -95,8 +95,8 @@ def extract_table2(rows: list[Row], L: Layouts, version: str | None, end: int
             break
     for i in range(begin, stop):
         r = rows[i]
-        if not r.labels:
-            continue
+        if not r.labels or r.dropped:
+            continue  # a dropped row's columns are unknown (warned when placed)
         name = t2_row_name(norm(r.labels[-1].text), L)
         if name is None or name in out or name not in fields:
             continue

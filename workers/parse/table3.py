@@ -60,15 +60,17 @@ def row_keys(row: Row, specs: list[RowSpec], has_values: bool) -> list[str]:
     return out
 
 
-def run_keys(run: list[Row], specs: list[RowSpec]) -> list[tuple[str, int]]:
+def run_keys(run: list[Row], specs: list[RowSpec], split: frozenset[str] = frozenset()
+             ) -> list[tuple[str, int]]:
     """Keys named in consecutive label-only lines (labels hard-wrapped over lines), each
-    with the index in ``run`` of the line where its keyword starts."""
+    with the index in ``run`` of the line where its keyword starts.  A collapsed row in
+    ``split`` (its sub-rows are in play too) is only recognised with values of its own."""
     parts = [norm("".join(it.text for it in r.labels)) for r in run]
     text = "".join(parts)
     ends = [sum(len(x) for x in parts[:n + 1]) for n in range(len(parts))]
     hits: list[tuple[int, str]] = []
     for spec in specs:
-        if spec.exact or spec.collapsed:
+        if spec.exact or spec.key in split:
             continue
         ps = [text.find(kw) for kw in spec.keywords if kw in text]
         if ps:
@@ -133,6 +135,11 @@ def extract_table3(rows: list[Row], L: Layouts, version: str | None
     keys = L.t3_keys(version)
     specs = [s for s in L.t3_rows if s.key in keys]
     by_key = {s.key: s for s in specs}
+    # A collapsed row whose sub-rows the layout may also print (（六）其他处理 in 2021 or an
+    # unknown layout) is a group heading unless it carries values; where the layout has
+    # no sub-rows (2019) its label alone marks a row, blank when no values follow.
+    split = frozenset(s.key for s in specs if s.collapsed
+                      and any(o.key.startswith(s.key + ".") for o in specs))
     found: dict[str, Found] = {}
     pending: list[tuple[str, int]] = []
     orphans: list[tuple[list[list] | None, list[dict] | None, int]] = []
@@ -147,13 +154,13 @@ def extract_table3(rows: list[Row], L: Layouts, version: str | None
             ks = row_keys(rows[run[0]], specs, False)
             hits = [(k, 0) for k in ks] if len(ks) < 3 else []
         else:
-            hits = run_keys([rows[j] for j in run], specs)
+            hits = run_keys([rows[j] for j in run], specs, split)
             # whole-label rows ("3.其他", "（七）总计") are only recognised line by line
             hits += [(k, n) for n, j in enumerate(run) for k in row_keys(rows[j], specs, False)
                      if by_key[k].exact and k not in (h[0] for h in hits)]
             hits.sort(key=lambda h: h[1])
         for k, n in hits:
-            if not by_key[k].collapsed:
+            if k not in split:
                 pending.append((k, run[n]))
         run.clear()
 
@@ -181,7 +188,7 @@ def extract_table3(rows: list[Row], L: Layouts, version: str | None
             if vals is not None:
                 if key not in found:
                     found[key] = Found(vals[0], vals[1], i)
-            elif not by_key[key].collapsed:
+            elif key not in split:
                 pending.append((key, i))
             continue
         if vals is not None:
