@@ -39,15 +39,19 @@ def _entries(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def discover(url: str, *, allowed_hosts: list[str] | None = None, timeout: float = 120,
              download_delay: float = 1.0, page_budget: int = 100,
-             obey_robots: bool = True) -> dict[str, Any]:
+             obey_robots: bool = True, byte_budget: int = 50_000_000) -> dict[str, Any]:
     """Crawl the column at ``url`` once and return ``{"entries": [...], "list_pages": [...]}``.
 
     Each entry: ``title, url, year, published_at`` (best date, ISO 8601 +08:00),
     ``dates`` (every date found, best first), ``attachments``, ``status`` (HTTP status or
     None) and ``error`` (None, or why the page could not be read).
-    Raises :class:`CrawlError` if the crawl itself fails.
+    ``byte_budget`` caps the bytes downloaded in all (the spider closes once it is spent;
+    a single document may not be larger either).
+    Raises :class:`CrawlError` if the crawl itself fails, :class:`ConfigError` for a
+    budget that is not a positive integer.
     """
     from crawler.run import run_crawl
+    from crawler.spec import load_spec
 
     host = urlsplit(url).hostname
     if not host or urlsplit(url).scheme not in ("http", "https"):
@@ -55,9 +59,10 @@ def discover(url: str, *, allowed_hosts: list[str] | None = None, timeout: float
     spec = {
         "portal_id": None, "agency": "", "list_urls": [url],
         "allowed_hosts": allowed_hosts or [host], "page_budget": page_budget,
-        "byte_budget": 50_000_000, "download_delay": download_delay,
+        "byte_budget": byte_budget, "download_delay": download_delay,
         "obey_robots": obey_robots, "known": {},
     }
+    load_spec(spec)  # a bad budget is the caller's ConfigError, not a crashed child
     with tempfile.TemporaryDirectory(prefix="gkwatch-discover-") as tmp:
         items = run_crawl(spec, snapshot_dir=Path(tmp) / "snapshots",
                           out_path=Path(tmp) / "items.jsonl", timeout=timeout)

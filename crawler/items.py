@@ -8,6 +8,10 @@ Two item types, plain dicts so that they serialise as they are::
      "dates", "published_at", "attachments", "not_modified", "error",
      "list_url", "list_date"}         (+ "final_url" when an on-host redirect moved a page)
 
+``dates`` is a list of ``{"source", "value"}`` (see :mod:`crawler.dates`); a list date
+printed without a year also carries ``"raw"`` (the printed text) and ``"year_from"``
+("page", "url" or "report": what gave it its year).
+
 While an item travels through Scrapy it may carry the raw bytes under ``_body``; the
 snapshot pipeline stores them, fills ``sha256``/``size``/``snapshot`` and removes the key.
 """

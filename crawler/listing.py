@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from lxml import etree, html as lxml_html
 
-from crawler.dates import DATE_RE, decode_html, parse_date
-from crawler.rules import LinkRules, classify_title, looks_truncated, report_year
+from crawler.dates import DATE_RE, SHORT_DATE_RE, complete_list_date, decode_html, parse_date
+from crawler.rules import (LinkRules, TitleMatch, classify_title, looks_like_report_body,
+                           looks_truncated, report_year)
 
 #: createPageHTML(pageCount, currentPage, "index", "html") — TRS pagination drawn by JS
 _TRS_PAGER = re.compile(
@@ -30,6 +32,10 @@ class ListEntry:
     year: int | None
     list_date: str | None          # ISO 8601 +08:00, from the text next to the link
     confirmed: bool = True         # False: title was truncated, check it on the page
+    #: ``{"raw", "year_from"}`` when the list printed the date without a year
+    list_date_info: dict[str, str] = field(default_factory=dict)
+    #: True: followed for its title alone, the URL has no known report shape
+    by_title: bool = False
 
 
 @dataclass
@@ -58,9 +64,20 @@ def _link_text(a: etree._Element) -> str:
     return title if title and (len(title) >= len(text) or looks_truncated(text)) else text
 
 
-def _near_date(a: etree._Element, href: str) -> str | None:
-    """The date printed next to a link: climb to the smallest ancestor holding one date
-    and no other document link (li / dl / tr in practice)."""
+def _report_title(a: etree._Element, text: str) -> tuple[str, TitleMatch]:
+    """The link's text, or its title attribute when only that one names a report."""
+    match = classify_title(text)
+    title = (a.get("title") or "").strip()
+    if not match.is_report and title and title != text:
+        alt = classify_title(title)
+        if alt.is_report:
+            return re.sub(r"\s+", " ", title), alt
+    return text, match
+
+
+def _near_date(a: etree._Element, href: str) -> tuple[str, bool] | None:
+    """The date printed next to a link, as ``(text, has_year)``: climb to the smallest
+    ancestor holding one date and no other document link (li / dl / tr in practice)."""
     node = a
     for _ in range(4):
         parent = node.getparent()
@@ -72,11 +89,51 @@ def _near_date(a: etree._Element, href: str) -> str | None:
         text = parent.text_content().replace(a.text_content(), " ")
         dates = DATE_RE.findall(text)
         if len(dates) == 1:
-            return parse_date(text)
+            return text, True
         if len(dates) > 1:
+            return None
+        shorts = SHORT_DATE_RE.findall(text)
+        if len(shorts) == 1:
+            return text, False
+        if len(shorts) > 1:
             return None
         node = parent
     return None
+
+
+def _page_dates(tree: etree._Element) -> list[tuple[int, str]]:
+    """Full dates printed on the page, with the document-order position of their element
+    (the anchor for year-less dates: the nearest one wins)."""
+    out: list[tuple[int, str]] = []
+    for pos, el in enumerate(tree.iter()):
+        if not isinstance(el.tag, str):
+            continue  # comments, processing instructions
+        chunks = [] if el.tag in ("script", "style", "template") else [el.text or ""]
+        for chunk in (*chunks, el.tail or ""):
+            for m in DATE_RE.finditer(chunk):
+                if (v := parse_date(m.group(0))):
+                    out.append((pos, v))
+    return out
+
+
+def _list_date(a: etree._Element, href: str, url: str, year: int | None, pos: int,
+               page_dates: list[tuple[int, str]],
+               today: date | None) -> tuple[str | None, dict[str, str]]:
+    """``(ISO date, info)`` for the date next to a link; a year-less one gets its year
+    from the nearest full date on the page, the URL or the report year."""
+    found = _near_date(a, href)
+    if found is None:
+        return None, {}
+    text, has_year = found
+    if has_year:
+        return parse_date(text), {}
+    near = min(page_dates, key=lambda pd: abs(pd[0] - pos))[1] if page_dates else None
+    before = [v for p, v in page_dates if p < pos]
+    after = [v for p, v in page_dates if p > pos]
+    between = (before[-1], after[0]) if before and after else None
+    done = complete_list_date(text, near=near, url=url, report_year=year, today=today,
+                              between=between)
+    return (done[0], done[1]) if done else (None, {})
 
 
 def _resolve(base_url: str, href: str) -> str:
@@ -84,14 +141,22 @@ def _resolve(base_url: str, href: str) -> str:
 
 
 def parse_list_page(page: str | bytes, base_url: str, rules: LinkRules,
-                    encoding: str | None = None) -> ListPage:
-    """Entries (annual-report links), pagination links and sub-columns of a column page."""
+                    encoding: str | None = None, *, today: date | None = None) -> ListPage:
+    """Entries (annual-report links), pagination links and sub-columns of a column page.
+
+    A link is an entry when its URL has a report shape (or is an attachment) and its
+    title names a report (or is cut short), or, whatever its URL, when its text or title
+    attribute clearly names a report and the rules allow it (``by_title``).  ``today``
+    bounds the years inferred for year-less list dates (default: today in Beijing).
+    """
     out = ListPage()
     tree = parse_tree(page, encoding)
     if tree is None:
         return out
     base_href = tree.xpath("//base/@href")
     base = urljoin(base_url, base_href[0]) if base_href else base_url
+    positions = {el: i for i, el in enumerate(tree.iter())}
+    page_dates = _page_dates(tree)
     seen: set[str] = set()
     items: set[str] = set()
     for a in tree.xpath("//a[@href]"):
@@ -101,16 +166,20 @@ def parse_list_page(page: str | bytes, base_url: str, rules: LinkRules,
         url = _resolve(base, href)
         if urlsplit(url).scheme not in ("http", "https"):
             continue
-        text = _link_text(a)
-        is_doc = rules.is_attachment(url) or rules.is_detail(url)
+        text, match = _report_title(a, _link_text(a))
+        shaped = rules.is_attachment(url) or rules.is_detail(url)
+        by_title = not shaped and match.is_report and url != base_url \
+            and rules.may_be_report_by_title(url, text)
+        is_doc = shaped or by_title
         if is_doc:
             items.add(url)
-        match = classify_title(text)
         if is_doc and url not in seen and (match.is_report or _maybe_report(text)):
             seen.add(url)
-            out.entries.append(ListEntry(url=url, title=text, year=match.year or report_year(text),
-                                         list_date=_near_date(a, href),
-                                         confirmed=match.is_report))
+            year = match.year or report_year(text)
+            list_date, info = _list_date(a, href, url, year, positions.get(a, 0), page_dates, today)
+            out.entries.append(ListEntry(url=url, title=text, year=year, list_date=list_date,
+                                         confirmed=match.is_report, list_date_info=info,
+                                         by_title=by_title))
         elif rules.is_pagination(url, text) and url != base_url:
             if url not in out.pagination:
                 out.pagination.append(url)
@@ -147,6 +216,8 @@ def _trs_pages(tree: etree._Element, base: str) -> list[str]:
 class DetailPage:
     title: str | None
     attachments: list[str]
+    #: the page shows report section headings (it is a report, not a column of them)
+    report_body: bool = False
 
 
 def parse_detail_page(page: str | bytes, base_url: str, rules: LinkRules,
@@ -174,4 +245,6 @@ def parse_detail_page(page: str | bytes, base_url: str, rules: LinkRules,
         if urlsplit(url).scheme in ("http", "https") and rules.is_attachment(url) \
                 and url not in attachments:
             attachments.append(url)
-    return DetailPage(title, attachments)
+    body = tree.xpath("//body")
+    text = body[0].text_content() if body else ""
+    return DetailPage(title, attachments, report_body=looks_like_report_body(text))

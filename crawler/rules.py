@@ -9,6 +9,10 @@ The built-in rules cover the common CMS families (TRS WCM ``./YYYYMM/tYYYYMMDD_<
 with ``index_N.html`` pagination, Hanweb JCMS ``/art/YYYY/M/D/art_<col>_<id>.html`` with
 ``/col/colNNN/index.html`` columns, the national platform's ``/XxgkAnnualReport/show/<id>``)
 and a generic fallback.  A portal spec may add its own detail patterns (``link_patterns``).
+Portals it has never seen often use other shapes (``/show?id=5``, ``/content/123``, one
+folder per report): a link whose anchor text is clearly a report title is followed as a
+report page anyway, unless its URL is pagination, a named list page or a download of an
+unsupported type (:meth:`LinkRules.may_be_report_by_title`).
 """
 from __future__ import annotations
 
@@ -32,15 +36,30 @@ DETAIL_PATTERNS: tuple[str, ...] = (
     r"/[^/?#]+\.(?:s?html?|jsp|aspx?|php)(?:\?.*)?$",    # generic page (last resort)
 )
 
-#: List pages: column indexes and their pagination.
-LIST_PATTERNS: tuple[str, ...] = (
+#: Named list pages: column indexes and their pagination.  A link of this shape is a
+#: list even when its anchor text reads like a report title.
+LIST_PAGE_PATTERNS: tuple[str, ...] = (
     r"/index(?:_\d+)?\.s?html?$",                        # TRS index.html, index_1.html
-    r"/col/col\d+/index\.html?(?:\?.*)?$",               # Hanweb column
-    r"/(?:19|20)\d{2}n?/$",                              # year sub-column folder
-    r"/$",                                               # directory URL
+    r"/col/col\d+/(?:index\.html?)?(?:\?.*)?$",          # Hanweb column
     r"/nlist\.s?html?$",
     r"/list(?:_\d+)?\.s?html?$",
 )
+#: Folder URLs: usually a (sub-)column, but some portals serve one report per folder.
+FOLDER_PATTERNS: tuple[str, ...] = (
+    r"/(?:19|20)\d{2}n?/$",                              # year sub-column folder
+    r"/$",                                               # directory URL
+)
+#: List pages: column indexes, their pagination and folders.
+LIST_PATTERNS: tuple[str, ...] = (*LIST_PAGE_PATTERNS, *FOLDER_PATTERNS)
+
+#: Extensions of pages (not downloads).  A link whose last path segment has any other
+#: extension (.jpg, .mp4, .exe …) and is not an attachment is a download the crawler does
+#: not read, so a report-like anchor text does not make it a report page.
+PAGE_EXTENSIONS: tuple[str, ...] = (
+    "html", "htm", "shtml", "shtm", "xhtml", "jhtml", "jsp", "jspx", "asp", "aspx", "php",
+    "do", "action", "cgi",
+)
+_EXTENSION = re.compile(r"\.([a-z][a-z0-9]{0,5})$", re.IGNORECASE)
 
 #: Pagination: file names and query parameters that number the pages of one column.
 PAGINATION_FILE = r"^(?:index|list|nlist)_\d+\.s?html?$"
@@ -67,6 +86,11 @@ EXCLUDE_MARKERS: tuple[str, ...] = (
     "图解", "编制", "模板", "格式", "培训", "要点", "提醒", "函", "测评", "排名", "第三方",
     "征集", "意见", "方案", "目录", "指南",
 )
+#: Section headings of a report body (domain.md): a page showing two of them is a report,
+#: not a column, even if it also links to other years' reports.
+REPORT_BODY_MARKERS: tuple[str, ...] = (
+    "总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况", "行政复议", "存在的主要问题",
+)
 #: Titles starting with 关于 are notices unless they end like a report.
 ABOUT_PREFIX = "关于"
 REPORT_ENDING = r"(?:年度报告|年报|工作报告)\s*(?:[（(][^）)]{0,12}[）)])?\s*$"
@@ -92,6 +116,8 @@ class LinkRules:
     detail: tuple[re.Pattern[str], ...]
     listing: tuple[re.Pattern[str], ...]
     attachment_ext: frozenset[str]
+    list_pages: tuple[re.Pattern[str], ...] = ()
+    page_ext: frozenset[str] = frozenset(PAGE_EXTENSIONS)
     pagination_file: re.Pattern[str] = field(default=re.compile(PAGINATION_FILE, re.I))
     pagination_query: re.Pattern[str] = field(default=re.compile(PAGINATION_QUERY, re.I))
     subcolumn_text: re.Pattern[str] = field(default=re.compile(SUBCOLUMN_TEXT))
@@ -125,6 +151,30 @@ class LinkRules:
             return True
         return text.strip().lower() in PAGINATION_TEXT and self.is_list(url)
 
+    def is_list_page(self, url: str) -> bool:
+        """A named list page (column index, its pagination), not merely a folder URL."""
+        target = self._target(url)
+        return any(p.search(target) for p in self.list_pages)
+
+    def is_unsupported_download(self, url: str) -> bool:
+        """A file link of a type that is neither a page nor a supported attachment."""
+        name = urlsplit(url).path.rsplit("/", 1)[-1]
+        m = _EXTENSION.search(name)
+        if not m:
+            return False  # no extension ("/content/123", "/show?id=5", "/2024/")
+        ext = m.group(1).lower()
+        return ext not in self.page_ext and ext not in self.attachment_ext
+
+    def may_be_report_by_title(self, url: str, text: str = "") -> bool:
+        """Whether a link whose anchor text is clearly a report title may be followed as a
+        report page although its URL has no known report shape.
+
+        Not for pagination, named list pages or downloads of unsupported types; the host
+        check is the caller's (only allowed hosts are fetched).
+        """
+        return not (self.is_pagination(url, text) or self.is_list_page(url)
+                    or self.is_unsupported_download(url))
+
     def is_subcolumn(self, url: str, text: str) -> bool:
         """A year or unit-type sub-column of a report column."""
         return self.is_list(url) and bool(self.subcolumn_text.search(re.sub(r"\s+", "", text)))
@@ -143,6 +193,8 @@ def load_rules(extra_detail_patterns: Iterable[str] | None = None,
         detail=_compile([*extra, *DETAIL_PATTERNS], "link_patterns"),
         listing=_compile(LIST_PATTERNS, "LIST_PATTERNS"),
         attachment_ext=frozenset(exts),
+        list_pages=_compile(LIST_PAGE_PATTERNS, "LIST_PAGE_PATTERNS"),
+        page_ext=frozenset(e.lower() for e in PAGE_EXTENSIONS),
     )
 
 
@@ -205,6 +257,12 @@ def classify_title(title: str, *, today: date | None = None) -> TitleMatch:
     if year is None:
         return TitleMatch(False, None, "no year")
     return TitleMatch(True, year, "annual report")
+
+
+def looks_like_report_body(text: str) -> bool:
+    """True if the text carries at least two report section headings."""
+    t = normalise_title(text)
+    return sum(1 for m in REPORT_BODY_MARKERS if m in t) >= 2
 
 
 def looks_truncated(text: str) -> bool:

@@ -136,3 +136,43 @@ def test_detail_page_title_and_attachments() -> None:
     assert d.title == "乙县2024年度政府信息公开工作年度报告"
     assert d.attachments == ["http://h/col/202501/P020250101.pdf", "http://h/files/b.DOCX",
                              "http://h/viewer/c.pdf"]
+
+
+@pytest.mark.parametrize("url,text,follow", [
+    ("http://h/show?id=5", "", True),
+    ("http://h/content/123", "", True),
+    ("http://h/zfxxgknb/2024/", "", True),                     # folder: may hold one report
+    ("http://h/detail.do?id=7", "", True),
+    ("http://h/zwgk/xxgknb/index_2.html", "", False),          # pagination
+    ("http://h/list?page=3", "", False),
+    ("http://h/col/col1234/index.html", "", False),            # named column page
+    ("http://h/col/col1234/", "", False),
+    ("http://h/files/report2024.jpg", "", False),              # download of an unread type
+    ("http://h/files/report2024.mp4", "", False),
+])
+def test_links_followed_for_their_title_alone(url: str, text: str, follow: bool) -> None:
+    assert RULES.may_be_report_by_title(url, text) is follow
+
+
+TITLE_LIST = """<ul>
+ <li><a href="/show?id=5">戊县2024年度政府信息公开工作年度报告</a><span>2025-01-20</span></li>
+ <li><a href="/content/123" title="戊县2023年度政府信息公开工作年度报告">查看详情</a></li>
+ <li><a href="/zfxxgknb/2022/">戊县2022年政府信息公开年报</a></li>
+ <li><a href="/content/999">关于报送2024年度政府信息公开工作年度报告的通知</a></li>
+ <li><a href="/content/998">戊县2024年度政府信息公开工作年度...</a></li>
+ <li><a href="/img/nb2021.png">戊县2021年度政府信息公开工作年度报告</a></li>
+ <li><a href="/nb/index_1.html">戊县2020年度政府信息公开工作年度报告</a></li>
+ <li><a href="/about/">政府信息公开年报</a></li>
+</ul>"""
+
+
+def test_report_titles_make_unknown_url_shapes_entries() -> None:
+    page = parse_list_page(TITLE_LIST, "http://h/nb/", RULES)
+    got = [(e.url, e.title, e.year, e.by_title) for e in page.entries]
+    assert got == [
+        ("http://h/show?id=5", "戊县2024年度政府信息公开工作年度报告", 2024, True),
+        ("http://h/content/123", "戊县2023年度政府信息公开工作年度报告", 2023, True),
+        ("http://h/zfxxgknb/2022/", "戊县2022年政府信息公开年报", 2022, True),
+    ]
+    assert page.entries[0].list_date == "2025-01-20T00:00:00+08:00"
+    assert "http://h/nb/index_1.html" in page.pagination   # still pagination, not a report

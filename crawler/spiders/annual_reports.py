@@ -21,7 +21,7 @@ from twisted.python.failure import Failure
 
 from crawler.dates import best_date, collect_dates
 from crawler.items import document_item, list_page_item
-from crawler.listing import ListEntry, parse_detail_page, parse_list_page
+from crawler.listing import ListEntry, ListPage, parse_detail_page, parse_list_page
 from crawler.middlewares import OffHostRedirectIgnored
 from crawler.rules import classify_title, host_allowed, rules_from_spec
 from crawler.spec import load_spec
@@ -89,8 +89,15 @@ class AnnualReportsSpider(scrapy.Spider):
                              error=None if ok else f"HTTP {response.status}")
         if not ok:
             return
-        encoding = response.encoding if isinstance(response, TextResponse) else None
-        page = parse_list_page(response.body, response.url, self.rules, encoding)
+        yield from self._walk_list(response, response.meta.get("depth_sub", 0), over)
+
+    def _walk_list(self, response: Response, depth: int, over: bool,
+                   page: ListPage | None = None) -> Iterator[Any]:
+        """Follow a list page's entries, then (budget permitting) its pagination and
+        sub-columns."""
+        if page is None:
+            encoding = response.encoding if isinstance(response, TextResponse) else None
+            page = parse_list_page(response.body, response.url, self.rules, encoding)
         items = frozenset(u for u in page.item_signature if host_allowed(u, self.allowed_hosts))
         fresh = items - self.item_links_seen
         repeated = items in self.signatures_seen
@@ -100,7 +107,6 @@ class AnnualReportsSpider(scrapy.Spider):
             yield from self._follow_entry(entry, response.url)
         if over:
             raise CloseSpider("byte_budget")
-        depth = response.meta.get("depth_sub", 0)
         # a page that shows nothing new ends the walk: it is a trap or the last page
         if fresh and not repeated:
             for url in page.pagination:
@@ -123,7 +129,8 @@ class AnnualReportsSpider(scrapy.Spider):
             return
         self.entries_seen.add(entry.url)
         info = {"url": entry.url, "title": entry.title, "year": entry.year,
-                "list_date": entry.list_date, "list_url": list_url, "confirmed": entry.confirmed}
+                "list_date": entry.list_date, "list_url": list_url, "confirmed": entry.confirmed,
+                "list_date_info": entry.list_date_info, "by_title": entry.by_title}
         if not host_allowed(entry.url, self.allowed_hosts):
             yield self._failed_item(entry.url, info, "page", None,
                                     "off-host link: host not in allowed_hosts", status=None)
@@ -137,7 +144,8 @@ class AnnualReportsSpider(scrapy.Spider):
     # --- documents ---------------------------------------------------------------------
 
     def _fallback_dates(self, url: str, entry: dict[str, Any]) -> tuple[list[Any], str | None]:
-        dates = collect_dates(None, url=url, list_date=entry.get("list_date"))
+        dates = collect_dates(None, url=url, list_date=entry.get("list_date"),
+                              list_date_info=entry.get("list_date_info"))
         return dates, best_date(dates)
 
     def _failed_item(self, url: str, entry: dict[str, Any], kind: str, parent: str | None,
@@ -187,6 +195,16 @@ class AnnualReportsSpider(scrapy.Spider):
         if is_html:
             encoding = response.encoding
             detail = parse_detail_page(response.body, response.url, self.rules, encoding)
+            if entry.get("by_title") and parent is None and not detail.report_body:
+                # a link followed for its title alone may lead to a column of reports
+                # (a year folder): read it as one when it lists several reports
+                page = parse_list_page(response.body, response.url, self.rules, encoding)
+                if sum(1 for e in page.entries if e.url != url) >= 2:
+                    self.crawler.stats.inc_value("gkwatch/title_links_to_columns")
+                    yield list_page_item(response.url, status=response.status,
+                                         headers=response.headers, body=response.body)
+                    yield from self._walk_list(response, MAX_SUBCOLUMN_DEPTH, False, page)
+                    return
             if not entry.get("confirmed", True):
                 match = classify_title(detail.title or "")
                 if not match.is_report:
@@ -194,12 +212,15 @@ class AnnualReportsSpider(scrapy.Spider):
                     return
                 title, year = detail.title, match.year
             attachments = detail.attachments
-            dates = collect_dates(response.body, url=url, list_date=entry.get("list_date"))
+            dates = collect_dates(response.body, url=url, list_date=entry.get("list_date"),
+                                  list_date_info=entry.get("list_date_info"))
         else:
             # an attachment has no dates of its own beyond its URL; the entry's list date
             # applies when the list links the file directly
+            direct = parent is None
             dates = collect_dates(None, url=url,
-                                  list_date=entry.get("list_date") if parent is None else None)
+                                  list_date=entry.get("list_date") if direct else None,
+                                  list_date_info=entry.get("list_date_info") if direct else None)
         best = best_date(dates)
         if parent is not None:
             best = response.meta.get("parent_published_at") or best
