@@ -76,3 +76,27 @@ def sentry_dsn() -> Iterator[tuple[str, list[dict]]]:
 
         sentry_sdk.init(dsn=None)
         httpd.shutdown()
+
+
+@pytest.fixture
+def narrative_without_blanks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo prose does arithmetic on table totals; where a test renders reports with
+    blank cells, the prose is written from a copy whose blanks read as 0 (the tables keep
+    their real blanks)."""
+    import copy
+
+    from gkwatch.demo import render, render_office
+    from gkwatch.demo import text as demo_text
+
+    original = demo_text.narrative
+
+    def narrative(report: dict, *, seed: int):  # type: ignore[no-untyped-def]
+        filled = copy.deepcopy(report)
+        for t in ("table3", "table4"):
+            filled[t] = {k: [0 if v is None else v for v in row] for k, row in filled[t].items()}
+        filled["table2"] = {k: {f: 0 if v is None else v for f, v in row.items()}
+                            for k, row in (filled.get("table2") or {}).items()}
+        return original(filled, seed=seed)
+
+    monkeypatch.setattr(render, "narrative", narrative)
+    monkeypatch.setattr(render_office, "narrative", narrative)

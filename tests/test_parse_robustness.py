@@ -6,38 +6,21 @@ reports come from the demo generator; blanks are planted at random (seeded).
 """
 from __future__ import annotations
 
-import copy
 import random
 from typing import Any
 
 import pytest
 
 from gkwatch.demo import render, render_office
-from gkwatch.demo import text as demo_text
 from gkwatch.demo.reports import Stock, make_report
 from workers.extract.model import Word
 from workers.parse import parse_bytes
 from workers.parse.columns import header_bands, place
 from workers.parse.rows import Item, Row
 
+pytestmark = pytest.mark.usefixtures("narrative_without_blanks")
 SEEDS = range(20)
 KINDS = ("本级政府", "部门", "乡镇街道")
-
-
-@pytest.fixture(autouse=True)
-def _narrative_without_blanks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The demo prose does arithmetic on table totals; it is not under test here, so it is
-    written from a copy of the report whose blanks read as 0."""
-    original = demo_text.narrative
-
-    def narrative(report: dict[str, Any], *, seed: int):  # type: ignore[no-untyped-def]
-        filled = copy.deepcopy(report)
-        for t in ("table3", "table4"):
-            filled[t] = {k: [0 if v is None else v for v in row] for k, row in filled[t].items()}
-        return original(filled, seed=seed)
-
-    monkeypatch.setattr(render, "narrative", narrative)
-    monkeypatch.setattr(render_office, "narrative", narrative)
 
 
 def blank_report(seed: int) -> dict[str, Any]:

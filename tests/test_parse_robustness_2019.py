@@ -7,7 +7,6 @@ cell for cell, blanks as None, and the layout must be recognised as "2019".
 """
 from __future__ import annotations
 
-import copy
 import random
 from pathlib import Path
 from typing import Any
@@ -15,31 +14,13 @@ from typing import Any
 import pytest
 
 from gkwatch.demo import render, render_office
-from gkwatch.demo import text as demo_text
 from gkwatch.demo.layout import LAYOUTS
 from gkwatch.demo.reports import Stock, failed_checks, make_report_2019
 from workers.parse import parse_bytes, parse_path
 
+pytestmark = pytest.mark.usefixtures("narrative_without_blanks")
 SEEDS = range(10)
 KINDS = ("本级政府", "部门", "乡镇街道")
-
-
-@pytest.fixture(autouse=True)
-def _narrative_without_blanks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The demo prose does arithmetic on table totals; it is not under test here, so it is
-    written from a copy of the report whose blanks read as 0."""
-    original = demo_text.narrative
-
-    def narrative(report: dict[str, Any], *, seed: int):  # type: ignore[no-untyped-def]
-        filled = copy.deepcopy(report)
-        for t in ("table3", "table4"):
-            filled[t] = {k: [0 if v is None else v for v in row] for k, row in filled[t].items()}
-        filled["table2"] = {k: {f: 0 if v is None else v for f, v in row.items()}
-                            for k, row in filled["table2"].items()}
-        return original(filled, seed=seed)
-
-    monkeypatch.setattr(render, "narrative", narrative)
-    monkeypatch.setattr(render_office, "narrative", narrative)
 
 
 def report_2019(seed: int) -> dict[str, Any]:
