@@ -16,6 +16,7 @@ import pytest
 from gkwatch.demo import render, render_office
 from gkwatch.demo.layout import LAYOUTS
 from gkwatch.demo.reports import Stock, failed_checks, make_report_2019
+from tests.test_parse_robustness import blank_tables
 from workers.parse import parse_bytes, parse_path
 
 pytestmark = pytest.mark.usefixtures("narrative_without_blanks")
@@ -36,15 +37,7 @@ def report_2019(seed: int) -> dict[str, Any]:
                 row[f] = None
         if row.get("amount") is None:
             row.pop("amount_unit", None)  # no number, no unit printed
-    for key, row in report["table3"].items():
-        if rng.random() < rate / 4:
-            report["table3"][key] = [None] * 7
-        else:
-            report["table3"][key] = [None if rng.random() < rate else v for v in row]
-    for g, row in report["table4"].items():
-        report["table4"][g] = [None if rng.random() < rate else v for v in row]
-    if all(v is None for row in report["table4"].values() for v in row):
-        report["table4"]["review"][0] = 0
+    blank_tables(report, rng, rate)
     return report
 
 

@@ -43,36 +43,33 @@ def _states(s) -> Counter:  # type: ignore[no-untyped-def]
     return Counter(v.state for v in s.exec(select(DocumentVersion)).all())
 
 
-def test_sigterm_loses_no_work_and_a_restart_finishes_it(settings, tmp_path) -> None:
-    versions = discover(settings, make_agencies(settings, 16))
-    env = {"GKWATCH_DATA_DIR": str(settings.data_dir), "GKWATCH_REDIS_URL": "", "GKWATCH_DATABASE_URL": "",
-           "GKWATCH_SENTRY_DSN": "", "GKWATCH_TICK_DELIVER_SECONDS": "0.5", "GKWATCH_TICK_RECONCILE_SECONDS": "0.5"}
-    log = tmp_path / "serve.log"
+def _serve_until(env: dict, log, condition) -> None:  # type: ignore[no-untyped-def]
+    """Run ``gkwatch serve`` until ``condition()`` returns, then SIGTERM: it must exit 0."""
     proc = _start(env, log)
     try:
-        _wait(settings, lambda s: _states(s)["done"] >= 3, "a few documents", log)
+        condition()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(60) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
+
+
+def test_sigterm_loses_no_work_and_a_restart_finishes_it(settings, tmp_path) -> None:
+    versions = discover(settings, make_agencies(settings, 16))
+    env = {"GKWATCH_DATA_DIR": str(settings.data_dir), "GKWATCH_REDIS_URL": "", "GKWATCH_DATABASE_URL": "",
+           "GKWATCH_SENTRY_DSN": "", "GKWATCH_TICK_DELIVER_SECONDS": "0.5", "GKWATCH_TICK_RECONCILE_SECONDS": "0.5"}
+    log = tmp_path / "serve.log"
+    _serve_until(env, log, lambda: _wait(settings, lambda s: _states(s)["done"] >= 3, "a few documents", log))
     with session_scope(settings.effective_database_url) as s:
         states = _states(s)
         assert states["running"] == 0  # stopped between two units: nothing left leased
         assert states["done"] + states["pending"] == len(versions)
     assert "service stopped" in log.read_text()
 
-    proc = _start(env, log)
-    try:
-        _wait(settings, lambda s: _states(s)["done"] == len(versions)
-              and all(y.state == "done" for y in s.exec(select(AgencyYear)).all()), "every document", log)
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(60) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
+    _serve_until(env, log, lambda: _wait(settings, lambda s: _states(s)["done"] == len(versions) and all(
+        y.state == "done" for y in s.exec(select(AgencyYear)).all()), "every document", log))
     with session_scope(settings.effective_database_url) as s:
         reports = Counter(r.version_id for r in s.exec(select(Report)).all())
         assert set(reports) == set(versions) and set(reports.values()) == {1}
