@@ -1,7 +1,8 @@
 """SQLModel tables and database access (SQLite by default, PostgreSQL in production)."""
 from models.tables import (Agency, AgencyCreate, AgencyPublic, AgencyYear, Alert, CrawlRun,
                            Delivery, Document, DocumentVersion, Finding, Portal, Report, utcnow)
-from models.alerting import DisabledEndpoint, Notification, NotificationLog, Silence  # noqa: E402
+from models.alerting import DisabledEndpoint, Notification, NotificationLog, Silence
 
 __all__ = ["Agency", "AgencyCreate", "AgencyPublic", "AgencyYear", "Alert", "CrawlRun", "Delivery",
-           "Document", "DocumentVersion", "Finding", "Portal", "Report", "utcnow"]
+           "DisabledEndpoint", "Document", "DocumentVersion", "Finding", "Notification", "NotificationLog",
+           "Portal", "Report", "Silence", "utcnow"]

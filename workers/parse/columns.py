@@ -147,6 +147,7 @@ def place(rows: list[Row], idx: Sequence[int], ncols: int, header: list[Row], wh
 def place_table_columns(rows: list[Row], L: Layouts, version: str | None = None) -> list[str]:
     """Place the numbers of PDF tables 三 (7 columns), 四 (15 in one row) and the blocks of
     二 (as many columns as the layout ``version`` gives the block's rows) by position."""
+    from workers.parse.table24 import table4_start, table4_stop
     from workers.parse.table3 import find_region
 
     if not any(r.words for r in rows):
@@ -157,20 +158,10 @@ def place_table_columns(rows: list[Row], L: Layouts, version: str | None = None)
     if start >= 0:
         head = [r for r in rows[max(0, start - 30):start] if r.words]
         warnings += place(rows, range(start, end), 7, head, "table3")
-    t4 = -1
-    for i in range(max(end, 0), len(rows)):
-        lab = rows[i].label
-        if lab and len(lab) <= 80 and any(k in lab for k in L.t4_start):
-            t4 = i
-            break
+    t4 = table4_start(rows, L, end)
     if t4 < 0:
         return warnings
-    stop = len(rows)
-    for j in range(t4 + 1, len(rows)):
-        lab = rows[j].label
-        if lab and len(lab) <= 80 and any(k in lab for s in ("5", "6") for k in L.sections[s]):
-            stop = j
-            break
+    stop = table4_stop(rows, L, t4)
     vals = [j for j in range(t4 + 1, stop) if rows[j].nums and not rows[j].labels]
     if vals:
         head = [r for r in rows[t4 + 1:vals[0]] if r.words]

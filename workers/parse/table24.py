@@ -10,24 +10,33 @@ _T4_GROUP_WORDS = (("litigation_after_review", "复议后起诉"), ("litigation_
                    ("review", "行政复议"))
 
 
+def _heading(row: Row, words: tuple[str, ...] | list[str]) -> bool:
+    """A short label line holding one of ``words`` (a heading, not narrative text)."""
+    lab = row.label
+    return bool(lab) and len(lab) <= 80 and any(k in lab for k in words)
+
+
+def table4_start(rows: list[Row], L: Layouts, after: int) -> int:
+    """Index of the table-四 heading at or after ``after``, or -1."""
+    return next((i for i in range(max(after, 0), len(rows)) if _heading(rows[i], L.t4_start)), -1)
+
+
+def table4_stop(rows: list[Row], L: Layouts, start: int) -> int:
+    """Index of the first section 五/六 heading after ``start`` (the end of table 四)."""
+    words = [*L.sections["5"], *L.sections["6"]]
+    return next((j for j in range(start + 1, len(rows)) if _heading(rows[j], words)), len(rows))
+
+
 def extract_table4(rows: list[Row], L: Layouts, after: int) -> tuple[dict | None, dict, list[str]]:
     """15 cells after the table-4 heading: one row of 15, or three rows of 5."""
-    start = -1
-    for i in range(max(after, 0), len(rows)):
-        lab = rows[i].label
-        if lab and len(lab) <= 80 and any(k in lab for k in L.t4_start):
-            start = i
-            break
+    start = table4_start(rows, L, after)
     if start < 0:
         return None, {}, []
     cells: list[Item | None] = []
     grouped: dict[str, tuple[list, list]] = {}
-    for i in range(start, len(rows)):
+    for i in range(start, table4_stop(rows, L, start)):
         r = rows[i]
         lab = r.label
-        if i > start and lab and len(lab) <= 80 and (any(k in lab for k in L.sections["5"])
-                                                    or any(k in lab for k in L.sections["6"])):
-            break
         if r.dropped:
             break  # the value row's columns could not be decided (warned when placed)
         if r.labels and not r.nums:
