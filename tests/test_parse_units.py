@@ -5,7 +5,6 @@ import pytest
 
 from gkwatch.errors import ConfigError, ParseError
 from workers.parse import parse_bytes
-from workers.parse.fused import choose_table3, split_tokens, total_ok
 from workers.parse.layouts import layouts, load_layouts
 
 T3_LABELS = [
@@ -112,34 +111,27 @@ def test_blank_cells_stay_null() -> None:
     assert r["table3"]["3.1"][:4] == [2, 1, None, 0]
 
 
-def test_fused_digits_split_by_arithmetic() -> None:
-    assert split_tokens(["801000081"], 7, total_ok(7)) == [[80, 1, 0, 0, 0, 0, 81]]
-    assert split_tokens(["500000", "5"], 7, total_ok(7)) == [[5, 0, 0, 0, 0, 0, 5]]
+def test_fused_report_reads_back_with_readings() -> None:
     flat = text_report().replace("\n", "").replace("\t", "")
     r = parse_bytes(flat.encode(), filename="dump.txt")
     assert r["table3"] == sample_values()
     assert r["table4"]["review"] == [1, 0, 0, 0, 1]
     assert r["table2"]["licensing"] == {"decisions": 12}
+    # every cell says how it was read; "2100003" (3.1) has 7 digits for 7 cells: forced
+    assert [c["how"] for c in r["reading"]["table3"]["3.1"]] == ["split_forced"] * 7
+    assert all(c["certain"] for row in r["reading"]["table3"].values() for c in row)
 
 
-def test_ambiguous_split_is_warned() -> None:
-    cands = split_tokens(["220000022"], 7, total_ok(7))
-    assert len(cands) == 2
-    _, amb = choose_table3({"3.1": cands}, (("1", "2"), ("3.7", "4")), "3.7", ["3.1"])
-    assert amb == ["3.1"]
+def test_ambiguous_split_is_marked_uncertain() -> None:
     flat = text_report().replace("\n", "").replace("\t", "")
     flat = flat.replace("（一）予以公开2100003", "（一）予以公开220000022")
-    flat = flat.replace("（七）总计4100005", "")  # without 总计 no identity can decide
+    flat = flat.replace("（七）总计4100005", "")  # without 总计 no identity can settle it
     r = parse_bytes(flat.encode(), filename="dump.txt")
     assert any("3.1" in w for w in r["warnings"])
-
-
-def test_identities_resolve_ambiguity() -> None:
-    cands = {"1": [[22, 0, 0, 0, 0, 0, 22]], "2": [[0] * 7], "4": [[0] * 7],
-             "3.7": [[22, 0, 0, 0, 0, 0, 22]],
-             "3.1": split_tokens(["220000022"], 7, total_ok(7))}
-    chosen, amb = choose_table3(cands, (("1", "2"), ("3.7", "4")), "3.7", ["3.1"])
-    assert chosen["3.1"] == [22, 0, 0, 0, 0, 0, 22] and not amb
+    first = r["reading"]["table3"]["3.1"]
+    # 22|0|…|22 and 2|20|…|22 both print as 220000022 and both add up
+    assert not first[0]["certain"] and sorted(first[0]["candidates"]) == [2, 22]
+    assert first[6]["certain"] and r["table3"]["3.1"][6] == 22
 
 
 def test_typo_label_and_collapsed_row() -> None:

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Callable, Sequence
 
-from workers.parse.fused import split_tokens, total_ok
+from workers.parse.fused import RunRead, balanced, enumerate_splits, read_run, row_total
 from workers.parse.layouts import Layouts, RowSpec
+from workers.reading import TEXT, Reading
+
+T3_TOTAL = row_total("T3-TOTALS", 7)
+T4_TOTAL = row_total("T4-TOTALS", 5)
 
 _RUN = re.compile(r"[\d\s\-\.]+")
 
@@ -50,15 +55,15 @@ class Flat:
         """First digit run in the original text between compact positions pos..limit."""
         a, b = self.idx[pos], self.idx[min(limit, len(self.idx) - 1)]
         seg = self.orig[a:b]
-        m = re.search(r"-?\d", seg)
+        m = re.search(r"[-+]?\d", seg)
         if not m:
             return "", -1
         s = m.start()
-        pat = r"[\d \t\-.]*" if decimals else r"[\d \t\-]*"
+        pat = r"[\d \t\-+.]*" if decimals else r"[\d \t\-+]*"
         run = re.match(pat, seg[s:]).group(0)
         end = a + s + len(run)
         if not decimals:
-            run = run.rstrip(" \t-")
+            run = run.rstrip(" \t-+")
         return run, end
 
 
@@ -70,10 +75,11 @@ def _label_pat(spec: RowSpec) -> list[str]:
     return list(spec.keywords)
 
 
-def flat_table3(fl: Flat, L: Layouts, version: str | None) -> dict[str, list[list[int]]]:
+def flat_table3(fl: Flat, L: Layouts, version: str | None) -> tuple[dict[str, RunRead], dict[str, str]]:
+    """Rows read (key → cells) and rows printed with digits that make no reading."""
     start, _ = fl.find(["本年新收政府信息公开申请数量", "本年新收"])
     if start < 0:
-        return {}
+        return {}, {}
     t4, _ = fl.find(L.t4_start, start)
     end = t4 if t4 > 0 else len(fl.text)
     keys = L.t3_keys(version)
@@ -94,7 +100,8 @@ def flat_table3(fl: Flat, L: Layouts, version: str | None) -> dict[str, list[lis
                 continue
         hits.append((spec.key, p, e))
         pos = e
-    out: dict[str, list[list[int]]] = {}
+    out: dict[str, RunRead] = {}
+    unread: dict[str, str] = {}
     for n, (key, p, e) in enumerate(hits):
         nxt = hits[n + 1][1] if n + 1 < len(hits) else end
         run, run_end = fl.run_after(e, nxt)
@@ -104,67 +111,101 @@ def flat_table3(fl: Flat, L: Layouts, version: str | None) -> dict[str, list[lis
         after = fl.orig[run_end:run_end + 1]
         if after in (".", "、", "．") and run and run[-1].isdigit():
             run = run[:-1]
-        cands = split_tokens(run.replace("-", " ").split(), 7, total_ok(7))
-        if cands:
-            out[key] = cands
-    return out
+        got = read_run(run.replace("-", " ").split(), 7, identity=T3_TOTAL, prefer=balanced)
+        if got:
+            out[key] = got
+        else:
+            unread[key] = run.strip()
+    return out, unread
 
 
-def flat_table4(fl: Flat, L: Layouts, after_pos: int) -> list[list[int]]:
+def flat_table4(fl: Flat, L: Layouts, after_pos: int) -> RunRead | None:
     p, _ = fl.find(L.t4_start, max(after_pos, 0))
     if p < 0:
-        return []
+        return None
     q, _ = fl.find(L.sections["5"], p)
     end = q if q > 0 else len(fl.text)
     seg = fl.orig[fl.idx[p]:fl.idx[end]]
-    toks = re.findall(r"\d+", seg)
+    # the 15 values are the digits printed after the last header word; a year or a
+    # count in a sentence before the table ("2021年未发生…") is not one of them
+    seg = re.sub(r"[一二三四五六七八九十]+\s*[、.．]?\s*$", "", seg)  # the next heading's number
+    tail = re.search(r"[\d\s]*$", seg)
+    toks = re.findall(r"\d+", tail.group(0) if tail else "")
     if not toks:
-        return []
-    return split_tokens(toks, 15, total_ok(5))
+        return None
+    return read_run(toks, 15, identity=T4_TOTAL, prefer=balanced)
 
 
-def _choose_t2(name: str, fields: tuple[str, ...], cands: list[list], L: Layouts) -> list:
-    """Prefer plausible splits of fused table-2 cells (no arithmetic ties these cells)."""
-    def key(c: list) -> tuple:
-        lens = [len(str(abs(int(x)))) for x in c]
+def t2_prefer(fields: tuple[str, ...], L: Layouts, unit_factor: float = 1.0,
+              zero_change: bool = False) -> Callable[[Sequence[int]], tuple]:
+    """Plausibility order of the splits of a fused table-二 row (no identity ties these
+    cells, so whatever this picks among several splits stays uncertain): an amount per
+    procurement item within the layout's range (in 元), even digit counts, then a yearly
+    change no larger than the items it changes, a stock no smaller than this year's
+    additions. ``zero_change``: every change row of the document can be read with a
+    change of 0 (a body that does not track changes prints 0 throughout), so read it so."""
+    def key(c: Sequence[int]) -> tuple:
+        size = balanced(c)
         if fields == ("items", "amount"):
             lo, hi = L.procurement_avg
-            avg = c[1] / c[0] if c[0] else float("inf")
-            return (not (lo <= avg <= hi), max(lens))
-        if len(fields) == 3 and fields[1] == "change":
-            return (c[1] != 0, max(lens), max(lens) - min(lens))
-        if len(fields) == 2 and fields[1] == "change":
-            return (c[1] != 0, max(lens))
+            avg = c[1] * unit_factor / c[0] if c[0] else float("inf")
+            return (not (lo <= avg <= hi), *size)
+        if len(fields) >= 2 and fields[1] == "change":
+            return (zero_change and c[1] != 0, *size, abs(c[1]) > c[0], c[1] != 0)
         if len(fields) == 3:  # issued/repealed/in_force, made/published/total_public
-            return (c[2] < max(c[0], c[1]), max(lens), c[0] < c[1])
-        return (max(lens),)
-    return sorted(cands, key=key)[0]
+            return (c[2] < max(c[0], c[1]), *size, c[0] < c[1])
+        return size
+    return key
 
 
-def _splits_t2(run: str, n: int) -> list[list]:
-    run = run.strip()
-    toks = re.findall(r"-?\d+(?:\.\d+)?", run)
-    if len(toks) == n:
-        return [[float(t) if "." in t else int(t) for t in toks]]
-    if len(toks) > n or not toks:
-        return []
-    # the decimal part (if any) belongs to the last cell
+def _t2_tokens(run: str) -> tuple[list[str], str]:
+    """Number tokens of a table-二 run and the decimal part of the last one."""
+    toks = re.findall(r"[-+]?\d+(?:\.\d+)?", run.strip())
     dec = ""
-    if "." in toks[-1]:
+    if toks and "." in toks[-1]:
         toks[-1], dec = toks[-1].split(".", 1)
-    out = []
-    for c in split_tokens(toks, n):
-        if dec:
-            c = c[:-1] + [float(f"{c[-1]}.{dec}")]
-        out.append(c)
-    return out
+    return toks, dec
 
 
-def flat_table2(fl: Flat, L: Layouts, version: str | None, end: int) -> tuple[dict, list[str]]:
+def _admits_zero_change(run: str, n: int) -> bool:
+    toks, _ = _t2_tokens(run)
+    if len(toks) == n:
+        return int(toks[1]) == 0
+    return any(s[1] == 0 for s in enumerate_splits(toks, n, 12) or [])
+
+
+def read_t2_run(run: str, fields: tuple[str, ...], L: Layouts, unit_factor: float = 1.0,
+                zero_change: bool = False) -> tuple[list, list[Reading]] | None:
+    """A table-二 row's digits as its fields: as many numbers as fields are taken as
+    printed; fused digits are split (the decimal part, if any, belongs to the last cell)."""
+    n = len(fields)
+    toks, dec = _t2_tokens(run)
+    if len(toks) == n:
+        vals = [int(t) for t in toks]
+        return vals[:-1] + [float(f"{vals[-1]}.{dec}") if dec else vals[-1]], [Reading(TEXT)] * n
+    if len(toks) > n or not toks:
+        return None
+    got = read_run(toks, n, prefer=t2_prefer(fields, L, unit_factor, zero_change), max_digits=12)
+    if got is None:
+        return None
+    vals: list = list(got.values)
+    if dec:
+        vals[-1] = float(f"{vals[-1]}.{dec}")
+    return vals, got.cells
+
+
+def _unit_after(fl: Flat, pos: int) -> str | None:
+    unit = fl.orig[pos:pos + 2]
+    return "万元" if unit.startswith("万元") else ("元" if unit.startswith("元") else None)
+
+
+def flat_table2(fl: Flat, L: Layouts, version: str | None, end: int
+                ) -> tuple[dict, dict, list[str]]:
+    """Table 二 from flat text: (rows, readings, warnings)."""
     fields = L.t2_fields.get(version or "2021") or L.t2_fields["2021"]
     start, _ = fl.find(["第二十条第(一)项", "第二十条"])
     if start < 0:
-        return {}, []
+        return {}, {}, []
     hits = []
     pos = start
     for name in ("rules", "normative_documents", "licensing", "other_services", "punishment",
@@ -176,25 +217,28 @@ def flat_table2(fl: Flat, L: Layouts, version: str | None, end: int) -> tuple[di
             continue
         hits.append((name, p, e))
         pos = e
-    out: dict = {}
-    warnings: list[str] = []
+    runs = []
     for n, (name, p, e) in enumerate(hits):
         nxt = hits[n + 1][1] if n + 1 < len(hits) else end
         run, run_end = fl.run_after(e, nxt, decimals=True)
-        run = run.rstrip(". ")
+        runs.append((name, run.rstrip(". "), run_end))
+    changes = [(run, len(fields[name])) for name, run, _ in runs if "change" in fields[name] and run]
+    zero_change = bool(changes) and all(_admits_zero_change(r, n) for r, n in changes)
+    out: dict = {}
+    reads: dict = {}
+    warnings: list[str] = []
+    for name, run, run_end in runs:
         fl_fields = fields[name]
-        cands = _splits_t2(run, len(fl_fields))
-        if not cands:
+        unit = _unit_after(fl, run_end) if name == "procurement" else None
+        got = read_t2_run(run, fl_fields, L, 1e4 if unit == "万元" else 1.0, zero_change)
+        if got is None:
             continue
-        if len(cands) > 1:
-            warnings.append(f"table2 {name}: fused digits '{run}' have {len(cands)} splits; "
-                            "chose the most plausible")
-        vals = _choose_t2(name, fl_fields, cands, L)
-        rec = dict(zip(fl_fields, vals))
-        if name == "procurement":
-            unit = fl.orig[run_end:run_end + 2]
-            rec["amount_unit"] = "万元" if unit.startswith("万元") else ("元" if unit.startswith("元") else None)
-            if rec["amount_unit"] is None:
-                del rec["amount_unit"]
-        out[name] = rec
-    return out, warnings
+        vals, cells = got
+        if not all(c.certain for c in cells):
+            warnings.append(f"table2 {name}: fused digits '{run}' have several splits; "
+                            "took the most plausible, marked uncertain")
+        out[name] = dict(zip(fl_fields, vals))
+        reads[name] = dict(zip(fl_fields, (c.as_dict() for c in cells)))
+        if unit:
+            out[name]["amount_unit"] = unit
+    return out, reads, warnings

@@ -1,111 +1,164 @@
-"""Splitting digit strings whose cells were fused together (crawler dumps, bad PDF text).
+"""Reading digit runs whose cells were fused together (crawler dumps, bad PDF text).
 
-Spaces and a minus sign are hard boundaries; no number has a leading zero; the table's
-own arithmetic (总计 = sum of the other cells) decides between the possible splits.
+What was printed decides, never what adds up. Spaces and signs are hard boundaries and
+no number has a leading zero; the possible splits of a run are enumerated (bounded: a
+cell has at most ``max_digits`` digits and a run with more than ``MAX_SPLITS`` readings is
+not read at all, so a 40-digit run costs milliseconds, not hours). Then, per cell:
+
+1. every split gives the cell the same value → the cell is read with certainty
+   (``split_forced``), whatever the row sums to — an agency's own arithmetic error stays
+   visible;
+2. otherwise plausibility that is no checked identity (``prefer``: digit counts, units)
+   orders the splits, and the cell is uncertain (``split_chosen``, with its candidates);
+3. only where the caller names the row's own total identity and exactly the splits
+   satisfying it agree on the cell is it taken as ``split_assumed``: that identity is
+   then circular for the row (the validator says ``not_assessable``), other checks are
+   unaffected by how it was read.
 """
 from __future__ import annotations
 
 import re
-from itertools import product
-from typing import Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable, Sequence
 
-_TOKEN = re.compile(r"-?\d+")
-MAX_CANDIDATES = 200
+from workers.reading import SPLIT_ASSUMED, SPLIT_CHOSEN, SPLIT_FORCED, Reading
 
-
-def _splits(s: str, n: int) -> Iterator[list[int]]:
-    """All ways to cut one digit string into n non-negative integers without leading zeros."""
-    if n == 0:
-        if not s:
-            yield []
-        return
-    if len(s) < n:
-        return
-    neg = s.startswith("-")
-    body = s[1:] if neg else s
-    for i in range(1, len(body) - (n - 1) + 1):
-        head = body[:i]
-        if len(head) > 1 and head[0] == "0":
-            break
-        for rest in _splits(body[i:], n - 1):
-            yield [-int(head) if neg else int(head)] + rest
+_TOKEN = re.compile(r"[-+]?\d+")
+MAX_SPLITS = 4096
+MAX_RUN_DIGITS = 160  # longer digit runs are no table row
 
 
-def split_tokens(tokens: list[str], n: int, ok: Callable[[list[int]], bool] | None = None,
-                 limit: int = MAX_CANDIDATES) -> list[list[int]]:
-    """Split space/minus-separated digit tokens into n integers satisfying ``ok``."""
-    tokens = [t for t in tokens if t]
-    out: list[list[int]] = []
+@dataclass(frozen=True)
+class Identity:
+    """An arithmetic identity of the row (the one a validator rule checks)."""
 
-    def rec(i: int, left: int, acc: list[int]) -> None:
-        if len(out) >= limit:
-            return
-        if i == len(tokens):
-            if left == 0 and (ok is None or ok(acc)):
-                out.append(list(acc))
-            return
-        remaining = len(tokens) - i - 1
-        digits = len(tokens[i].lstrip("-"))
-        for k in range(1, min(digits, left - remaining) + 1):
-            for part in _splits(tokens[i], k):
-                rec(i + 1, left - k, acc + part)
+    rule: str
+    holds: Callable[[Sequence[int]], bool]
 
-    rec(0, n, [])
-    return out
+
+@dataclass(frozen=True)
+class RunRead:
+    values: list[int]
+    cells: list[Reading]
+    splits: int  # how many splits the digits allow (1 = forced)
+    pool: tuple[tuple[int, ...], ...] = ()  # the splits still possible (several: not settled)
+
+    @property
+    def certain(self) -> bool:
+        return all(c.certain for c in self.cells)
 
 
 def tokens_of(text: str) -> list[str]:
-    """'500000 5' → ['500000', '5']; '2648-18538' → ['2648', '-18538']."""
+    """'500000 5' → ['500000', '5']; '2648-18538' → ['2648', '-18538']; '0+11' → ['0', '+11']."""
     return _TOKEN.findall(text)
 
 
-def total_ok(group: int) -> Callable[[list[int]], bool]:
-    """Every consecutive group of ``group`` cells ends with the sum of the others."""
-    def ok(vals: list[int]) -> bool:
+def _digits(tok: str) -> str:
+    return tok.lstrip("+-")
+
+
+def count_splits(tokens: Sequence[str], n: int, max_digits: int) -> int:
+    """How many ways the tokens split into n numbers (dynamic programming, no listing)."""
+    toks = tuple(_digits(t) for t in tokens if _digits(t))
+
+    @lru_cache(maxsize=None)
+    def ways(ti: int, start: int, left: int) -> int:
+        if ti == len(toks):
+            return int(left == 0)
+        tok = toks[ti]
+        digits_left = sum(len(t) for t in toks[ti:]) - start
+        if left <= 0 or left > digits_left:
+            return 0
+        total = 0
+        stop = start + 1 if tok[start] == "0" else min(len(tok), start + max_digits)
+        for end in range(start + 1, stop + 1):
+            total += ways(ti + 1, 0, left - 1) if end == len(tok) else ways(ti, end, left - 1)
+        return total
+
+    return ways(0, 0, n)
+
+
+def enumerate_splits(tokens: Sequence[str], n: int, max_digits: int = 7,
+                     limit: int = MAX_SPLITS) -> list[tuple[int, ...]] | None:
+    """Every split of the tokens into n integers (a sign stays with its token's first
+    number), or None when there are more than ``limit`` (too ambiguous to read)."""
+    toks = [t for t in tokens if _digits(t)]
+    if sum(len(_digits(t)) for t in toks) > MAX_RUN_DIGITS:
+        return None
+    count = count_splits(toks, n, max_digits)
+    if count > limit:
+        return None
+    out: list[tuple[int, ...]] = []
+
+    def rec(ti: int, start: int, left: int, acc: list[int]) -> None:
+        if ti == len(toks):
+            if left == 0:
+                out.append(tuple(acc))
+            return
+        tok = toks[ti]
+        sign = -1 if tok.startswith("-") else 1
+        body = _digits(tok)
+        if left <= 0:
+            return
+        stop = start + 1 if body[start] == "0" else min(len(body), start + max_digits)
+        for end in range(start + 1, stop + 1):
+            v = int(body[start:end]) * (sign if start == 0 else 1)
+            acc.append(v)
+            if end == len(body):
+                rec(ti + 1, 0, left - 1, acc)
+            else:
+                rec(ti, end, left - 1, acc)
+            acc.pop()
+
+    if count:
+        rec(0, 0, n, [])
+    return out
+
+
+def read_run(tokens: Sequence[str], n: int, *, identity: Identity | None = None,
+             prefer: Callable[[Sequence[int]], object] | None = None,
+             max_digits: int = 7) -> RunRead | None:
+    """The n cells of a digit run with a reading per cell, or None when the digits
+    cannot make n cells (or allow too many readings to say anything)."""
+    splits = enumerate_splits(tokens, n, max_digits)
+    if not splits:
+        return None
+    if len(splits) == 1:
+        return RunRead(list(splits[0]), [Reading(SPLIT_FORCED)] * n, 1, (splits[0],))
+    holding = [s for s in splits if identity.holds(s)] if identity else []
+    pool = holding or splits
+    best = min(pool, key=prefer) if prefer else pool[0]
+    cells: list[Reading] = []
+    for j in range(n):
+        every = sorted({s[j] for s in splits})
+        if len(every) == 1:
+            cells.append(Reading(SPLIT_FORCED))
+        elif holding and len({s[j] for s in holding}) == 1:
+            cells.append(Reading(SPLIT_ASSUMED, assumed=(identity.rule,),  # type: ignore[union-attr]
+                                 why=f"{len(splits)} splits; only this one satisfies the row total",
+                                 candidates=tuple(every)))
+        else:
+            cells.append(Reading(SPLIT_CHOSEN, certain=False,
+                                 why=f"fused digits with {len(splits)} possible splits",
+                                 candidates=tuple(every)))
+    return RunRead(list(best), cells, len(splits), tuple(pool))
+
+
+def row_total(rule: str, group: int) -> Identity:
+    """Every consecutive group of ``group`` cells ends with the sum of the others
+    (table 三: one group of 7, 总计 last; table 四: three groups of 5)."""
+    def holds(vals: Sequence[int]) -> bool:
         for g in range(0, len(vals), group):
             chunk = vals[g:g + group]
             if len(chunk) != group or any(v < 0 for v in chunk) or sum(chunk[:-1]) != chunk[-1]:
                 return False
         return True
-    return ok
+    return Identity(rule, holds)
 
 
-def choose_table3(cands: dict[str, list[list[int]]], balance: tuple[tuple[str, ...], tuple[str, ...]],
-                  total_key: str, result_keys: list[str]) -> tuple[dict[str, list[int]], list[str]]:
-    """Pick one split per row; ambiguous rows are resolved by the column identities
-    (1+2 == 总计+结转, sum of results == 总计). Returns (rows, ambiguous keys left)."""
-    chosen = {k: v[0] for k, v in cands.items() if v}
-    amb = [k for k, v in cands.items() if len(v) > 1]
-    if not amb:
-        return chosen, []
-    if len(amb) > 8:
-        return chosen, amb
-
-    def score(rows: dict[str, list[int]]) -> int:
-        s = 0
-        if any(v is None for r in rows.values() for v in r):
-            return 0
-        left, right = balance
-        if all(k in rows for k in left + right):
-            for c in range(7):
-                s += sum(rows[k][c] for k in left) == sum(rows[k][c] for k in right)
-        res = [k for k in result_keys if k in rows]
-        if total_key in rows and res:
-            for c in range(7):
-                s += sum(rows[k][c] for k in res) == rows[total_key][c]
-        return s
-
-    best, best_s, ties = None, -1, 0
-    options = [cands[k][:12] for k in amb]
-    for combo in product(*options):
-        trial = dict(chosen)
-        trial.update(zip(amb, combo))
-        sc = score(trial)
-        if sc > best_s:
-            best, best_s, ties = trial, sc, 1
-        elif sc == best_s:
-            ties += 1
-    assert best is not None
-    if ties > 1:
-        return best, amb
-    return best, []
+def balanced(vals: Sequence[int]) -> tuple[int, int]:
+    """Plausibility order of splits when nothing else tells: fewest digits in the
+    longest cell, then the most even digit counts (a count cell rarely dwarfs its row)."""
+    lens = [len(str(abs(v))) for v in vals]
+    return max(lens), max(lens) - min(lens)

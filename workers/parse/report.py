@@ -4,20 +4,16 @@ from __future__ import annotations
 from workers.extract.model import Document
 from workers.parse.columns import place_table_columns
 from workers.parse.flat import Flat, flat_table2, flat_table3, flat_table4
-from workers.parse.fused import choose_table3
 from workers.parse.layouts import layouts
 from workers.parse.meta import find_title, find_version, find_year
 from workers.parse.normalize import norm
 from workers.parse.rows import build_rows
 from workers.parse.sections import find_sections
-from workers.parse.table24 import extract_table2, extract_table4
+from workers.parse.settle import Settle, settle_table3
+from workers.parse.table24 import extract_table2, extract_table4, split_t4
 from workers.parse.table3 import extract_table3
 
 _FLAT_PROV = {"page": None, "table": None, "row": None, "col": None}
-
-
-def _t3_result_keys(keys: list[str]) -> list[str]:
-    return [k for k in keys if k.startswith("3.") and k != "3.7"]
 
 
 def build_report(doc: Document) -> dict:
@@ -33,64 +29,69 @@ def build_report(doc: Document) -> dict:
     fl: Flat | None = None
 
     # ---- table 三
-    found, t3s, t3e = extract_table3(rows, L, version)
-    cands = {k: f.cands for k, f in found.items()}
+    found, unread, t3s, t3e = extract_table3(rows, L, version)
+    t3 = {k: Settle(f.values, f.reads, f.pool) for k, f in found.items()}
     prov3 = {k: [dict(p, text=None) for p in f.prov] for k, f in found.items()}
-    if len(cands) < 12:
+    if len(t3) < 12:
         fl = Flat(text)
-        fc = flat_table3(fl, L, version)
-        if len(fc) > len(cands):
-            cands = fc
+        fc, fu = flat_table3(fl, L, version)
+        if len(fc) > len(t3):
+            unread = fu
+            t3 = {k: Settle(r.values, r.cells, r.pool) for k, r in fc.items()}
             prov3 = {k: [dict(_FLAT_PROV)] for k in fc}
             t3s = -1
     # A 2021 report either collapses （六） into one row or has its three sub-rows.
-    if "3.6" in cands and any(k.startswith("3.6.") for k in cands):
-        del cands["3.6"]
+    if "3.6" in t3 and any(k.startswith("3.6.") for k in t3):
+        del t3["3.6"]
         prov3.pop("3.6", None)
     order = [s.key for s in L.t3_rows]
+    settle_table3(t3, L)
     table3: dict[str, list] = {}
-    if cands:
-        chosen, amb = choose_table3(cands, L.t3_balance, L.t3_results_total,
-                                    _t3_result_keys(list(cands)))
-        for k in amb:
-            warnings.append(f"table3 row {k}: fused digits have several valid splits; "
-                            "column identities did not decide")
-        for k in sorted(chosen, key=order.index):
-            table3[k] = list(chosen[k])
-        for k, vals in table3.items():
-            for p, v in zip(prov3.get(k, []), vals):
-                if p.get("text") is None:
-                    p["text"] = None if v is None else str(v)
+    reading: dict[str, dict] = {"table2": {}, "table3": {}, "table4": {}}
+    for k in sorted(t3, key=order.index):
+        vals, reads = t3[k].values, t3[k].reads
+        table3[k] = list(vals)
+        reading["table3"][k] = [r.as_dict() for r in reads]
+        if not all(r.certain for r in reads):
+            warnings.append(f"table3 row {k}: fused digits have several possible splits; "
+                            "uncertain cells marked for review")
+        for p, v in zip(prov3.get(k, []), vals):
+            if p.get("text") is None:
+                p["text"] = None if v is None else str(v)
+    if table3:
         missing = [k for k in L.t3_keys(version) if k not in table3
                    and not (k == "3.6" and any(x.startswith("3.6.") for x in table3))
                    and not (k.startswith("3.6.") and "3.6" in table3)]
+        for k in missing:
+            if k in unread:
+                reading["table3"][k] = {"unread": True, "printed": unread[k]}
+                warnings.append(f"table3 row {k}: printed values '{unread[k]}' make no reading of 7 cells")
+        missing = [k for k in missing if k not in unread]
         if missing:
             warnings.append("table3 rows not found: " + ", ".join(missing))
 
     # ---- table 四
-    t4, prov4, w4 = extract_table4(rows, L, t3e if t3e > 0 else 0)
+    t4, prov4, reading["table4"], w4 = extract_table4(rows, L, t3e if t3e > 0 else 0)
     warnings += w4
     if t4 is None:
         fl = fl or Flat(text)
         p3, _ = fl.find(["本年新收"])
-        c4 = flat_table4(fl, L, p3)
-        if c4:
-            if len(c4) > 1:
-                warnings.append(f"table4: fused digits have {len(c4)} valid splits; took the first")
-            v = c4[0]
-            t4 = {g: v[n * 5:(n + 1) * 5] for n, g in enumerate(L.t4_groups)}
-            prov4 = {g: [dict(_FLAT_PROV)] for g in L.t4_groups}
+        got4 = flat_table4(fl, L, p3)
+        if got4:
+            if not got4.certain:
+                warnings.append("table4: fused digits have several readings; uncertain cells marked")
+            t4, prov4, reading["table4"] = split_t4(got4.values, got4.cells, L.t4_groups, dict(_FLAT_PROV))
 
     # ---- table 二
-    t2, prov2, w2 = extract_table2(rows, L, version, t3s)
+    t2, prov2, reading["table2"], w2 = extract_table2(rows, L, version, t3s)
     fields = L.t2_fields.get(version or "2021") or L.t2_fields["2021"]
     if len(t2) < len(fields) // 2 + 1:
         fl = fl or Flat(text)
         t2_start, _ = fl.find(["第二十条"])
         end, _ = fl.find(["本年新收", "收到和处理政府信息公开申请"], max(t2_start, 0))
-        f2, wf = flat_table2(fl, L, version, end if end > 0 else len(fl.text))
+        f2, r2, wf = flat_table2(fl, L, version, end if end > 0 else len(fl.text))
         if len(f2) > len(t2):
-            t2, w2 = f2, wf
+            t2, w2, reading["table2"] = f2, wf, r2
             prov2 = {k: [dict(_FLAT_PROV)] for k in f2}
     warnings += w2
 
@@ -133,6 +134,7 @@ def build_report(doc: Document) -> dict:
         "preamble": preamble,
         "section_text": section_text,
         "provenance": {"table2": prov2, "table3": prov3, "table4": prov4},
+        "reading": reading,
         "source": {"format": doc.format, "encoding": doc.encoding, "pages": doc.pages},
         "warnings": warnings,
     })

@@ -1,10 +1,19 @@
 """Tables 四 and 二 from the row stream."""
 from __future__ import annotations
 
-from workers.parse.fused import split_tokens, tokens_of, total_ok
+from workers.parse.fused import balanced, read_run, row_total, tokens_of
 from workers.parse.layouts import Layouts
 from workers.parse.normalize import is_blank_mark, is_number, norm, strip_numbering, to_number, unit_of
 from workers.parse.rows import Item, Row
+from workers.reading import GRID, POSITION, TEXT, Reading
+
+T4_TOTAL = row_total("T4-TOTALS", 5)
+#: table 四 as read: values per group, provenance per group, readings per group, warnings
+T4Read = tuple[dict | None, dict, dict, list[str]]
+
+
+def _how(row: Row) -> str:
+    return POSITION if row.placed else GRID if row.grid else TEXT
 
 _T4_GROUP_WORDS = (("litigation_after_review", "复议后起诉"), ("litigation_direct", "直接起诉"),
                    ("review", "行政复议"))
@@ -27,13 +36,14 @@ def table4_stop(rows: list[Row], L: Layouts, start: int) -> int:
     return next((j for j in range(start + 1, len(rows)) if _heading(rows[j], words)), len(rows))
 
 
-def extract_table4(rows: list[Row], L: Layouts, after: int) -> tuple[dict | None, dict, list[str]]:
+def extract_table4(rows: list[Row], L: Layouts, after: int) -> T4Read:
     """15 cells after the table-4 heading: one row of 15, or three rows of 5."""
     start = table4_start(rows, L, after)
     if start < 0:
-        return None, {}, []
+        return None, {}, {}, []
     cells: list[Item | None] = []
-    grouped: dict[str, tuple[list, list]] = {}
+    hows: list[str] = []
+    grouped: dict[str, tuple[list, list, str]] = {}
     for i in range(start, table4_stop(rows, L, start)):
         r = rows[i]
         lab = r.label
@@ -46,39 +56,47 @@ def extract_table4(rows: list[Row], L: Layouts, after: int) -> tuple[dict | None
             vals = [v for v in r.values]
             if grp and len(vals) >= 5:
                 grouped[grp] = ([to_number(v.text) if is_number(v.text) else None for v in vals[:5]],
-                                [v.prov for v in vals[:5]])
+                                [v.prov for v in vals[:5]], _how(r))
             continue
         vals = list(r.values)
         if not r.grid:
             while vals and not vals[-1].text.strip():
                 vals.pop()
         cells.extend(vals)
+        hows.extend([_how(r)] * len(vals))
         if len(cells) >= 15:
             break
     warnings: list[str] = []
+    groups = L.t4_groups
     if len(grouped) == 3:
-        out = {g: grouped[g][0] for g in L.t4_groups}
-        prov = {g: grouped[g][1] for g in L.t4_groups}
-        return out, prov, warnings
+        return ({g: grouped[g][0] for g in groups}, {g: grouped[g][1] for g in groups},
+                {g: [Reading(grouped[g][2]).as_dict()] * 5 for g in groups}, warnings)
     if len(cells) >= 15:
         cells = cells[:15]
         if all(c is None or is_number(c.text) or is_blank_mark(c.text) for c in cells):
             vals = [to_number(c.text) if c is not None and is_number(c.text) else None for c in cells]
-            return ({g: vals[n * 5:(n + 1) * 5] for n, g in enumerate(L.t4_groups)},
-                    {g: [c.prov for c in cells[n * 5:(n + 1) * 5]] for n, g in enumerate(L.t4_groups)},
+            return ({g: vals[n * 5:(n + 1) * 5] for n, g in enumerate(groups)},
+                    {g: [c.prov for c in cells[n * 5:(n + 1) * 5]] for n, g in enumerate(groups)},
+                    {g: [Reading(h).as_dict() for h in hows[n * 5:(n + 1) * 5]] for n, g in enumerate(groups)},
                     warnings)
     toks = [t for c in cells if c is not None for t in tokens_of(c.text)]
     if toks and sum(len(t) for t in toks) >= 15:
-        cands = split_tokens(toks, 15, total_ok(5))
-        if cands:
-            if len(cands) > 1:
-                warnings.append(f"table4: fused digits {' '.join(toks)} have {len(cands)} valid splits; "
-                                "took the first")
-            v = cands[0]
+        got = read_run(toks, 15, identity=T4_TOTAL, prefer=balanced)
+        if got:
+            if not got.certain:
+                warnings.append(f"table4: fused digits {' '.join(toks)} have several readings; "
+                                "uncertain cells marked")
             p = cells[0].prov if cells and cells[0] is not None else {}
-            return ({g: v[n * 5:(n + 1) * 5] for n, g in enumerate(L.t4_groups)},
-                    {g: [p] * 5 for g in L.t4_groups}, warnings)
-    return None, {}, warnings
+            return split_t4(got.values, got.cells, groups, p) + (warnings,)
+    return None, {}, {}, warnings
+
+
+def split_t4(values: list, cells: list[Reading], groups: tuple[str, ...], prov: dict
+             ) -> tuple[dict, dict, dict]:
+    """15 cells read in one run → values, provenance and readings per group of 5."""
+    return ({g: values[n * 5:(n + 1) * 5] for n, g in enumerate(groups)},
+            {g: [prov] * 5 for g in groups},
+            {g: [c.as_dict() for c in cells[n * 5:(n + 1) * 5]] for n, g in enumerate(groups)})
 
 
 def t2_row_name(label: str, L: Layouts) -> str | None:
@@ -90,11 +108,13 @@ def t2_row_name(label: str, L: Layouts) -> str | None:
 
 
 def extract_table2(rows: list[Row], L: Layouts, version: str | None, end: int
-                   ) -> tuple[dict, dict, list[str]]:
-    """Rows 规章 … 政府集中采购 before table 三, fields by layout version."""
+                   ) -> tuple[dict, dict, dict, list[str]]:
+    """Rows 规章 … 政府集中采购 before table 三, fields by layout version:
+    (rows, provenance, readings, warnings)."""
     fields = L.t2_fields.get(version or "2021") or L.t2_fields["2021"]
     out: dict[str, dict] = {}
     prov: dict[str, list] = {}
+    reads: dict[str, dict] = {}
     warnings: list[str] = []
     stop = end if end > 0 else len(rows)
     begin = 0
@@ -132,4 +152,5 @@ def extract_table2(rows: list[Row], L: Layouts, version: str | None, end: int
                             f"{', '.join(f for f in fl if f not in rec)} not read")
         out[name] = rec
         prov[name] = [v.prov for v in vals]
-    return out, prov, warnings
+        reads[name] = {f: Reading(_how(r)).as_dict() for f in rec if not f.endswith("_unit")}
+    return out, prov, reads, warnings

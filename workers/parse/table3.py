@@ -8,19 +8,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workers.parse.fused import split_tokens, tokens_of, total_ok
+from workers.parse.fused import balanced, read_run, row_total, tokens_of
 from workers.parse.layouts import Layouts, RowSpec
 from workers.parse.normalize import is_blank_mark, is_number, norm, strip_numbering, to_number
 from workers.parse.rows import Item, Row
+from workers.reading import GRID, POSITION, TEXT, Reading
 
 MAX_LABEL = 70  # longer cells are narrative, not row labels
 
 
 @dataclass
 class Found:
-    cands: list[list]          # candidate value lists (one unless fused digits were split)
+    values: list               # the row's cells as printed (None = blank)
+    reads: list[Reading]       # how each cell was read
     prov: list[dict]
+    pool: tuple                # fused digits: the splits still possible (else empty)
     pos: int
+
+
+#: values, readings, provenance and remaining splits of one row's cells
+Cells = tuple[list, list[Reading], list[dict], tuple]
+T3_TOTAL = row_total("T3-TOTALS", 7)
 
 
 def match_cell(label: str, spec: RowSpec, has_values: bool) -> int:
@@ -79,30 +87,30 @@ def run_keys(run: list[Row], specs: list[RowSpec], split: frozenset[str] = froze
     return [(k, next(n for n, e in enumerate(ends) if p < e)) for p, k in hits]
 
 
-def read_values(vals: list[Item], n: int, grid: bool) -> tuple[list[list], list[dict]] | None:
-    """The n cells of a row: exact cells, blanks as None; fused digits split by arithmetic."""
+def read_values(vals: list[Item], n: int, grid: bool, placed: bool = False) -> Cells | None:
+    """The n cells of a row: printed cells as they are (blanks as None), fused digits
+    split as printed (see fused.py), each with how it was read."""
     if not vals:
         return None
+    how = POSITION if placed else GRID if grid else TEXT
     if len(vals) >= n:
         cells = vals[:n]
         if sum(is_number(c.text) for c in cells) == 0:
             if grid and all(is_blank_mark(c.text) for c in cells):
-                return [[None] * n], [c.prov for c in cells]
+                return [None] * n, [Reading(how)] * n, [c.prov for c in cells], ()
             return None
         if all(is_number(c.text) or is_blank_mark(c.text) for c in cells):
-            return [[to_number(c.text) if is_number(c.text) else None for c in cells]], \
-                   [c.prov for c in cells]
+            return ([to_number(c.text) if is_number(c.text) else None for c in cells],
+                    [Reading(how)] * n, [c.prov for c in cells], ())
         return None
     nums = [c for c in vals if c.text.strip()]
     if not nums or not all(is_number(c.text) for c in nums):
         return None
     toks = [t for c in nums for t in tokens_of(c.text)]
-    if sum(len(t.lstrip("-")) for t in toks) < n:
+    got = read_run(toks, n, identity=T3_TOTAL if n == 7 else None, prefer=balanced)
+    if got is None:
         return None
-    cands = split_tokens(toks, n, total_ok(n))
-    if not cands:
-        return None
-    return cands, [nums[0].prov] * n
+    return got.values, got.cells, [nums[0].prov] * n, got.pool
 
 
 def find_region(rows: list[Row], L: Layouts) -> tuple[int, int]:
@@ -128,10 +136,12 @@ def find_region(rows: list[Row], L: Layouts) -> tuple[int, int]:
 
 
 def extract_table3(rows: list[Row], L: Layouts, version: str | None
-                   ) -> tuple[dict[str, Found], int, int]:
+                   ) -> tuple[dict[str, Found], dict[str, str], int, int]:
+    """Rows found (key → cells), rows printed but unreadable (key → printed values),
+    and the table's row range."""
     start, end = find_region(rows, L)
     if start < 0:
-        return {}, -1, -1
+        return {}, {}, -1, -1
     keys = L.t3_keys(version)
     specs = [s for s in L.t3_rows if s.key in keys]
     by_key = {s.key: s for s in specs}
@@ -141,8 +151,9 @@ def extract_table3(rows: list[Row], L: Layouts, version: str | None
     split = frozenset(s.key for s in specs if s.collapsed
                       and any(o.key.startswith(s.key + ".") for o in specs))
     found: dict[str, Found] = {}
+    unread: dict[str, str] = {}  # rows printed with values that could not be read
     pending: list[tuple[str, int]] = []
-    orphans: list[tuple[list[list] | None, list[dict] | None, int]] = []
+    orphans: list[tuple[Cells | None, int]] = []
     buf: list[Item] = []
     buf_pos = -1
     run: list[int] = []
@@ -170,11 +181,11 @@ def extract_table3(rows: list[Row], L: Layouts, version: str | None
             # values whose columns are unknown: the row's slot is taken, its cells not read
             flush_run()
             if not row_keys(row, specs, True):
-                orphans.append((None, None, i))
+                orphans.append((None, i))
             buf = []
             continue
         want = row.nums or (row.grid and len(row.values) >= 7)
-        vals = read_values(row.values, 7, row.grid) if want else None
+        vals = read_values(row.values, 7, row.grid, row.placed) if want else None
         if row.labels and vals is None and not row.nums:
             run.append(i)  # label-only line: may continue on the next line
             continue
@@ -187,12 +198,14 @@ def extract_table3(rows: list[Row], L: Layouts, version: str | None
             key = ks[-1]
             if vals is not None:
                 if key not in found:
-                    found[key] = Found(vals[0], vals[1], i)
+                    found[key] = Found(*vals, i)
             elif key not in split:
                 pending.append((key, i))
+                if row.nums:
+                    unread[key] = " ".join(v.text for v in row.values if v.text.strip())
             continue
         if vals is not None:
-            orphans.append((vals[0], vals[1], i))
+            orphans.append((vals, i))
             buf = []
             continue
         if not row.labels and row.nums:
@@ -203,7 +216,7 @@ def extract_table3(rows: list[Row], L: Layouts, version: str | None
             if len(buf) == 7:
                 got = read_values(buf, 7, False)
                 if got:
-                    orphans.append((got[0], got[1], buf_pos))
+                    orphans.append((got, buf_pos))
                 buf = []
             elif len(buf) > 7:
                 buf = []
@@ -218,30 +231,30 @@ def extract_table3(rows: list[Row], L: Layouts, version: str | None
         _pair_positioned(rows, waiting, orphans, found)
     elif waiting and orphans:
         if len(waiting) == len(orphans):
-            for (k, p), (c, pv, op) in zip(waiting, orphans):
+            for (k, p), (c, op) in zip(waiting, orphans):
                 if c is not None:
-                    found[k] = Found(c, pv, op)
+                    found[k] = Found(*c, op)
         else:
             used: set[int] = set()
             for k, p in sorted(waiting, key=lambda w: w[1]):
-                after = [j for j, o in enumerate(orphans) if j not in used and o[2] > p]
-                before = [j for j, o in enumerate(orphans) if j not in used and o[2] < p]
+                after = [j for j, o in enumerate(orphans) if j not in used and o[1] > p]
+                before = [j for j, o in enumerate(orphans) if j not in used and o[1] < p]
                 j = after[0] if after else (before[-1] if before else None)
                 if j is not None:
                     used.add(j)
-                    if orphans[j][0] is not None:
-                        found[k] = Found(orphans[j][0], orphans[j][1], orphans[j][2])
-    return found, start, end
+                    c, op = orphans[j]
+                    if c is not None:
+                        found[k] = Found(*c, op)
+    return found, {k: v for k, v in unread.items() if k not in found}, start, end
 
 
 def _pair_positioned(rows: list[Row], waiting: list[tuple[str, int]],
-                     orphans: list[tuple[list[list] | None, list[dict] | None, int]],
-                     found: dict[str, Found]) -> None:
+                     orphans: list[tuple[Cells | None, int]], found: dict[str, Found]) -> None:
     """A PDF table whose numbers were placed by position: a value-only line belongs to the
     label lines just above it (a wrapped label); a labelled line that no values follow is
     a row left entirely blank (every cell of the table was located, so nothing is missing)."""
     taken: set[str] = set()
-    for c, pv, op in orphans:
+    for c, op in orphans:
         before = [w for w in waiting if w[1] < op and w[0] not in taken]
         if not before:
             continue
@@ -250,8 +263,8 @@ def _pair_positioned(rows: list[Row], waiting: list[tuple[str, int]],
             continue  # a row with its own values lies between: not this label's values
         taken.add(k)
         if c is not None:
-            found[k] = Found(c, pv or [], op)
+            found[k] = Found(*c, op)
     for k, p in waiting:
         if k not in taken and k not in found:
             prov = rows[p].labels[0].prov if rows[p].labels else {}
-            found[k] = Found([[None] * 7], [prov] * 7, p)
+            found[k] = Found([None] * 7, [Reading(POSITION)] * 7, [prov] * 7, (), p)
