@@ -1,7 +1,6 @@
 """The validator over every gold report of the shared corpus (and consecutive years)."""
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 
@@ -9,8 +8,7 @@ import pytest
 
 from workers.validate import validate, validate_pair
 
-GOLD = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "gold"
-GOLD_FILES = sorted(GOLD.glob("*.json")) if GOLD.is_dir() else []
+from tests.goldfiles import GOLD, GOLD_FILES, load_gold
 pytestmark = pytest.mark.skipif(not GOLD_FILES, reason="shared gold corpus not present")
 
 #: Rules the gold JSON alone decides (text rules need the parser's text keys).
@@ -18,7 +16,7 @@ TABLE_RULES = ("T3-", "T4-", "T2-", "S-TABLES", "S-FORMAT")
 
 
 def load(stem: str) -> dict:
-    return json.loads((GOLD / f"{stem}.json").read_text(encoding="utf-8"))
+    return load_gold(GOLD / f"{stem}.json")
 
 
 def _where_key(rule: str, where: str) -> tuple:
@@ -41,7 +39,7 @@ def _finding_key(f: dict) -> tuple:
 
 @pytest.mark.parametrize("path", GOLD_FILES, ids=lambda p: p.stem)
 def test_gold_table_rules_exact(path: Path) -> None:
-    gold = json.loads(path.read_text(encoding="utf-8"))
+    gold = load_gold(path)
     expected = Counter(_where_key(e["rule"], e["where"]) for e in gold["_expected_failures"]
                        if e["rule"].startswith(TABLE_RULES))
     got = Counter(_finding_key(f) for f in validate(gold)
@@ -51,7 +49,7 @@ def test_gold_table_rules_exact(path: Path) -> None:
 
 @pytest.mark.parametrize("path", GOLD_FILES, ids=lambda p: p.stem)
 def test_gold_no_false_errors(path: Path) -> None:
-    gold = json.loads(path.read_text(encoding="utf-8"))
+    gold = load_gold(path)
     expected = {e["rule"] for e in gold["_expected_failures"]}
     for f in validate(gold):
         assert f["message_zh"] and f["message_en"]
@@ -64,7 +62,7 @@ def test_gold_no_false_errors(path: Path) -> None:
 @pytest.mark.parametrize("path", GOLD_FILES, ids=lambda p: p.stem)
 def test_gold_text_rules_need_text(path: Path) -> None:
     """Gold files carry no narrative: the text rules say so instead of failing."""
-    findings = validate(json.loads(path.read_text(encoding="utf-8")))
+    findings = validate(load_gold(path))
     for rule in ("N-APPLICATIONS", "N-LITIGATION", "S-PROBLEMS"):
         (f,) = [x for x in findings if x["rule"] == rule]
         assert f["status"] == "not_assessable" and "section_text" in f["message_zh"]

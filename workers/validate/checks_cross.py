@@ -43,7 +43,8 @@ def x_carry(ctx: Context) -> Iterator[Issue]:
         elif a != b:
             yield Issue("fail", where, expected=b, actual=a, params={
                 "col": c, "col_zh": t3_col_zh(c), "col_en": t3_col_en(c), "current": a, "previous": b,
-                "year": ctx.report.get("year"), "prev_year": ctx.previous.get("year")})
+                "year": ctx.report.get("year"), "prev_year": ctx.previous.get("year")},
+                inputs=(("current", "table3", "2", c), ("previous", "table3", "4", c)))
 
 
 def _stock_fields(rep: dict, row: str) -> dict | None:

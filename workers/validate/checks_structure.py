@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Iterator, Mapping
 
 from .cells import row_cells, table3, table4
 from .labels import T2_LAYOUT_ROWS, T3_FIXED_ROWS, T3_OTHER_SPLIT, T4_GROUPS, t2_en, t2_zh, t3_row_en, t3_row_zh, t4_group_en, t4_group_zh
-from .registry import Context, Issue, check, na
+from .registry import REVIEW, Context, Issue, check, na
 from .textutil import all_texts, normalize, section_texts
 
 _TABLE_NAMES = {"table2": ("表二（主动公开政府信息情况）", "table 2 (proactive disclosure)"),
@@ -37,28 +37,40 @@ def s_tables(ctx: Context) -> Iterator[Issue]:
     if isinstance(t2, dict) and t2:
         for row in T2_LAYOUT_ROWS[_layout(rep)]:
             if not isinstance(t2.get(row), dict):
-                yield Issue("row", {"table": "table2", "row": row}, expected="present", actual="missing",
-                            params={"table_zh": _TABLE_NAMES["table2"][0], "table_en": "table 2",
-                                    "row_zh": t2_zh(row), "row_en": t2_en(row), "row": row})
+                rows = {k: v for k, v in t2.items() if isinstance(v, dict)}
+                yield from _row_issue(rows, "table2", row, 0, t2_zh(row), t2_en(row), _unread(rep, "table2", row))
     t3 = table3(rep)
     if t3:
         expected = list(T3_FIXED_ROWS)
         if "3.6" not in t3 or any(k in t3 for k in T3_OTHER_SPLIT):
             expected[-2:-2] = list(T3_OTHER_SPLIT)
         for key in expected:
-            yield from _row_issue(t3, "table3", key, 7, t3_row_zh(key), t3_row_en(key))
+            yield from _row_issue(t3, "table3", key, 7, t3_row_zh(key), t3_row_en(key),
+                                  _unread(rep, "table3", key))
     t4 = table4(rep)
     if t4:
         for g in T4_GROUPS:
-            yield from _row_issue(t4, "table4", g, 5, t4_group_zh(g), t4_group_en(g))
+            yield from _row_issue(t4, "table4", g, 5, t4_group_zh(g), t4_group_en(g), _unread(rep, "table4", g))
 
 
-def _row_issue(table: dict, name: str, key: str, width: int, zh: str, en: str) -> Iterator[Issue]:
-    params = {"table_zh": _TABLE_NAMES[name][0], "table_en": _TABLE_NAMES[name][1],
+def _unread(report: dict, table: str, row: str) -> Mapping | None:
+    """The parser's note that a row is printed but could not be read (``reading``)."""
+    rd = report.get("reading")
+    rec = rd.get(table, {}).get(row) if isinstance(rd, dict) and isinstance(rd.get(table), dict) else None
+    return rec if isinstance(rec, Mapping) and rec.get("unread") else None
+
+
+def _row_issue(table: dict, name: str, key: str, width: int, zh: str, en: str,
+               unread: Mapping | None = None) -> Iterator[Issue]:
+    params = {"table_zh": _TABLE_NAMES[name][0], "table_en": _TABLE_NAMES[name][1] if name != "table2" else "table 2",
               "row_zh": zh, "row_en": en, "row": key}
-    if key not in table:
+    if key not in table and unread is not None:
+        # printed, but no certain reading of its values: a person has to look, not an error
+        yield Issue("unread", {"table": name, "row": key}, expected="present", actual="unread",
+                    params={**params, "printed": str(unread.get("printed", ""))}, status=REVIEW)
+    elif key not in table:
         yield Issue("row", {"table": name, "row": key}, expected="present", actual="missing", params=params)
-    elif row_cells(table, key, width) is None:
+    elif width and row_cells(table, key, width) is None:
         got = len(table[key]) if isinstance(table[key], list) else type(table[key]).__name__
         yield Issue("width", {"table": name, "row": key}, expected=width, actual=got,
                     params={**params, "width": width, "got": got})

@@ -6,7 +6,11 @@ from typing import Iterator
 from .cells import (Sum, as_int, blanks_text, is_number, row_cells, t3_cell, t3_column_sum,
                     t3_result_rows, table3, table4)
 from .labels import T3_ROWS, T4_GROUPS, t3_col_en, t3_col_zh, t3_row_en, t3_row_zh, t4_group_en, t4_group_zh
-from .registry import NOT_ASSESSABLE, Context, Issue, check, na
+from .registry import NOT_ASSESSABLE, CellRef, Context, Issue, assumed_na, check, na
+
+
+def _t3(rows: list[str], c: int) -> list[CellRef]:
+    return [("current", "table3", k, c) for k in rows]
 
 
 def _col_params(c: int) -> dict:
@@ -24,14 +28,19 @@ def t3_balance(ctx: Context) -> Iterator[Issue]:
         results, carried_out = t3_cell(rep, "3.7", c), t3_cell(rep, "4", c)
         lhs, rhs = new + carried_in, results + carried_out
         where = {"table": "table3", "row": "3.7", "column": c}
-        if not (lhs.exact and rhs.exact):
+        inputs = _t3(["1", "2", "3.7", "4"], c)
+        what = (f"表三第{c}列（{t3_col_zh(c)}）的勾稽关系", f"table 3 balance of column {c} ({t3_col_en(c)})")
+        if circular := ctx.assumed_by("T3-BALANCE", inputs):
+            yield assumed_na(where, *what, circular)
+        elif not (lhs.exact and rhs.exact):
             yield na(where, f"表三第{c}列（{t3_col_zh(c)}）的勾稽关系",
                      f"table 3 balance of column {c} ({t3_col_en(c)})",
                      blanks_text(lhs.blanks + rhs.blanks), blanks_text(lhs.blanks + rhs.blanks))
         elif lhs.value != rhs.value:
             yield Issue("fail", where, expected=lhs.value, actual=rhs.value, params={
                 **_col_params(c), "new": new.value, "carried_in": carried_in.value, "lhs": lhs.value,
-                "results": results.value, "carried_out": carried_out.value, "rhs": rhs.value})
+                "results": results.value, "carried_out": carried_out.value, "rhs": rhs.value},
+                inputs=tuple(inputs))
 
 
 @check("T3-RESULTS")
@@ -44,13 +53,18 @@ def t3_results(ctx: Context) -> Iterator[Issue]:
     for c in range(7):
         total, parts = t3_cell(rep, "3.7", c), t3_column_sum(rep, keys, c)
         where = {"table": "table3", "row": "3.7", "column": c}
-        if not (total.exact and parts.exact):
+        inputs = _t3(["3.7", *keys], c)
+        if circular := ctx.assumed_by("T3-RESULTS", inputs):
+            yield assumed_na(where, f"表三第{c}列（{t3_col_zh(c)}）的办理结果合计",
+                             f"table 3 results sum of column {c} ({t3_col_en(c)})", circular)
+        elif not (total.exact and parts.exact):
             missing = blanks_text(total.blanks + parts.blanks)
             yield na(where, f"表三第{c}列（{t3_col_zh(c)}）的办理结果合计",
                      f"table 3 results sum of column {c} ({t3_col_en(c)})", missing, missing)
         elif total.value != parts.value:
             yield Issue("fail", where, expected=parts.value, actual=total.value,
-                        params={**_col_params(c), "printed": total.value, "computed": parts.value})
+                        params={**_col_params(c), "printed": total.value, "computed": parts.value},
+                        inputs=tuple(inputs))
 
 
 def _row_sums(r: list, key: str, last: int) -> tuple[Sum, Sum]:
@@ -72,14 +86,18 @@ def t3_totals(ctx: Context) -> Iterator[Issue]:
             continue  # malformed rows are S-TABLES' business
         parts, total = _row_sums(r, key, 6)
         where = {"table": "table3", "row": key, "column": 6}
-        if not (parts.exact and total.exact):
+        inputs = [("current", "table3", key, c) for c in range(7)]
+        if circular := ctx.assumed_by("T3-TOTALS", inputs):
+            yield assumed_na(where, f"表三“{t3_row_zh(key)}”行的总计", f"table 3 row total of {t3_row_en(key)}",
+                             circular)
+        elif not (parts.exact and total.exact):
             missing = blanks_text(total.blanks + parts.blanks)
             yield na(where, f"表三“{t3_row_zh(key)}”行的总计", f"table 3 row total of {t3_row_en(key)}",
                      missing, missing)
         elif parts.value != total.value:
             yield Issue("fail", where, expected=parts.value, actual=total.value, params={
                 "row": key, "row_zh": t3_row_zh(key), "row_en": t3_row_en(key),
-                "printed": total.value, "computed": parts.value})
+                "printed": total.value, "computed": parts.value}, inputs=tuple(inputs))
 
 
 def _bad_values(table: dict, name: str, width: int, rows: list[str]) -> Iterator[Issue]:
@@ -116,14 +134,17 @@ def t4_totals(ctx: Context) -> Iterator[Issue]:
             continue
         parts, total = _row_sums(r, g, 4)
         where = {"table": "table4", "row": g, "column": 4}
-        if not (parts.exact and total.exact):
+        inputs = [("current", "table4", g, c) for c in range(5)]
+        if circular := ctx.assumed_by("T4-TOTALS", inputs):
+            yield assumed_na(where, f"表四“{t4_group_zh(g)}”的总计", f"table 4 total of {t4_group_en(g)}", circular)
+        elif not (parts.exact and total.exact):
             missing = blanks_text(total.blanks + parts.blanks)
             yield na(where, f"表四“{t4_group_zh(g)}”的总计", f"table 4 total of {t4_group_en(g)}", missing, missing)
         elif parts.value != total.value:
             yield Issue("fail", where, expected=parts.value, actual=total.value, params={
                 "group": g, "group_zh": t4_group_zh(g), "group_en": t4_group_en(g),
                 "cells": " + ".join(str(as_int(v)) for v in r[:4]),
-                "printed": total.value, "computed": parts.value})
+                "printed": total.value, "computed": parts.value}, inputs=tuple(inputs))
 
 
 @check("T4-VALUES")

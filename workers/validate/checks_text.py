@@ -27,6 +27,7 @@ def _app_candidates(report: dict) -> dict[str, tuple[str, list[Sum]]]:
     return {
         "received": ("1", received), "handled": ("1", received),
         "concluded": ("3.7", r37 + r1 + combine(r1, r2)),
+        "on_application": ("1", received + r31 + combine(r31, r32)),
         "carried_in": ("2", r2), "carried_out": ("4", r4),
         "disclosed": ("3.1", r31 + combine(r31, r32)), "disclosed_both": ("3.1", combine(r31, r32)),
         "partial": ("3.2", r32), "refused": ("3.3", t3_group_value(report, _group("3.3", 8))),

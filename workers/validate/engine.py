@@ -6,7 +6,7 @@ from typing import Any, Iterable, Mapping
 # Importing the check modules registers their functions.
 from . import checks_cross, checks_structure, checks_table2, checks_tables, checks_text  # noqa: F401
 from .catalogue import Rule, load_catalogue
-from .registry import REGISTRY, Context, Issue
+from .registry import FAIL, REGISTRY, REVIEW, Context, Issue, cells_text
 
 RULES: Mapping[str, Rule] = load_catalogue(REGISTRY)
 
@@ -18,14 +18,34 @@ class _Blank(dict):
         return "?"
 
 
-def _finding(rule: Rule, issue: Issue) -> dict[str, Any]:
+def _finding(rule: Rule, issue: Issue, ctx: Context) -> dict[str, Any]:
     msg = rule.messages.get(issue.variant) or rule.messages.get("fail") or rule.messages.get("na")
     params = _Blank(issue.params)
     zh = msg.zh.format_map(params) if msg else rule.title_zh
     en = msg.en.format_map(params) if msg else rule.title_en
     en = en[:1].upper() + en[1:]
-    return {"rule": rule.id, "severity": rule.severity, "status": issue.status, "where": dict(issue.where),
-            "expected": issue.expected, "actual": issue.actual, "message_zh": zh, "message_en": en}
+    out = {"rule": rule.id, "severity": rule.severity, "status": issue.status, "where": dict(issue.where),
+           "expected": issue.expected, "actual": issue.actual, "message_zh": zh, "message_en": en}
+    if issue.status == FAIL and rule.severity == "error":
+        doubtful = ctx.uncertain(issue.inputs)
+        if doubtful:
+            _to_review(out, doubtful)
+    return out
+
+
+def _to_review(finding: dict[str, Any], doubtful: list) -> None:
+    """An error that rests on cells read without certainty is not raised: it waits for a
+    person, with the reason and the candidate readings of those cells."""
+    cells = [{"table": t, "row": r, "column": c, "report": w, "how": rd.get("how"),
+              "why": rd.get("why"), "candidates": rd.get("candidates")} for (w, t, r, c), rd in doubtful]
+    finding["status"] = REVIEW
+    finding["review"] = {
+        "reason_zh": f"所依据的单元格读数不确定（{cells_text(ref for ref, _ in doubtful)}），需人工核对原文",
+        "reason_en": f"rests on cells read without certainty ({cells_text(ref for ref, _ in doubtful)}); "
+                     "check the printed document",
+        "cells": cells}
+    finding["message_zh"] = "待人工核对：" + finding["message_zh"]
+    finding["message_en"] = "To review: " + finding["message_en"]
 
 
 def _run(rules: Iterable[Rule], ctx: Context) -> list[dict]:
@@ -34,12 +54,12 @@ def _run(rules: Iterable[Rule], ctx: Context) -> list[dict]:
         if rule.check is None:
             continue
         for issue in rule.check(ctx):
-            out.append(_finding(rule, issue))
+            out.append(_finding(rule, issue, ctx))
     return out
 
 
 def validate(report: dict, previous: dict | None = None, agency_kind: str | None = None) -> list[dict]:
-    """All findings (fail / not_assessable) of the single-document rules, plus the
+    """All findings (fail / review / not_assessable) of the single-document rules, plus the
     cross-year rules when last year's report is given. Passing checks are left out."""
     ctx = Context(report, previous, agency_kind)
     rules = [r for r in RULES.values()

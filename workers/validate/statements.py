@@ -14,6 +14,9 @@ from dataclasses import dataclass
 
 #: keyword regex -> kind; longer phrases first so that they win at the same position.
 _APP_KEYWORDS: list[tuple[str, str]] = [
+    # "依申请公开信息数22条": the count of items handled on application (narrow on purpose:
+    # "依申请公开176条" alone is often the 公开属性 of documents issued, not applications)
+    (r"依申请公开(?:政府)?信息(?:数|数量)", "on_application"),
     (r"(?:予以|同意)?公开(?:及|和|与|或|\+)部分公开|予以公开（含部分公开）", "disclosed_both"),
     (r"部分公开", "partial"),
     (r"不予公开", "refused"),
@@ -27,6 +30,8 @@ _APP_KEYWORDS: list[tuple[str, str]] = [
     (r"收到|受理|接收|新收|接到|收悉", "received"),
     (r"办理", "handled"),
 ]
+#: clauses whose count may be in 条 as well as 件
+_ANY_UNIT = re.compile(r"依申请公开(?:政府)?信息(?:数|数量)")
 _APP_RE = re.compile("|".join(f"(?P<k{i}>{p})" for i, (p, _) in enumerate(_APP_KEYWORDS)))
 _LIT_RE = re.compile(r"复议后(?:起诉|诉讼)|行政复议|复议|行政诉讼|诉讼|起诉")
 
@@ -38,6 +43,7 @@ _SKIP_APP = re.compile(
     r"信访|留言|投诉|举报|来信|热线|复议|诉讼|起诉|事项|诉求|依职权|主动公开")
 _SKIP_LIT = re.compile(r"维持|纠正|纠错|败诉|胜诉|审结|撤回|驳回|结果|同比|较上|比上|去年|增长|下降|减少|增加|累计|以来|其中")
 _NUMBER = re.compile(r"(?<![\d.])(\d+)(件|条|个|宗|起)")
+_COUNT_END = re.compile(r"\d(?:件|条|个|宗|起)")
 _CLAUSE_SEP = "，。；：！？（）、《》“”\"'"
 _PERCENT = re.compile(r"^[，（]?(?:占(?:比|总数的?|全部申请的?)?)?(\d+(?:\.\d+)?)%")
 _MAINTAINED = re.compile(
@@ -71,7 +77,10 @@ def _clause_before(text: str, pos: int) -> str:
     start = pos
     while start > 0 and text[start - 1] not in _CLAUSE_SEP:
         start -= 1
-    return text[start:pos]
+    clause = text[start:pos]
+    # text without punctuation (flattened crawler dumps): an earlier count ends the clause
+    ends = [m.end() for m in _COUNT_END.finditer(clause)]
+    return clause[ends[-1]:] if ends else clause
 
 
 def _tail_after(text: str, pos: int, limit: int = 24) -> str:
@@ -127,7 +136,8 @@ def scan(texts: list[tuple[str, str]]) -> tuple[list[Statement], list[Maintained
             sentence_start = max(text.rfind(c, 0, m.start()) for c in "。；") + 1
             if _LIT_RE.search(clause) or re.match(r"(?:政府信息公开)?(?:行政复议|行政诉讼)", tail):
                 kinds = _lit_kinds(clause, tail)
-            elif _SKIP_APP.search(clause) or (m.group(2) != "件" and "申请" not in tail[:6]):
+            elif _SKIP_APP.search(clause) or (m.group(2) != "件" and "申请" not in tail[:6]
+                                              and not _ANY_UNIT.search(clause)):
                 kinds = set()
             else:
                 kinds = _app_kinds(clause, tail)
