@@ -88,7 +88,26 @@ def render_check(result: dict[str, Any]) -> str:
     if skipped:
         parts.append("无法判断 (not assessable, blank or missing inputs): "
                      + ", ".join(f"{rule} ×{n}" for rule, n in sorted(skipped.items())))
+    review = render_review(findings)
+    if review:
+        parts.append(review)
     return "\n".join(parts) + "\n\n" + render_report(result.get("report") or {}, failing)
+
+
+def render_review(findings: list[dict[str, Any]]) -> str:
+    """The review list: checks that would fail but rest on cells read without certainty,
+    with the candidate readings of those cells (empty when there are none)."""
+    items = [f for f in findings if f.get("status") == "review"]
+    if not items:
+        return ""
+    rows = []
+    for f in items:
+        cells = (f.get("review") or {}).get("cells") or []
+        cand = "; ".join(f"{c['table']} {c['row']}[{c['column']}] ∈ {{{', '.join(map(str, c.get('candidates') or []))}}}"
+                         for c in cells if c.get("candidates"))
+        rows.append([f.get("rule"), _where(f.get("where") or {}), f.get("message_zh"), cand or "—"])
+    return ("待人工核对 (to review: would fail, but rests on uncertain readings)\n"
+            + table(["规则", "位置", "说明", "可能的读数 candidates"], rows))
 
 
 STATUS_LABEL = {"on_time": "按时 on time", "late": "逾期 late", "missing": "未发布 missing",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import unicodedata
 
-_STATUS_ZH = {"fail": "不通过", "not_assessable": "无法判断", "pass": "通过"}
+_STATUS_ZH = {"fail": "不通过", "review": "待人工核对", "not_assessable": "无法判断", "pass": "通过"}
 _SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
