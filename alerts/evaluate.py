@@ -1,18 +1,21 @@
 """Evaluate one agency and report year: publication status, failing rules, alerts.
 
-The verdict is stored in ``AgencyYear``; the alerts that follow from it are synced
-through :func:`alerts.lifecycle.sync_alerts` in the same transaction.
+Publication (on time, late, missing) is judged on the documents found for the year,
+whether or not they could be parsed or are processed yet; the numbers come from the
+newest parsed report. The verdict is stored in ``AgencyYear``; the alerts that follow
+from it are synced through :func:`alerts.lifecycle.sync_alerts` in the same transaction.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from alerts.config import AlertsConfig
 from alerts.lifecycle import AlertSpec, sync_alerts
-from alerts.policy import BEIJING, DeadlinePolicy
+from alerts.policy import BEIJING, DeadlinePolicy, tables_audited
 from alerts.routes import Route
 from models import Agency, AgencyYear, Document, DocumentVersion, Finding, Portal, Report, utcnow
 
@@ -24,6 +27,10 @@ def _bj(dt: datetime | None) -> str:
     return dt.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if dt else "—"
 
 
+#: version states whose processing is over (a ``failed`` one has its P-UNPARSED finding)
+PROCESSED = ("done", "failed")
+
+
 def _report_versions(session: Session, agency_id: int, year: int) -> list[tuple[Report, DocumentVersion, Document]]:
     rows = session.exec(
         select(Report, DocumentVersion, Document)
@@ -31,6 +38,68 @@ def _report_versions(session: Session, agency_id: int, year: int) -> list[tuple[
         .where(Report.version_id == DocumentVersion.id, DocumentVersion.document_id == Document.id)
         .order_by(col(DocumentVersion.fetched_at), col(DocumentVersion.id))).all()
     return list(rows)  # type: ignore[arg-type]
+
+
+@dataclass
+class Found:
+    """What was found for one agency-year, whatever became of its processing.
+
+    Publication is judged on these documents, not on the parsed reports: a report that
+    cannot be parsed, or is still waiting in the process queue, is published all the same.
+    """
+
+    versions: list[tuple[DocumentVersion, Document]] = field(default_factory=list)  # oldest first
+    unparsed: list[tuple[Finding, Document]] = field(default_factory=list)
+    parsed: bool = False  # a document's newest processed version gave a report
+
+    @property
+    def first(self) -> tuple[datetime, Document] | None:
+        """The first publication (its date, or when it was first seen) and its document."""
+        dated = [(v.published_at or d.first_seen_at, d) for v, d in self.versions]
+        return min(dated, key=lambda pair: pair[0]) if dated else None
+
+    @property
+    def waiting(self) -> bool:
+        """A version is still pending or running (or waits for its retry)."""
+        return any(v.state not in PROCESSED for v, _ in self.versions)
+
+
+def found_documents(session: Session, agency_id: int, year: int) -> Found:
+    """The documents classified as this agency's report of ``year`` that have content.
+
+    A document counts by the crawler's classification (``Document.year``) or, when the
+    crawler could not tell the year, by the year of the report parsed from it. A URL that
+    never answered with content (no version) is not a publication anyone can read.
+    """
+    by_report = select(DocumentVersion.document_id).where(
+        Report.version_id == DocumentVersion.id, Report.agency_id == agency_id, Report.year == year)
+    rows = session.exec(
+        select(DocumentVersion, Document).where(DocumentVersion.document_id == Document.id)
+        .where(Document.agency_id == agency_id)
+        .where(or_(Document.year == year, col(Document.id).in_(by_report)))
+        .order_by(col(DocumentVersion.fetched_at), col(DocumentVersion.id))).all()
+    found = Found(versions=list(rows))  # type: ignore[arg-type]
+    judged = _judged_versions(found.versions)
+    if not judged:
+        return found
+    ids = [v.id for v, _ in judged]
+    found.parsed = session.exec(select(Report.id).where(col(Report.version_id).in_(ids))).first() is not None
+    docs = {v.id: d for v, d in judged}
+    found.unparsed = [(f, docs[f.version_id]) for f in session.exec(  # type: ignore[index]
+        select(Finding).where(col(Finding.version_id).in_(ids), Finding.rule == "P-UNPARSED")
+        .order_by(col(Finding.version_id))).all()]
+    return found
+
+
+def _judged_versions(versions: list[tuple[DocumentVersion, Document]]) -> list[tuple[DocumentVersion, Document]]:
+    """Per document, the version whose parse stands: the current one once processed,
+    else the newest processed one (so a P-UNPARSED does not flap while a new version of
+    the same page waits in the queue)."""
+    out: dict[int, tuple[DocumentVersion, Document]] = {}
+    for v, d in versions:  # oldest first: a later processed version replaces an earlier one
+        if v.state in PROCESSED and (d.id not in out or out[d.id][0].id != d.current_version_id):
+            out[d.id] = (v, d)  # type: ignore[index]
+    return list(out.values())
 
 
 def backfill_reason(session: Session, document: Document | None, published: datetime | None, *,
@@ -95,13 +164,16 @@ def evaluate_agency_year(session: Session, *, agency_id: int, year: int, policy:
     evaluate_portals(session, agency=agency, config=config, now=now)
     deadline = policy.deadline(year=year, kind=agency.kind, region=agency.region,
                                agency_override=agency.deadline_override, agency=agency.name)
+    found = found_documents(session, agency_id, year)
+    # Lateness is judged on the first publication of any document found (parsed or not,
+    # processed or not); the newest parsed version decides the numbers.
+    first = found.first
+    first_pub, first_doc = first if first else (None, None)
     versions = _report_versions(session, agency_id, year)
-    # Lateness is judged on the first publication; the newest version decides the numbers.
-    first_pub = min((v.published_at or d.first_seen_at for _, v, d in versions), default=None)
     latest = versions[-1][0] if versions else None
-    status = policy.status(deadline=deadline, published_at=first_pub, found=bool(versions), now=now)
+    status = policy.status(deadline=deadline, published_at=first_pub, found=first is not None, now=now)
     failing: list[Finding] = []
-    if latest is not None:
+    if latest is not None and tables_audited(year):  # a pre-2019 report's tables are never judged
         failing = list(session.exec(select(Finding).where(
             Finding.report_id == latest.id, Finding.status == "fail", Finding.severity == "error")).all())
     row = session.exec(select(AgencyYear).where(AgencyYear.agency_id == agency_id,
@@ -110,19 +182,20 @@ def evaluate_agency_year(session: Session, *, agency_id: int, year: int, policy:
     row.status, row.deadline, row.published_at = status, deadline, first_pub
     row.report_id = latest.id if latest else None
     row.rules_failed = sorted({f.rule for f in failing})
+    row.numbers_pending = found.waiting
     row.evaluated_at = now
     session.add(row)
 
     ctx = {"agency": agency.name, "region": agency.region, "agency_kind": agency.kind}
-    first_doc = min(versions, key=lambda r: r[1].published_at or r[2].first_seen_at)[2] if versions else None
     backfill = backfill_reason(session, first_doc, first_pub, year=year, now=now, days=config.backfill_days)
     desired = _desired_alerts(session, agency=agency, year=year, status=status, deadline=deadline,
-                              published=first_pub, failing=failing, has_report=bool(versions), ctx=ctx)
+                              published=first_pub, failing=failing, ctx=ctx)
+    desired += _unparsed_alerts(agency=agency, year=year, found=found, ctx=ctx)
     for spec in desired:
         if spec.kind in ("P-LATE", "inconsistent"):
             spec.suppress = backfill
         elif spec.kind == "P-UNPARSED":
-            spec.suppress = _unparsed_backfill(session, agency_id, year, now=now, days=config.backfill_days)
+            spec.suppress = _unparsed_backfill(session, found, year=year, now=now, days=config.backfill_days)
     if status == "pending" and config.reminder_days and now >= deadline - timedelta(days=config.reminder_days):
         left = max((deadline - now).days, 0)
         desired.append(AlertSpec(
@@ -136,20 +209,38 @@ def evaluate_agency_year(session: Session, *, agency_id: int, year: int, policy:
     return row
 
 
-def _unparsed_backfill(session: Session, agency_id: int, year: int, *, now: datetime,
+def _unparsed_backfill(session: Session, found: Found, *, year: int, now: datetime,
                        days: int) -> str | None:
-    row = session.exec(select(Document, DocumentVersion).where(
-        Finding.agency_id == agency_id, Finding.year == year, Finding.rule == "P-UNPARSED",
-        Finding.version_id == DocumentVersion.id, DocumentVersion.document_id == Document.id)).first()
-    if row is None:
+    if not found.unparsed:
         return None
-    doc, version = row
-    return backfill_reason(session, doc, version.published_at or doc.first_seen_at, year=year, now=now,
-                           days=days)
+    _, doc = found.unparsed[0]
+    dates = [v.published_at or d.first_seen_at for v, d in found.versions if d.id == doc.id]
+    return backfill_reason(session, doc, min(dates), year=year, now=now, days=days)
+
+
+def _unparsed_alerts(*, agency: Agency, year: int, found: Found, ctx: dict[str, Any]) -> list[AlertSpec]:
+    """P-UNPARSED: the year is published but no document of it gave the report tables.
+
+    One alert per agency-year, naming the pages to read by hand. Before 2019 there is no
+    national layout, so nothing is expected to parse; when another document of the year
+    parsed (a page and its scanned attachment) the numbers are audited and all is well.
+    """
+    if not found.unparsed or found.parsed or not tables_audited(year):
+        return []
+    urls = list(dict.fromkeys(d.url for _, d in found.unparsed))
+    shown = "、".join(urls[:3]) + (f" 等 {len(urls)} 个文档" if len(urls) > 3 else "")
+    shown_en = ", ".join(urls[:3]) + (f" and {len(urls) - 3} more" if len(urls) > 3 else "")
+    why_zh, why_en = found.unparsed[0][0].message_zh, found.unparsed[0][0].message_en
+    return [AlertSpec(
+        "P-UNPARSED", agency.id, year, "warning",
+        f"{agency.name} {year}年度报告已发布，但无法读取其中的表格，数据未能核查，请人工查看：{shown}（{why_zh}）",
+        f"{agency.name} published its {year} report, but its tables could not be read and its numbers "
+        f"are not checked; please read it by hand: {shown_en} ({why_en})",
+        rule="P-UNPARSED", context=ctx)]
 
 
 def _desired_alerts(session: Session, *, agency: Agency, year: int, status: str, deadline: datetime,
-                    published: datetime | None, failing: list[Finding], has_report: bool,
+                    published: datetime | None, failing: list[Finding],
                     ctx: dict[str, Any]) -> list[AlertSpec]:
     name, aid = agency.name, agency.id
     out: list[AlertSpec] = []
@@ -174,10 +265,4 @@ def _desired_alerts(session: Session, *, agency: Agency, year: int, status: str,
         out.append(AlertSpec("P-CHANGED", aid, year, "warning", f"{name}：{f.message_zh}",
                              f"{name}: {f.message_en}", rule="P-CHANGED",
                              extra={"version_id": f.version_id}, context=ctx))
-    if not has_report:
-        unparsed = session.exec(select(Finding).where(Finding.agency_id == aid, Finding.year == year,
-                                                      Finding.rule == "P-UNPARSED")).first()
-        if unparsed is not None:
-            out.append(AlertSpec("P-UNPARSED", aid, year, "warning", f"{name}：{unparsed.message_zh}",
-                                 f"{name}: {unparsed.message_en}", rule="P-UNPARSED", context=ctx))
     return out

@@ -24,6 +24,14 @@ DEFAULT_DEADLINES: dict[str, str] = {
     "乡镇街道": "01-31",
 }
 PRE_2019_DEADLINE = "03-31"
+#: the first report year with a national table layout (国办公开办函〔2019〕60号): earlier
+#: reports are audited for publication only, their tables are neither parsed nor checked
+FIRST_TABLE_YEAR = 2019
+
+
+def tables_audited(year: int | None) -> bool:
+    """Whether the tables of a report for ``year`` are parsed and checked (unknown: yes)."""
+    return year is None or year >= FIRST_TABLE_YEAR
 
 
 def _check_mmdd(value: str, where: str) -> str:

@@ -43,7 +43,8 @@ def statuses(session: Session, *, year: int | None = None) -> list[dict[str, Any
         rows.append({"agency": agency.name, "kind": agency.kind, "year": ay.year, "status": status,
                      "publication": ay.status, "rules_failed": list(ay.rules_failed),
                      "published_at": ay.published_at.isoformat() if ay.published_at else None,
-                     "deadline": ay.deadline.isoformat() if ay.deadline else None})
+                     "deadline": ay.deadline.isoformat() if ay.deadline else None,
+                     "numbers_pending": ay.numbers_pending})
     return rows
 
 

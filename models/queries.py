@@ -70,7 +70,7 @@ def audit_rows(session: Session, *, year: int | None = None, region: str | None 
                      "deadline": ay.deadline, "published_at": ay.published_at,
                      "rules_failed": list(ay.rules_failed), "report_id": ay.report_id,
                      "report_url": urls.get(ay.report_id) if ay.report_id else None,
-                     "evaluated_at": ay.evaluated_at})
+                     "numbers_pending": ay.numbers_pending, "evaluated_at": ay.evaluated_at})
     return rows
 
 
@@ -126,7 +126,8 @@ def agency_detail(session: Session, *, agency_id: int) -> dict[str, Any] | None:
             "years": [{"year": ay.year, "status": verdict(ay), "publication": ay.status,
                        "deadline": ay.deadline, "published_at": ay.published_at,
                        "rules_failed": list(ay.rules_failed), "report_id": ay.report_id,
-                       "evaluated_at": ay.evaluated_at} for ay in years],
+                       "numbers_pending": ay.numbers_pending, "evaluated_at": ay.evaluated_at}
+                      for ay in years],
             "documents": documents_of(session, agency_id=agency_id),
             "findings": [_finding_dict(f) for f in findings]}
 

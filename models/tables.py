@@ -206,6 +206,9 @@ class AgencyYear(SQLModel, table=True):
     published_at: Optional[datetime] = _ts()
     report_id: Optional[int] = None
     rules_failed: list[str] = _json([])
+    numbers_pending: bool = Field(
+        default=False, description="a document of the year is found but not processed yet: the status "
+                                   "stands on its dates, the numbers are still to come")
     evaluated_at: Optional[datetime] = _ts()
     state: str = Field(default="pending", max_length=12, index=True)  # pending/running/done
     attempts: int = 0

@@ -217,3 +217,12 @@ def test_example_portals_and_alerts_config_load() -> None:
                        Settings(_env_file=None))  # type: ignore[call-arg]
     assert cfg.routes and {r.channel for route in cfg.routes for r in route.receivers} == {"email", "webhook"}
     assert cfg.policy.by_kind["本级政府"] == "03-31"
+    # a published report that cannot be parsed reaches the office, with the city's office too
+    from alerts.routes import receivers_for
+
+    unparsed = {"kind": "P-UNPARSED", "agency_id": 1, "year": 2024, "rule": "P-UNPARSED",
+                "region": "其他县", "agency_kind": "部门"}
+    assert {r.target for r in receivers_for(unparsed, list(cfg.routes), event="firing")} == \
+        {"gongkaiban@example.gov.cn", "https://hooks.example.gov.cn/gkwatch"}
+    in_city = receivers_for({**unparsed, "region": "示例县"}, list(cfg.routes), event="firing")
+    assert {"zwgk@example-city.gov.cn", "gongkaiban@example.gov.cn"} <= {r.target for r in in_city}

@@ -149,10 +149,14 @@ def _assert_exactly_once(settings: Any, versions: list[int], smtp: Any, *, faile
         assert [k for k, n in keys.items() if n > 1] == []
         years = s.exec(select(AgencyYear)).all()
         assert len(years) == len(versions) and {y.state for y in years} == {"done"}
+        # a document that could not be parsed is published all the same: late like the others
         late = s.exec(select(Alert).where(Alert.kind == "P-LATE")).all()
-        assert len(late) == len(versions) - len(failed)
+        assert len(late) == len(versions)
+        assert s.exec(select(Alert).where(Alert.kind == "P-MISSING")).all() == []
+        unparsed = s.exec(select(Alert).where(Alert.kind == "P-UNPARSED")).all()
+        assert len(unparsed) == len(failed)
         sent = Counter(d.alert_id for d in s.exec(select(Delivery).where(Delivery.state == "sent")).all())
-        assert all(sent[a.id] == 1 for a in late)
+        assert all(sent[a.id] == 1 for a in late + unparsed)
         names = [a.name for a in s.exec(select(Agency)).all()]
     firing = [line for m in smtp.messages for line in m.text.splitlines() if "FIRING" in line]
     for name in names:
@@ -224,7 +228,8 @@ def test_a_document_that_always_crashes_the_parser_ends_as_one_p_unparsed(tmp_pa
             versions = _start(settings, redis.url, items)
             bad = versions[4]
             _wait(settings, lambda s: _state(s, bad) == "failed", "the crashing document to be given up", logs)
-            _wait(settings, _all_alerts_sent(len(versions) - 1), "the other documents' alerts", logs)
+            # every agency's P-LATE, the crashing document's too, and its P-UNPARSED
+            _wait(settings, _all_alerts_sent(len(versions) + 1), "every agency's alerts", logs)
             from gkwatch.cli_ops import pipeline_state
 
             state = pipeline_state(settings.model_copy(update={"redis_url": redis.url}))

@@ -6,12 +6,14 @@ from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
+from alerts.policy import tables_audited
 from gkwatch.errors import DocumentError
 from models import Agency, Document, DocumentVersion, Finding, Report
 
 
 def _previous_report(session: Session, *, agency_id: int | None, year: int | None) -> dict[str, Any] | None:
-    if agency_id is None or year is None:
+    # a pre-2019 report has no national tables to carry over from
+    if agency_id is None or year is None or not tables_audited(year - 1):
         return None
     row = session.exec(select(Report).where(Report.agency_id == agency_id, Report.year == year - 1)
                        .order_by(col(Report.id).desc())).first()
@@ -28,16 +30,8 @@ def detect_changes(session: Session, *, version: DocumentVersion, report: dict[s
 
     if version.previous_version_id is None:
         return []
-    prev = session.get(DocumentVersion, version.previous_version_id)
     prev_report = session.exec(select(Report).where(Report.version_id == version.previous_version_id)).first()
-    out = []
-    if prev is not None and prev.dates_key and version.dates_key and prev.dates_key != version.dates_key:
-        out.append({"rule": "P-CHANGED", "severity": "warning", "status": "fail",
-                    "where": {"url": url, "change": "date"}, "expected": prev.dates_key,
-                    "actual": version.dates_key,
-                    "message_zh": f"已发布年报的发布日期被修改：{prev.dates_key[:16]} → {version.dates_key[:16]}（{url}）",
-                    "message_en": f"the publication date of a published report changed: "
-                                  f"{prev.dates_key[:16]} → {version.dates_key[:16]} ({url})"})
+    out = date_change(session, version=version, url=url)
     cells = diff_reports(prev_report.data, report) if prev_report is not None else []
     if cells:
         shown = "；".join(f"{c['table']} {c['row']}[{c['column']}] {c['old']}→{c['new']}" for c in cells[:5])
@@ -48,6 +42,19 @@ def detect_changes(session: Session, *, version: DocumentVersion, report: dict[s
                     "message_zh": f"已发布年报的数据被修改（{len(cells)}处）：{shown}{more}",
                     "message_en": f"numbers of a published report changed ({len(cells)} cells): {shown}{more}"})
     return out
+
+
+def date_change(session: Session, *, version: DocumentVersion, url: str) -> list[dict[str, Any]]:
+    """P-CHANGED for a re-dated report: the best publication date differs from the last version's."""
+    prev = session.get(DocumentVersion, version.previous_version_id) if version.previous_version_id else None
+    if prev is None or not prev.dates_key or not version.dates_key or prev.dates_key == version.dates_key:
+        return []
+    return [{"rule": "P-CHANGED", "severity": "warning", "status": "fail",
+             "where": {"url": url, "change": "date"}, "expected": prev.dates_key,
+             "actual": version.dates_key,
+             "message_zh": f"已发布年报的发布日期被修改：{prev.dates_key[:16]} → {version.dates_key[:16]}（{url}）",
+             "message_en": f"the publication date of a published report changed: "
+                           f"{prev.dates_key[:16]} → {version.dates_key[:16]} ({url})"}]
 
 
 def date_findings(version: DocumentVersion, *, url: str) -> list[dict[str, Any]]:
@@ -69,7 +76,9 @@ def process_version(session: Session, *, version_id: int) -> tuple[int | None, i
     """Parse and validate one version; returns the (agency_id, year) to re-evaluate.
 
     Re-running it replaces the version's report and findings, so a redelivered task
-    changes nothing.
+    changes nothing. A version that cannot be parsed gets a P-UNPARSED finding (never for
+    a report year before 2019, whose tables are not audited) and its date findings; its
+    publication counts all the same (see :mod:`alerts.evaluate`).
     """
     from workers.parse import parse_bytes
     from workers.pipeline import check_report, unparsed_finding
@@ -82,6 +91,12 @@ def process_version(session: Session, *, version_id: int) -> tuple[int | None, i
     agency = session.get(Agency, doc.agency_id) if doc.agency_id else None
     session.exec(delete(Finding).where(Finding.version_id == version_id))  # type: ignore[call-overload]
     session.exec(delete(Report).where(Report.version_id == version_id))  # type: ignore[call-overload]
+    if not tables_audited(doc.year):
+        # No national layout before 2019: nothing to parse against, so only the publication
+        # (dates, re-dating) is recorded, and such a document is never "unparsed".
+        _add_publication_findings(session, version=version, doc=doc, year=doc.year)
+        session.commit()
+        return doc.agency_id, doc.year
     data = Path(version.snapshot).read_bytes()
     try:
         report = parse_bytes(data, filename=doc.url.rsplit("/", 1)[-1] or "index.html",
@@ -92,25 +107,39 @@ def process_version(session: Session, *, version_id: int) -> tuple[int | None, i
         if doc.kind == "attachment" or not has_attachments:
             f = unparsed_finding(exc)
             session.add(Finding(agency_id=doc.agency_id, year=doc.year, version_id=version_id,
-                                rule=f["rule"], severity=f["severity"], status="fail", where=f["where"],
+                                rule=f["rule"], severity=f["severity"], status="fail",
+                                where={**f["where"], "url": doc.url},  # the page people must read by hand
                                 expected=f["expected"], actual=f["actual"],
                                 message_zh=f["message_zh"], message_en=f["message_en"]))
+            # published all the same: its dates are audited like those of a parsed report
+            # (a page with attachments leaves that to them, they carry its dates)
+            _add_publication_findings(session, version=version, doc=doc, year=doc.year)
         session.commit()
         return doc.agency_id, doc.year
     year = doc.year or report.get("year")
+    audited = tables_audited(year)  # False only when the year came from the report itself
     findings = check_report(report, previous=_previous_report(session, agency_id=doc.agency_id, year=year),
-                            agency_kind=agency.kind if agency else None)
+                            agency_kind=agency.kind if agency else None) if audited else []
     for change in detect_changes(session, version=version, report=report, url=doc.url) + \
             date_findings(version, url=doc.url):
         session.add(Finding(agency_id=doc.agency_id, year=year, version_id=version_id, **change))
+    # kept even when not audited: the report row is what tells evaluation the year
     row = Report(agency_id=doc.agency_id, year=year, version_id=version_id,
                  format_version=report.get("format_version"), published_at=version.published_at, data=report)
     session.add(row)
     session.flush()
     _store_findings(session, findings, report=row)
-    refresh_next_year(session, agency_id=doc.agency_id, year=year, report=report)
+    if audited:
+        refresh_next_year(session, agency_id=doc.agency_id, year=year, report=report)
     session.commit()
     return doc.agency_id, year
+
+
+def _add_publication_findings(session: Session, *, version: DocumentVersion, doc: Document,
+                              year: int | None) -> None:
+    """The findings about how a document was published, which need no parsed tables."""
+    for f in date_change(session, version=version, url=doc.url) + date_findings(version, url=doc.url):
+        session.add(Finding(agency_id=doc.agency_id, year=year, version_id=version.id, **f))
 
 
 def _store_findings(session: Session, findings: list[dict[str, Any]], *, report: Report) -> None:
