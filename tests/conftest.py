@@ -85,7 +85,7 @@ def narrative_without_blanks(monkeypatch: pytest.MonkeyPatch) -> None:
     their real blanks)."""
     import copy
 
-    from gkwatch.demo import render, render_office
+    from gkwatch.demo import render, render_office, render_text
     from gkwatch.demo import text as demo_text
 
     original = demo_text.narrative
@@ -100,3 +100,4 @@ def narrative_without_blanks(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(render, "narrative", narrative)
     monkeypatch.setattr(render_office, "narrative", narrative)
+    monkeypatch.setattr(render_text, "narrative", narrative)

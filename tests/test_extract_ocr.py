@@ -132,6 +132,9 @@ def test_scanned_pdf_is_read_by_ocr(scan: tuple[bytes, bytes]) -> None:
     assert {k: v for k, v in t3.items()} == {
         "1": T3[0][1], "2": T3[1][1], "3.1": T3[2][1], "3.2": T3[3][1], "3.3.1": T3[4][1],
         "3.3.2": T3[5][1], "3.4.1": T3[6][1], "3.7": T3[7][1], "4": T3[8][1]}
+    # recognised, not printed text: every cell says so, and no check on it may fail outright
+    assert {c["how"] for row in r["reading"]["table3"].values() for c in row} == {"ocr"}
+    assert not any(c["certain"] for row in r["reading"]["table3"].values() for c in row)
     # Table 四's 15-number line has no label; tesseract's chi_sim model may read its first
     # lone digit as a Chinese character (here "2" → "加"), and then the line is not taken
     # as table 四 at all. Missing is acceptable, wrong numbers are not.

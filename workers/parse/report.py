@@ -10,10 +10,24 @@ from workers.parse.normalize import norm
 from workers.parse.rows import build_rows
 from workers.parse.sections import find_sections
 from workers.parse.settle import Settle, settle_table3
-from workers.parse.table24 import extract_table2, extract_table4, split_t4
+from workers.parse.stream import stream_table2, stream_table3, stream_table4
+from workers.parse.table24 import extract_table2, extract_table4, split_t4, table4_start, table4_stop
 from workers.parse.table3 import extract_table3
+from workers.reading import OCR, Reading
 
 _FLAT_PROV = {"page": None, "table": None, "row": None, "col": None}
+
+
+def _as_ocr(reading: dict, engine: str) -> None:
+    """Numbers recognised from an image are not printed text: without a confidence per
+    character from the engine, none of them is certain (checks on them end in review)."""
+    ocr = Reading(OCR, certain=False, why=f"recognised by OCR ({engine}) without a confidence per cell").as_dict()
+    for rows in reading.values():
+        for key, cells in rows.items():
+            if isinstance(cells, list):
+                rows[key] = [dict(ocr) for _ in cells]
+            elif isinstance(cells, dict) and not cells.get("unread"):
+                rows[key] = {f: dict(ocr) for f in cells}
 
 
 def build_report(doc: Document) -> dict:
@@ -32,6 +46,14 @@ def build_report(doc: Document) -> dict:
     found, unread, t3s, t3e = extract_table3(rows, L, version)
     t3 = {k: Settle(f.values, f.reads, f.pool) for k, f in found.items()}
     prov3 = {k: [dict(p, text=None) for p in f.prov] for k, f in found.items()}
+    expected3 = len(L.t3_keys(version)) - (0 if version == "2019" else 1)  # one form of （六）
+    if t3s >= 0 and len(t3) < expected3:
+        # rows not found line by line: read the region as a stream of labels and numbers
+        sr, su = stream_table3(rows[t3s:t3e], L, version)
+        if len(sr) > len(t3):
+            t3 = {k: Settle(r.values, r.reads, r.pool) for k, r in sr.items()}
+            prov3 = {k: [dict(_FLAT_PROV)] for k in sr}
+            unread = su
     if len(t3) < 12:
         fl = Flat(text)
         fc, fu = flat_table3(fl, L, version)
@@ -73,6 +95,11 @@ def build_report(doc: Document) -> dict:
     # ---- table 四
     t4, prov4, reading["table4"], w4 = extract_table4(rows, L, t3e if t3e > 0 else 0)
     warnings += w4
+    t4s = table4_start(rows, L, t3e if t3e > 0 else 0)
+    if t4 is None and t4s >= 0:
+        got = stream_table4(rows[t4s:table4_stop(rows, L, t4s)])
+        if got:
+            t4, prov4, reading["table4"] = split_t4(got.values, got.reads, L.t4_groups, dict(_FLAT_PROV))
     if t4 is None:
         fl = fl or Flat(text)
         p3, _ = fl.find(["本年新收"])
@@ -85,6 +112,13 @@ def build_report(doc: Document) -> dict:
     # ---- table 二
     t2, prov2, reading["table2"], w2 = extract_table2(rows, L, version, t3s)
     fields = L.t2_fields.get(version or "2021") or L.t2_fields["2021"]
+    t2s = next((i for i in range(t3s if t3s >= 0 else len(rows)) if "第二十条" in rows[i].label), -1)
+    if 0 <= t2s and len(t2) < len(fields):
+        s2, _ = stream_table2(rows[t2s:t3s if t3s >= 0 else len(rows)], L, version)
+        if len(s2) > len(t2):
+            t2 = {k: dict(zip(fields[k], r.values)) for k, r in s2.items()}
+            reading["table2"] = {k: dict(zip(fields[k], (c.as_dict() for c in r.reads))) for k, r in s2.items()}
+            prov2 = {k: [dict(_FLAT_PROV)] for k in s2}
     if len(t2) < len(fields) // 2 + 1:
         fl = fl or Flat(text)
         t2_start, _ = fl.find(["第二十条"])
@@ -115,6 +149,8 @@ def build_report(doc: Document) -> dict:
             section_text[h.key] = "\n".join(r.text for r in rows[h.pos + 1: stop]
                                             if r.is_para and not (r.nums and len(r.label) < 70))
 
+    if doc.meta.get("ocr"):
+        _as_ocr(reading, doc.meta["ocr"])
     report: dict = {
         "schema": "gkwatch.report/1",
         "agency": agency,

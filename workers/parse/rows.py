@@ -13,6 +13,7 @@ from workers.parse.normalize import has_cjk, is_blank_mark, is_number, norm, to_
 
 # trailing cells: numbers (a money amount may keep its unit, "251000元"), "/" or "—"
 _TRAIL_NUM = re.compile(r"^(.*?)((?:\s+(?:-?\d+(?:\.\d+)?(?:万元|元)?|/|—))+)\s*$")
+_COLON_BEFORE_NUM = re.compile(r"[:：](?=\s*(?:-?\d|/|—))")
 _ALL_NUM = re.compile(r"^\s*(?:-?\d+(?:\.\d+)?)(?:\s+-?\d+(?:\.\d+)?)*\s*$")
 
 
@@ -47,6 +48,8 @@ class Row:
 
 
 def _split_line(text: str, prov: dict) -> list[Item]:
+    # "label：1　0　/" — a colon may stand where a space separates label and numbers
+    text = _COLON_BEFORE_NUM.sub("： ", text)
     if _ALL_NUM.match(text):
         return [Item(t, prov) for t in text.split()]
     m = _TRAIL_NUM.match(text)

@@ -96,7 +96,9 @@ def read_values(vals: list[Item], n: int, grid: bool, placed: bool = False) -> C
     if len(vals) >= n:
         cells = vals[:n]
         if sum(is_number(c.text) for c in cells) == 0:
-            if grid and all(is_blank_mark(c.text) for c in cells):
+            # a row of blanks: grid cells left empty, or text that prints a mark per cell
+            marked = all(c.text.strip() and is_blank_mark(c.text) for c in cells)
+            if (grid and all(is_blank_mark(c.text) for c in cells)) or marked:
                 return [None] * n, [Reading(how)] * n, [c.prov for c in cells], ()
             return None
         if all(is_number(c.text) or is_blank_mark(c.text) for c in cells):
@@ -184,7 +186,8 @@ def extract_table3(rows: list[Row], L: Layouts, version: str | None
                 orphans.append((None, i))
             buf = []
             continue
-        want = row.nums or (row.grid and len(row.values) >= 7)
+        want = row.nums or len(row.values) >= 7 and (
+            row.grid or all(v.text.strip() and is_blank_mark(v.text) for v in row.values))
         vals = read_values(row.values, 7, row.grid, row.placed) if want else None
         if row.labels and vals is None and not row.nums:
             run.append(i)  # label-only line: may continue on the next line
