@@ -37,6 +37,11 @@ class Block:
     so that an empty cell is a genuinely blank cell rather than layout whitespace.
     ``words`` (PDF paragraphs only) are the line's words with positions; then
     ``text == " ".join(w.text for w in words)``.
+    ``cells`` (PDF paragraphs only) are the horizontal extents ``(x0, x1)``, left to right
+    and in the words' units, of the table cells drawn (ruling lines) across the line's
+    height, label cells included; None when no drawn cell crosses the line or the page's
+    rules were not read. ``workers.extract.rules.drawn_cell_of`` says which cell a word
+    lies in: a second reading of a table's columns, independent of where glyphs cluster.
     """
 
     kind: str  # "para" | "table"
@@ -46,6 +51,7 @@ class Block:
     table: int | None = None
     grid: bool = False
     words: list[Word] | None = None
+    cells: list[tuple[float, float]] | None = None
 
 
 @dataclass(slots=True)

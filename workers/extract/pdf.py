@@ -5,10 +5,13 @@ Table rows become lines "label n n n …" whose words keep their x positions: th
 places each number in its column by position (blank cells stay blank), pairs
 value-only lines with wrapped labels, and continues tables across page breaks
 (footers such as '- 4 -' are removed here so the rows of both pages join up).
+Each line also gets the extents of the table cells drawn across it (``Block.cells``,
+read from the page's ruling lines by ``rules.py``), a second reading of its columns.
 """
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from gkwatch.errors import ExtractionError
 from workers.extract.model import Block, Document, Word
@@ -55,7 +58,13 @@ def _words(chars: list[tuple[str, float, float, bool]]) -> list[Word]:
     return words
 
 
-def _page_lines(page) -> list[tuple[str, list[Word] | None]]:
+class _Line(NamedTuple):
+    text: str
+    words: list[Word] | None
+    y: float | None  # vertical centre of the line's glyph boxes (page units, y upwards)
+
+
+def _page_lines(page) -> list[_Line]:
     """Lines of one page with their words. pdfium orders the characters by position and
     breaks lines, so each table row comes out as one line: label, then the cells' numbers.
     Words are formed from the character boxes (see ``_words``) so that the parser can
@@ -67,16 +76,21 @@ def _page_lines(page) -> list[tuple[str, list[Word] | None]]:
         text = tp.get_text_range()
         if len(text) != tp.count_chars():
             # characters outside the BMP: indexes no longer line up; text only
-            return [(" ".join(x.split()), None) for x in text.replace("\r", "\n").split("\n")
-                    if x.strip()]
-        out: list[tuple[str, list[Word] | None]] = []
+            return [_Line(" ".join(x.split()), None, None)
+                    for x in text.replace("\r", "\n").split("\n") if x.strip()]
+        out: list[_Line] = []
         chars: list[tuple[str, float, float, bool]] = []
+        mids: list[float] = []
 
         def flush() -> None:
             words = _words(chars)
             chars.clear()
             if words:
-                out.append((" ".join(w.text for w in words), words))
+                # the median, so that a stray superscript or a glyph of a neighbouring
+                # wrapped cell line does not pull the height out of the table row
+                y = sorted(mids)[len(mids) // 2] if mids else None
+                out.append(_Line(" ".join(w.text for w in words), words, y))
+            mids.clear()
 
         for i, ch in enumerate(text):
             if ch in "\r\n":
@@ -86,12 +100,28 @@ def _page_lines(page) -> list[tuple[str, list[Word] | None]]:
                 real = not raw.FPDFText_IsGenerated(tp.raw, i)
                 chars.append((" ", 0.0 if real else -1.0, 0.0, True))
                 continue
-            left, _, right, _ = tp.get_charbox(i, loose=True)
+            left, bottom, right, top = tp.get_charbox(i, loose=True)
             chars.append((ch, left, right, False))
+            mids.append((bottom + top) / 2)
         flush()
         return out
     finally:
         tp.close()
+
+
+def _line_cells(page, lines: list[_Line], pno: int, notes: list[str]
+                ) -> list[list[tuple[float, float]] | None]:
+    """The drawn cells each line of a page crosses (see ``rules.py``); None for all lines
+    of a page with too many drawing objects to read, noted in ``notes``."""
+    from workers.extract.rules import MAX_OBJECTS, cells_at, read_page_rules
+
+    rules = read_page_rules(page)
+    if rules is None:
+        notes.append(f"page {pno}: more than {MAX_OBJECTS} drawing objects, ruling lines not read")
+        return [None] * len(lines)
+    if not rules.vertical:
+        return [None] * len(lines)
+    return [cells_at(rules, ln.y) if ln.y is not None and ln.words else None for ln in lines]
 
 
 def pdf_to_document(data: bytes, *, source: str | None = None) -> Document:
@@ -110,14 +140,17 @@ def pdf_to_document(data: bytes, *, source: str | None = None) -> Document:
             raise ExtractionError("the PDF has no pages", source=source)
         blocks: list[Block] = []
         text_chars = 0
+        notes: list[str] = []
         for pno in range(npages):
             page = pdf[pno]
             try:
-                for line, words in _page_lines(page):
-                    if _FOOTER_RE.match(line):
-                        continue
-                    text_chars += len(line)
-                    blocks.append(Block("para", text=line, page=pno + 1, words=words))
+                lines = [ln for ln in _page_lines(page) if not _FOOTER_RE.match(ln.text)]
+                # pages without text (scans, figures) are not worth reading rules of
+                cells = _line_cells(page, lines, pno + 1, notes) if lines else []
+                for ln, cl in zip(lines, cells):
+                    text_chars += len(ln.text)
+                    blocks.append(Block("para", text=ln.text, page=pno + 1, words=ln.words,
+                                        cells=cl))
             finally:
                 page.close()
         if text_chars < 20:
@@ -126,4 +159,7 @@ def pdf_to_document(data: bytes, *, source: str | None = None) -> Document:
             return ocr_pdf(pdf, source=source)
     finally:
         pdf.close()
-    return Document(blocks=blocks, format="pdf", pages=npages)
+    doc = Document(blocks=blocks, format="pdf", pages=npages)
+    if notes:
+        doc.meta["ruling"] = "; ".join(notes)
+    return doc

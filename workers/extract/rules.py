@@ -1,0 +1,226 @@
+"""Ruling lines drawn on a text-layer PDF page, and the table cells they enclose.
+
+A second, independent reading of a PDF table: besides the glyph boxes of its numbers
+(``Word.x0/x1``, see ``pdf.py``) the file draws the table's grid. Each paragraph Block of
+a PDF line gets ``cells`` = the horizontal extents of the drawn cells its vertical
+position crosses, so the parser can check that the column a number's glyph box points to
+is the drawn cell it sits in (``drawn_cell_of``).
+
+What counts as a rule (generators differ):
+
+* a stroked path segment that is horizontal or vertical (``m l S``, the edges of a
+  stroked ``re``): reportlab, LibreOffice, most converters;
+* a thin filled rectangle (Word and WPS export draw borders as filled boxes ~0.5pt wide):
+  one rule along its centre line.
+
+Large filled areas (cell shading, page backgrounds) and curves are not rules, and paint
+in white is invisible on paper. Everything is in PDF user space (points, y upwards, the
+page's unrotated coordinates), the space pdfium's character boxes, and so the words'
+x0/x1, are given in.
+"""
+from __future__ import annotations
+
+import bisect
+import ctypes
+from typing import Any, NamedTuple
+
+from workers.extract.model import Block, Word
+
+# Drawing objects read per page at most (nested form objects count too): a page of
+# vector artwork (maps, charts as paths) could otherwise cost seconds; such a page keeps
+# no cells rather than cells from a partial grid (a missed rule would merge two cells).
+MAX_OBJECTS = 20_000
+
+_THIN = 2.0      # pt: a filled box at most this wide is a rule, not shading
+_MIN_LEN = 3.0   # pt: shorter strokes are marks (ticks, dots, glyph-like art), not rules
+_SLANT = 0.5     # pt: a segment whose ends differ this little across is axis-aligned
+_DOUBLE = 3.0    # pt: vertical rules closer than this are one boundary (double rules)
+_REACH = 1.5     # pt: slack between rule ends and the rules they meet (stroke widths)
+_WHITE = 250     # colour channels all at least this: paint that does not show
+
+
+class VRule(NamedTuple):
+    """A vertical rule segment at ``x`` from ``y0`` up to ``y1``."""
+
+    x: float
+    y0: float
+    y1: float
+
+
+class HRule(NamedTuple):
+    """A horizontal rule segment at ``y`` from ``x0`` right to ``x1``."""
+
+    y: float
+    x0: float
+    x1: float
+
+
+class PageRules(NamedTuple):
+    vertical: list[VRule]
+    horizontal: list[HRule]
+
+
+Matrix = tuple[float, float, float, float, float, float]
+_IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+def _compose(inner: Matrix, outer: Matrix) -> Matrix:
+    """The matrix applying ``inner`` first, then ``outer`` (PDF row-vector convention)."""
+    a, b, c, d, e, f = inner
+    A, B, C, D, E, F = outer
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D,
+            e * A + f * C + E, e * B + f * D + F)
+
+
+def _visible(obj: Any, getter: Any) -> bool:
+    """Whether paint of the colour ``getter`` reads (stroke or fill) shows on white paper."""
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    if not getter(obj, r, g, b, a):
+        return True  # colour unknown (pattern, …): assume it shows
+    return a.value > 0 and not min(r.value, g.value, b.value) >= _WHITE
+
+
+def _add(out: PageRules, pts: list[tuple[float, float]], stroke: bool, fill: bool) -> None:
+    """Rules of one subpath (its points in page space, closed if it was closed)."""
+    xs = [p[0] for p in pts]
+    ys = [p[1] for p in pts]
+    w, h = max(xs) - min(xs), max(ys) - min(ys)
+    if w <= _THIN and h >= _MIN_LEN:  # a line, or a thin filled box: one rule, centred
+        out.vertical.append(VRule((max(xs) + min(xs)) / 2, min(ys), max(ys)))
+        return
+    if h <= _THIN and w >= _MIN_LEN:
+        out.horizontal.append(HRule((max(ys) + min(ys)) / 2, min(xs), max(xs)))
+        return
+    if not stroke:
+        return  # a filled area: shading, not a rule
+    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+        if abs(x1 - x0) <= _SLANT and abs(y1 - y0) >= _MIN_LEN:
+            out.vertical.append(VRule((x0 + x1) / 2, min(y0, y1), max(y0, y1)))
+        elif abs(y1 - y0) <= _SLANT and abs(x1 - x0) >= _MIN_LEN:
+            out.horizontal.append(HRule((y0 + y1) / 2, min(x0, x1), max(x0, x1)))
+
+
+def _path(raw: Any, obj: Any, m: Matrix, out: PageRules) -> None:
+    fillmode, stroke = ctypes.c_int(), raw.FPDF_BOOL()
+    if not raw.FPDFPath_GetDrawMode(obj, fillmode, stroke):
+        return
+    do_stroke = bool(stroke.value) and _visible(obj, raw.FPDFPageObj_GetStrokeColor)
+    do_fill = fillmode.value != raw.FPDF_FILLMODE_NONE and _visible(
+        obj, raw.FPDFPageObj_GetFillColor)
+    if not (do_stroke or do_fill):
+        return  # 'n' paths, white-outs
+    a, b, c, d, e, f = m
+    x, y = ctypes.c_float(), ctypes.c_float()
+    sub: list[tuple[float, float]] = []
+    curved = False  # a subpath with curves is a shape (rounded box, circle), not a rule
+    for i in range(raw.FPDFPath_CountSegments(obj)):
+        seg = raw.FPDFPath_GetPathSegment(obj, i)
+        if not seg or not raw.FPDFPathSegment_GetPoint(seg, x, y):
+            continue
+        kind = raw.FPDFPathSegment_GetType(seg)
+        px, py = x.value, y.value
+        pt = (a * px + c * py + e, b * px + d * py + f)
+        if kind == raw.FPDF_SEGMENT_MOVETO:
+            if len(sub) > 1 and not curved:
+                _add(out, sub, do_stroke, do_fill)
+            sub, curved = [pt], False
+            continue
+        curved = curved or kind == raw.FPDF_SEGMENT_BEZIERTO
+        sub.append(pt)
+        if raw.FPDFPathSegment_GetClose(seg) and sub:
+            sub.append(sub[0])
+    if len(sub) > 1 and not curved:
+        _add(out, sub, do_stroke, do_fill)
+
+
+def read_page_rules(page: Any, max_objects: int | None = None) -> PageRules | None:
+    """The ruling lines of a pypdfium2 page, or None when the page has more than
+    ``max_objects`` (default ``MAX_OBJECTS``) drawing objects: not read, see there."""
+    import pypdfium2.raw as raw  # lazy
+
+    cap = MAX_OBJECTS if max_objects is None else max_objects
+    out = PageRules([], [])
+    seen = 0
+    # (container, count/get functions, matrix of the container): forms nest, and the
+    # matrix of an object inside a form is relative to the form
+    stack: list[tuple[Any, Any, Any, Matrix]] = [
+        (page.raw, raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject, _IDENTITY)]
+    fm = raw.FS_MATRIX()
+    while stack:
+        holder, count, get, outer = stack.pop()
+        n = count(holder)
+        seen += n
+        if seen > cap:
+            return None
+        for i in range(n):
+            obj = get(holder, i)
+            kind = raw.FPDFPageObj_GetType(obj)
+            if kind not in (raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM):
+                continue
+            if not raw.FPDFPageObj_GetMatrix(obj, fm):
+                continue
+            m = _compose((fm.a, fm.b, fm.c, fm.d, fm.e, fm.f), outer)
+            if kind == raw.FPDF_PAGEOBJ_PATH:
+                _path(raw, obj, m, out)
+            else:
+                stack.append((obj, raw.FPDFFormObj_CountObjects, raw.FPDFFormObj_GetObject, m))
+    out.vertical.sort()
+    out.horizontal.sort()  # by height: ``cells_at`` bisects it
+    return out
+
+
+def _boundaries(rules: list[VRule]) -> list[tuple[float, float, float, float]]:
+    """Cell boundaries ``(x_left, x_right, y0, y1)`` left to right from the vertical rules
+    crossing one height: rules closer than ``_DOUBLE`` are one boundary (a double rule, a
+    box stroked along both its edges), reaching as far up and down as any of them."""
+    out: list[list[float]] = []
+    for v in sorted(rules):
+        if out and v.x - out[-1][1] < _DOUBLE:
+            b = out[-1]
+            b[1], b[2], b[3] = v.x, min(b[2], v.y0), max(b[3], v.y1)
+        else:
+            out.append([v.x, v.x, v.y0, v.y1])
+    return [(a, b, c, d) for a, b, c, d in out]
+
+
+def cells_at(rules: PageRules, y: float) -> list[tuple[float, float]] | None:
+    """Horizontal extents ``(x0, x1)`` of the drawn cells at height ``y``, left to right,
+    or None when no cell is drawn there.
+
+    A cell lies between two consecutive vertical rules crossing ``y`` and is closed by a
+    horizontal rule above or below ``y`` that runs across its middle within the reach of
+    both its side rules: the gap between two tables side by side, or between a margin
+    line and a table, is not a cell. One closing side is enough because a row split by a
+    page break is drawn open at the break (WPS). The extent runs between the rules'
+    centre lines (the inner lines of a double rule)."""
+    bounds = _boundaries([v for v in rules.vertical if v.y0 < y < v.y1])
+    if len(bounds) < 2:
+        return None
+    # only the horizontals within reach of the side rules can close a cell; the list is
+    # sorted by height (``read_page_rules``), so the window is two bisections
+    hs = rules.horizontal
+    ys = [h.y for h in hs]
+    lo = bisect.bisect_left(ys, min(b[2] for b in bounds) - _REACH)
+    hi = bisect.bisect_right(ys, max(b[3] for b in bounds) + _REACH)
+    below = [h for h in hs[lo:hi] if h.y < y]
+    above = [h for h in hs[lo:hi] if h.y > y]
+    cells: list[tuple[float, float]] = []
+    for (_, left, lo1, hi1), (right, _, lo2, hi2) in zip(bounds, bounds[1:]):
+        mid = (left + right) / 2
+        bottom, top = max(lo1, lo2) - _REACH, min(hi1, hi2) + _REACH
+        if any(h.y >= bottom and h.x0 - _REACH <= mid <= h.x1 + _REACH for h in below) or \
+                any(h.y <= top and h.x0 - _REACH <= mid <= h.x1 + _REACH for h in above):
+            cells.append((left, right))
+    return cells or None
+
+
+def drawn_cell_of(block: Block, word: Word, tol: float = 0.5) -> int | None:
+    """Index into ``block.cells`` of the drawn cell that word ``word`` of PDF line
+    ``block`` lies in (its glyph-box extent inside the cell's, ``tol`` points of slack),
+    or None: no cells were read for the line, or the word straddles a rule or lies
+    outside every drawn cell. Pure; the index counts the drawn cells of the line's table
+    row from the left, label cells (merged or not) included."""
+    for k, (x0, x1) in enumerate(block.cells or ()):
+        if x0 - tol <= word.x0 and word.x1 <= x1 + tol:
+            return k
+    return None
