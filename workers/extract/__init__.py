@@ -18,6 +18,7 @@ __all__ = ["extract", "sniff", "Block", "Cell", "Document", "DEFAULT_MAX_BYTES"]
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 _HTML_RE = re.compile(rb"<(!doctype\s+html|html|body|table|p|div|span|td)[\s>/]", re.I)
+_PAGE_RE = re.compile(rb"<(!doctype\s+html|html|head|body)[\s>]", re.I)
 
 
 def sniff(data: bytes, filename: str = "", content_type: str | None = None) -> str:
@@ -47,6 +48,8 @@ def sniff(data: bytes, filename: str = "", content_type: str | None = None) -> s
         return "markdown"
     if name.endswith(".pdf"):
         return "pdf"
+    if name.endswith(".txt") and not _PAGE_RE.search(data[:4096]):
+        return "text"  # text with embedded <table> markup: the text reader handles both
     if _HTML_RE.search(data[:4096]) and data.count(b"<") > 5:
         return "html"
     return "text"

@@ -5,6 +5,7 @@ import re
 
 from gkwatch.errors import ExtractionError
 from workers.extract.model import Block, Cell, Document
+from workers.extract.sheet import table_blocks
 
 _SKIP = {"script", "style", "head", "noscript", "template", "iframe", "select", "button", "svg"}
 _BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article",
@@ -59,6 +60,10 @@ def _rows_of(table) -> list:
     return rows
 
 
+def _tds(tr) -> list:
+    return [x for x in tr if _tag(x) in ("td", "th")]
+
+
 def _int_attr(el, name: str) -> int:
     try:
         return max(1, min(int(str(el.get(name, "1")).strip() or 1), 200))
@@ -66,48 +71,38 @@ def _int_attr(el, name: str) -> int:
         return 1
 
 
+# Merges are expanded cell by cell; past this many grid cells (only hostile or broken
+# markup gets there) further cells are taken unmerged, so the work stays linear.
+_MAX_GRID_CELLS = 500_000
+
+
 def build_grid(table) -> list[list[Cell]]:
     """Expand merged cells: the origin keeps the text, covered positions get ``span``."""
     grid: dict[tuple[int, int], Cell] = {}
+    width: dict[int, int] = {}  # row -> 1 + its last column (one pass, not a scan per row)
     nrows = 0
     for r, tr in enumerate(_rows_of(table)):
         c = 0
-        for td in (x for x in tr if _tag(x) in ("td", "th")):
+        for td in _tds(tr):
             while (r, c) in grid:
                 c += 1
             rs, cs = _int_attr(td, "rowspan"), _int_attr(td, "colspan")
+            if len(grid) > _MAX_GRID_CELLS:
+                rs = cs = 1
             text = _cell_text(td)
             for dr in range(rs):
+                width[r + dr] = max(width.get(r + dr, 0), c + cs)
                 for dc in range(cs):
                     grid[(r + dr, c + dc)] = Cell(text, r + dr, c + dc, span=bool(dr or dc))
             c += cs
         nrows = max(nrows, r + 1)
-    out: list[list[Cell]] = []
-    for r in range(nrows):
-        cols = sorted(c for (rr, c) in grid if rr == r)
-        width = (cols[-1] + 1) if cols else 0
-        out.append([grid.get((r, c), Cell("", r, c)) for c in range(width)])
-    return out
+    return [[grid.get((r, c), Cell("", r, c)) for c in range(width.get(r, 0))] for r in range(nrows)]
 
 
-def html_to_document(text: str, *, encoding: str | None) -> Document:
-    import lxml.html  # lazy: keep `import workers.parse` light
-    from lxml import etree
-
-    try:
-        root = lxml.html.document_fromstring(text)
-    except (etree.ParserError, ValueError) as exc:
-        raise ExtractionError(f"unreadable HTML: {exc}") from exc
+def body_blocks(root) -> list[Block]:
+    """Paragraphs and tables under ``root`` in reading order (tables not yet numbered)."""
     blocks: list[Block] = []
     buf: list[str] = []
-    table_no = 0
-    meta: dict[str, str] = {}
-    for m in root.iter("meta"):
-        if m.get("name") and m.get("content"):
-            meta[m.get("name")] = m.get("content")
-    title = root.find(".//title")
-    if title is not None and title.text:
-        meta["title"] = title.text.strip()
 
     def flush() -> None:
         s = _WS.sub(" ", "".join(buf)).strip()
@@ -116,7 +111,6 @@ def html_to_document(text: str, *, encoding: str | None) -> Document:
             blocks.append(Block("para", text=s))
 
     def walk(e) -> None:
-        nonlocal table_no
         tag = _tag(e)
         if tag in _SKIP or not tag:
             return
@@ -130,8 +124,8 @@ def html_to_document(text: str, *, encoding: str | None) -> Document:
                         buf.append(ch.tail)
                 flush()
                 return
-            table_no += 1
-            blocks.append(Block("table", rows=build_grid(e), table=table_no, grid=True))
+            rows = _rows_of(e)
+            blocks.extend(table_blocks([len(_tds(tr)) for tr in rows], build_grid(e)))
             return
         if tag == "br":
             flush()
@@ -148,7 +142,49 @@ def html_to_document(text: str, *, encoding: str | None) -> Document:
         if block:
             flush()
 
-    body = root.find("body")
-    walk(body if body is not None else root)
+    walk(root)
     flush()
+    return blocks
+
+
+def number_tables(blocks: list[Block]) -> list[Block]:
+    """Give table blocks their 1-based number in reading order."""
+    n = 0
+    for b in blocks:
+        if b.kind == "table":
+            n += 1
+            b.table = n
+    return blocks
+
+
+def fragment_blocks(markup: str) -> list[Block]:
+    """Blocks of an HTML fragment embedded in another format (a <table> inside markdown);
+    tables are numbered by the caller, which knows their place in the whole document."""
+    import lxml.html
+    from lxml import etree
+
+    try:
+        root = lxml.html.fragment_fromstring(markup, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return []
+    return body_blocks(root)
+
+
+def html_to_document(text: str, *, encoding: str | None) -> Document:
+    import lxml.html  # lazy: keep `import workers.parse` light
+    from lxml import etree
+
+    try:
+        root = lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        raise ExtractionError(f"unreadable HTML: {exc}") from exc
+    meta: dict[str, str] = {}
+    for m in root.iter("meta"):
+        if m.get("name") and m.get("content"):
+            meta[m.get("name")] = m.get("content")
+    title = root.find(".//title")
+    if title is not None and title.text:
+        meta["title"] = title.text.strip()
+    body = root.find("body")
+    blocks = number_tables(body_blocks(body if body is not None else root))
     return Document(blocks=blocks, format="html", encoding=encoding, meta=meta)

@@ -1,8 +1,11 @@
-"""Plain text and markdown: paragraphs, tab-separated rows, pipe tables, one-cell-per-line rows."""
+"""Plain text and markdown: paragraphs, tab-separated rows, pipe tables, one-cell-per-line
+rows, and HTML tables embedded among the lines (read by the HTML reader, see embedded.py)."""
 from __future__ import annotations
 
 import re
 
+from workers.extract.embedded import Piece, fragment_to_text, inline_to_text, split_embedded
+from workers.extract.html import fragment_blocks, number_tables
 from workers.extract.model import Block, Cell, Document
 
 _SEP_RE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -20,17 +23,34 @@ def _pipe_cells(line: str) -> list[str]:
 
 
 def text_to_document(text: str, *, fmt: str, encoding: str | None) -> Document:
-    """Turn decoded text into blocks; every table is non-grid (blank = empty cell text)."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    """Turn decoded text into blocks. Tables of the text itself are non-grid (blank = empty
+    cell text); embedded HTML tables are grids. Tables are numbered in reading order."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    warnings: list[str] = []
     blocks: list[Block] = []
-    table_no = 0
+    for piece in split_embedded(text, warnings):
+        blocks.extend(_piece_blocks(piece, fmt))
+    meta = {"warnings": "\n".join(warnings)} if warnings else {}
+    return Document(blocks=number_tables(blocks), format=fmt, encoding=encoding, meta=meta)
+
+
+def _piece_blocks(piece: Piece, fmt: str) -> list[Block]:
+    if not piece.html:
+        return _line_blocks(inline_to_text(piece.text, entities=fmt == "markdown"))
+    # Markup lxml makes nothing of is still read, as text, rather than dropped.
+    return fragment_blocks(piece.text) or _line_blocks(fragment_to_text(piece.text))
+
+
+def _line_blocks(text: str) -> list[Block]:
+    """Blocks of text without markup, line by line."""
+    lines = text.split("\n")
+    blocks: list[Block] = []
     i, n = 0, len(lines)
 
     def add_table(rows: list[list[str]]) -> None:
-        nonlocal table_no
-        table_no += 1
-        blocks.append(Block("table", rows=[[Cell(t, r, c) for c, t in enumerate(row)]
-                                           for r, row in enumerate(rows)], table=table_no))
+        # U+2028: a <br> inside the row's cell (embedded.inline_to_text)
+        blocks.append(Block("table", rows=[[Cell(t.replace("\u2028", "\n"), r, c) for c, t in enumerate(row)]
+                                           for r, row in enumerate(rows)]))
 
     while i < n:
         line = lines[i]
@@ -71,4 +91,4 @@ def text_to_document(text: str, *, fmt: str, encoding: str | None) -> Document:
                 continue
         blocks.append(Block("para", text=_HEADING_RE.sub("", line).strip()))
         i += 1
-    return Document(blocks=blocks, format=fmt, encoding=encoding)
+    return blocks
