@@ -107,9 +107,14 @@ def _grids(report: dict[str, Any], layout: str | None) -> dict[int, tuple[Grid, 
 # --- PDF -------------------------------------------------------------------------------
 
 
-def render_pdf(report: dict[str, Any], *, seed: int, layout: str | None = None) -> bytes:
+def render_pdf(report: dict[str, Any], *, seed: int, layout: str | None = None, ruled: bool = True,
+               tight: bool = False) -> bytes:
+    """The report as a text-layer PDF. ``ruled=False`` draws the tables without ruling
+    lines; ``tight=True`` sets table 三's numbers against the borders they share with the
+    next cell (right, left, right …, under a point of padding), as cramped real tables are, so that the
+    digits of neighbouring cells nearly touch."""
     from reportlab.lib import colors
-    from reportlab.lib.enums import TA_CENTER
+    from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
@@ -137,12 +142,19 @@ def render_pdf(report: dict[str, Any], *, seed: int, layout: str | None = None) 
         story += [Paragraph(p, body) for p in paragraphs]
         if n in grids:
             grid, spans = grids[n]
-            data = [[Paragraph(t, cell) if t else "" for t in row] for row in grid]
+            styles = [cell] * len(grid[0])
+            if tight and n == 2:
+                sides = [ParagraphStyle("r", parent=cell, alignment=TA_RIGHT),
+                         ParagraphStyle("l", parent=cell, alignment=TA_LEFT)]
+                styles = styles[:3] + [sides[c % 2] for c in range(len(grid[0]) - 3)]
+            data = [[Paragraph(t, st) if t else "" for t, st in zip(row, styles)] for row in grid]
             table = Table(data, colWidths=widths[n], repeatRows=0)
-            style = [("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-                     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                     ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+            pad = 0.8 if tight and n == 2 else 2
+            style = [("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                     ("LEFTPADDING", (0, 0), (-1, -1), pad), ("RIGHTPADDING", (0, 0), (-1, -1), pad),
                      ("FONTNAME", (0, 0), (-1, -1), FONT)]
+            if ruled:
+                style.append(("GRID", (0, 0), (-1, -1), 0.5, colors.black))
             style += [("SPAN", (c0, r0), (c1, r1)) for c0, r0, c1, r1 in spans]
             table.setStyle(TableStyle(style))
             story += [Spacer(1, 4), table, Spacer(1, 6)]

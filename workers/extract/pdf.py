@@ -26,12 +26,15 @@ _FOOTER_RE = re.compile(r"^\s*[-—–－]+\s*\d{1,3}\s*[-—–－]+\s*$|^\s*�
 _GAP_RATIO = 0.5
 
 
-def _words(chars: list[tuple[str, float, float, bool]]) -> list[Word]:
+def _words(chars: list[tuple[str, float, float, bool]], cuts: list[float] = ()) -> list[Word]:
     """Group one line's characters ``(ch, x0, x1, is_space)`` into words by gap.
 
     pdfium's generated spaces are only hints: the gap decides. A space printed in the
-    file (not generated) always separates."""
+    file (not generated) always separates, and so does a drawn cell border (``cuts``, the
+    x of the vertical rules crossing the line): digits of neighbouring cells set close
+    together ("300" and "1" → "3001") are two numbers when a rule stands between them."""
     words: list[Word] = []
+    prev_mid = 0.0
     buf: list[str] = []
     x0 = x1 = 0.0
     prev_w = 0.0
@@ -41,9 +44,11 @@ def _words(chars: list[tuple[str, float, float, bool]]) -> list[Word]:
             hard = hard or a >= 0  # real spaces carry a box; generated ones are marked -1
             continue
         w = max(b - a, 0.01)
+        mid = (a + b) / 2
         if buf:
             gap = a - x1
-            split = hard or gap > _GAP_RATIO * (w + prev_w) / 2 or gap < -(w + prev_w)
+            split = hard or gap > _GAP_RATIO * (w + prev_w) / 2 or gap < -(w + prev_w) \
+                or any(prev_mid < c < mid for c in cuts)
             if split:
                 words.append(Word("".join(buf), x0, x1))
                 buf = []
@@ -52,6 +57,7 @@ def _words(chars: list[tuple[str, float, float, bool]]) -> list[Word]:
         buf.append(ch)
         x1 = max(b, x1) if len(buf) > 1 else b
         prev_w = w
+        prev_mid = mid
         hard = False
     if buf:
         words.append(Word("".join(buf), x0, x1))
@@ -62,6 +68,7 @@ class _Line(NamedTuple):
     text: str
     words: list[Word] | None
     y: float | None  # vertical centre of the line's glyph boxes (page units, y upwards)
+    chars: tuple = ()  # the characters the words were made of, to regroup at drawn rules
 
 
 def _page_lines(page) -> list[_Line]:
@@ -84,12 +91,12 @@ def _page_lines(page) -> list[_Line]:
 
         def flush() -> None:
             words = _words(chars)
-            chars.clear()
             if words:
                 # the median, so that a stray superscript or a glyph of a neighbouring
                 # wrapped cell line does not pull the height out of the table row
                 y = sorted(mids)[len(mids) // 2] if mids else None
-                out.append(_Line(" ".join(w.text for w in words), words, y))
+                out.append(_Line(" ".join(w.text for w in words), words, y, tuple(chars)))
+            chars.clear()
             mids.clear()
 
         for i, ch in enumerate(text):
@@ -107,6 +114,13 @@ def _page_lines(page) -> list[_Line]:
         return out
     finally:
         tp.close()
+
+
+def _regroup(ln: _Line, cells: list[tuple[float, float]]) -> _Line:
+    """The line's words again, split where a drawn cell border stands between glyphs."""
+    cuts = sorted({x for c in cells for x in c})
+    words = _words(list(ln.chars), cuts)
+    return ln._replace(text=" ".join(w.text for w in words), words=words)
 
 
 def _line_cells(page, lines: list[_Line], pno: int, notes: list[str]
@@ -148,6 +162,8 @@ def pdf_to_document(data: bytes, *, source: str | None = None) -> Document:
                 # pages without text (scans, figures) are not worth reading rules of
                 cells = _line_cells(page, lines, pno + 1, notes) if lines else []
                 for ln, cl in zip(lines, cells):
+                    if cl and ln.chars:
+                        ln = _regroup(ln, cl)
                     text_chars += len(ln.text)
                     blocks.append(Block("para", text=ln.text, page=pno + 1, words=ln.words,
                                         cells=cl))

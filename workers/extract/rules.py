@@ -220,7 +220,13 @@ def drawn_cell_of(block: Block, word: Word, tol: float = 0.5) -> int | None:
     or None: no cells were read for the line, or the word straddles a rule or lies
     outside every drawn cell. Pure; the index counts the drawn cells of the line's table
     row from the left, label cells (merged or not) included."""
-    for k, (x0, x1) in enumerate(block.cells or ()):
-        if x0 - tol <= word.x0 and word.x1 <= x1 + tol:
+    return cell_index(block.cells, word.x0, word.x1, tol)
+
+
+def cell_index(cells: list[tuple[float, float]] | None, x0: float, x1: float, tol: float = 0.5
+               ) -> int | None:
+    """Index of the drawn cell containing the extent ``x0..x1`` (see ``drawn_cell_of``)."""
+    for k, (a, b) in enumerate(cells or ()):
+        if a - tol <= x0 and x1 <= b + tol:
             return k
     return None

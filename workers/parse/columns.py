@@ -20,9 +20,11 @@ from __future__ import annotations
 from typing import Sequence
 
 from workers.extract.model import Word
+from workers.extract.rules import cell_index
 from workers.parse.layouts import Layouts
 from workers.parse.normalize import is_blank_mark, is_number, norm, to_number
 from workers.parse.rows import Item, Row
+from workers.reading import POSITION, Reading
 
 Span = tuple[float, float]
 _EPS = 0.5  # page units; touching boxes of one column still overlap
@@ -99,6 +101,22 @@ def _column_map(clusters: list[Span], full: list[list[Span]], bands: list[Span] 
     return cmap
 
 
+def confirm(drawn: list[Span] | None, x: Span, col: int, ncols: int) -> Reading:
+    """The second reading of a positioned number: the drawn cell it lies in must be the
+    column its glyph box was placed in (the table's value columns are the rightmost
+    ``ncols`` drawn cells). Without a drawn grid, or when they disagree, it is uncertain."""
+    if not drawn or len(drawn) < ncols:
+        return Reading(POSITION, certain=False, why="no drawn cell grid to confirm the column")
+    k = cell_index(drawn, x[0], x[1])
+    if k is None:
+        return Reading(POSITION, certain=False, why="the number straddles a drawn cell border")
+    dc = k - (len(drawn) - ncols)
+    if dc != col:
+        return Reading(POSITION, certain=False,
+                       why=f"placed in column {col} by position, but drawn in cell {dc}")
+    return Reading(POSITION)
+
+
 def place(rows: list[Row], idx: Sequence[int], ncols: int, header: list[Row], what: str
           ) -> list[str]:
     """Rebuild the values of positioned rows ``rows[i]`` (i in ``idx``) as ``ncols`` cells,
@@ -128,15 +146,18 @@ def place(rows: list[Row], idx: Sequence[int], ncols: int, header: list[Row], wh
         cols = [col(v.x) for v in cells]  # type: ignore[arg-type]
         if None not in cols and len(set(cols)) == len(cols) and cols == sorted(cols):
             prov = cells[0].prov
-            out = [Item("", prov) for _ in range(ncols)]
+            out = [Item("", prov, read=Reading(POSITION)) for _ in range(ncols)]
             for c, v in zip(cols, cells):
+                v.read = confirm(row.drawn, v.x, c, ncols)  # type: ignore[arg-type]
                 out[c] = v  # type: ignore[index]
             row.values = out
             row.grid = True  # an empty value is now a genuinely blank cell
             row.placed = True
         elif len(cells) == ncols and all(to_number(v.text) is not None or is_blank_mark(v.text)
                                          for v in cells):
-            continue  # every cell printed: printed order is the column order
+            for c, v in enumerate(cells):  # every cell printed: printed order is the column order
+                v.read = confirm(row.drawn, v.x, c, ncols)  # type: ignore[arg-type]
+            continue
         else:
             row.dropped = True
             warnings.append(f"{what}: columns of the numbers in '{row.text[:40]}' could not be "

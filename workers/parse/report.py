@@ -13,7 +13,9 @@ from workers.parse.settle import Settle, settle_table3
 from workers.parse.stream import stream_table2, stream_table3, stream_table4
 from workers.parse.table24 import extract_table2, extract_table4, split_t4, table4_start, table4_stop
 from workers.parse.table3 import extract_table3
-from workers.reading import OCR, Reading
+from workers.reading import OCR, SPLIT_ASSUMED, SPLIT_CHOSEN, Reading
+
+PDF_GLUED = "PDF glyphs of neighbouring cells run together; the split is not what the page shows"
 
 _FLAT_PROV = {"page": None, "table": None, "row": None, "col": None}
 
@@ -28,6 +30,19 @@ def _as_ocr(reading: dict, engine: str) -> None:
                 rows[key] = [dict(ocr) for _ in cells]
             elif isinstance(cells, dict) and not cells.get("unread"):
                 rows[key] = {f: dict(ocr) for f in cells}
+
+
+def _pdf_splits_doubtful(reading: dict) -> None:
+    """In a PDF, digits run together when the glyphs of neighbouring cells sit close and no
+    drawn border separates them ("300" and "1" → "3001"): a split of such a run is what
+    the digits allow, not what the page shows, so no identity may vouch for it."""
+    for rows in reading.values():
+        for cells in rows.values():
+            if isinstance(cells, list):
+                for j, c in enumerate(cells):
+                    if c.get("how") in (SPLIT_ASSUMED, SPLIT_CHOSEN):
+                        cells[j] = Reading(SPLIT_CHOSEN, certain=False, why=PDF_GLUED,
+                                           candidates=tuple(c.get("candidates") or ())).as_dict()
 
 
 def build_report(doc: Document) -> dict:
@@ -151,6 +166,8 @@ def build_report(doc: Document) -> dict:
 
     if doc.meta.get("ocr"):
         _as_ocr(reading, doc.meta["ocr"])
+    elif doc.format == "pdf":
+        _pdf_splits_doubtful(reading)
     report: dict = {
         "schema": "gkwatch.report/1",
         "agency": agency,
@@ -172,6 +189,6 @@ def build_report(doc: Document) -> dict:
         "provenance": {"table2": prov2, "table3": prov3, "table4": prov4},
         "reading": reading,
         "source": {"format": doc.format, "encoding": doc.encoding, "pages": doc.pages},
-        "warnings": warnings,
+        "warnings": [w for w in (doc.meta.get("warnings") or "").split("\n") if w] + warnings,
     })
     return report

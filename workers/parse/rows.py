@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from workers.extract.model import Document, Word
+from workers.reading import Reading
 from workers.parse.normalize import has_cjk, is_blank_mark, is_number, norm, to_number
 
 # trailing cells: numbers (a money amount may keep its unit, "251000元"), "/" or "—"
@@ -22,6 +23,7 @@ class Item:
     text: str
     prov: dict
     x: tuple[float, float] | None = None  # horizontal extent on the page (PDF words)
+    read: Reading | None = None  # how the value was read, where placement decided it
 
 
 @dataclass
@@ -35,6 +37,7 @@ class Row:
     values: list[Item] = field(default_factory=list)
     nums: int = 0
     words: list[Word] | None = None  # PDF: the line's positioned words
+    drawn: list[tuple[float, float]] | None = None  # PDF: extents of the drawn cells it crosses
     dropped: bool = False  # values present, but their columns could not be decided
     placed: bool = False  # values placed in their columns by position (columns.py)
 
@@ -93,7 +96,7 @@ def build_rows(doc: Document) -> list[Row]:
         if b.kind == "para":
             prov = {"page": b.page, "table": None, "row": None, "col": None}
             items = _with_x(_split_line(b.text, prov), b.words)
-            rows.append(_finish(Row(items, grid=False, is_para=True, words=b.words)))
+            rows.append(_finish(Row(items, grid=False, is_para=True, words=b.words, drawn=b.cells)))
             continue
         for r in b.rows:
             items: list[Item] = []

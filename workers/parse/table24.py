@@ -42,8 +42,8 @@ def extract_table4(rows: list[Row], L: Layouts, after: int) -> T4Read:
     if start < 0:
         return None, {}, {}, []
     cells: list[Item | None] = []
-    hows: list[str] = []
-    grouped: dict[str, tuple[list, list, str]] = {}
+    hows: list[Reading] = []
+    grouped: dict[str, tuple[list, list, list[Reading]]] = {}
     for i in range(start, table4_stop(rows, L, start)):
         r = rows[i]
         lab = r.label
@@ -56,28 +56,28 @@ def extract_table4(rows: list[Row], L: Layouts, after: int) -> T4Read:
             vals = [v for v in r.values]
             if grp and len(vals) >= 5:
                 grouped[grp] = ([to_number(v.text) if is_number(v.text) else None for v in vals[:5]],
-                                [v.prov for v in vals[:5]], _how(r))
+                                [v.prov for v in vals[:5]], [v.read or Reading(_how(r)) for v in vals[:5]])
             continue
         vals = list(r.values)
         if not r.grid:
             while vals and not vals[-1].text.strip():
                 vals.pop()
         cells.extend(vals)
-        hows.extend([_how(r)] * len(vals))
+        hows.extend(v.read or Reading(_how(r)) for v in vals)
         if len(cells) >= 15:
             break
     warnings: list[str] = []
     groups = L.t4_groups
     if len(grouped) == 3:
         return ({g: grouped[g][0] for g in groups}, {g: grouped[g][1] for g in groups},
-                {g: [Reading(grouped[g][2]).as_dict()] * 5 for g in groups}, warnings)
+                {g: [rd.as_dict() for rd in grouped[g][2]] for g in groups}, warnings)
     if len(cells) >= 15:
         cells = cells[:15]
         if all(c is None or is_number(c.text) or is_blank_mark(c.text) for c in cells):
             vals = [to_number(c.text) if c is not None and is_number(c.text) else None for c in cells]
             return ({g: vals[n * 5:(n + 1) * 5] for n, g in enumerate(groups)},
                     {g: [c.prov for c in cells[n * 5:(n + 1) * 5]] for n, g in enumerate(groups)},
-                    {g: [Reading(h).as_dict() for h in hows[n * 5:(n + 1) * 5]] for n, g in enumerate(groups)},
+                    {g: [h.as_dict() for h in hows[n * 5:(n + 1) * 5]] for n, g in enumerate(groups)},
                     warnings)
     toks = [t for c in cells if c is not None for t in tokens_of(c.text)]
     if toks and sum(len(t) for t in toks) >= 15:
@@ -152,5 +152,7 @@ def extract_table2(rows: list[Row], L: Layouts, version: str | None, end: int
                             f"{', '.join(f for f in fl if f not in rec)} not read")
         out[name] = rec
         prov[name] = [v.prov for v in vals]
-        reads[name] = {f: Reading(_how(r)).as_dict() for f in rec if not f.endswith("_unit")}
+        by_field = dict(zip(fl, vals))
+        reads[name] = {f: (getattr(by_field.get(f), "read", None) or Reading(_how(r))).as_dict()
+                       for f in rec if not f.endswith("_unit")}
     return out, prov, reads, warnings

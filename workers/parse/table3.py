@@ -103,7 +103,7 @@ def read_values(vals: list[Item], n: int, grid: bool, placed: bool = False) -> C
             return None
         if all(is_number(c.text) or is_blank_mark(c.text) for c in cells):
             return ([to_number(c.text) if is_number(c.text) else None for c in cells],
-                    [Reading(how)] * n, [c.prov for c in cells], ())
+                    [c.read or Reading(how) for c in cells], [c.prov for c in cells], ())
         return None
     nums = [c for c in vals if c.text.strip()]
     if not nums or not all(is_number(c.text) for c in nums):
