@@ -85,7 +85,7 @@ def _version_dict(v: DocumentVersion, report_id: int | None) -> dict[str, Any]:
 def _finding_dict(f: Finding) -> dict[str, Any]:
     return {"id": f.id, "rule": f.rule, "severity": f.severity, "status": f.status,
             "where": dict(f.where or {}), "expected": f.expected, "actual": f.actual,
-            "message_zh": f.message_zh, "message_en": f.message_en, "year": f.year,
+            "message_zh": f.message_zh, "message_en": f.message_en, "review": f.review, "year": f.year,
             "version_id": f.version_id, "report_id": f.report_id, "created_at": f.created_at}
 
 

@@ -175,7 +175,7 @@ class Report(SQLModel, table=True):
 
 
 class Finding(SQLModel, table=True):
-    """One failing or not-assessable check of a report, or a publication finding."""
+    """One failing, to-review or not-assessable check of a report, or a publication finding."""
 
     id: Optional[int] = Field(default=None, primary_key=True)
     agency_id: Optional[int] = Field(default=None, foreign_key="agency.id", index=True)
@@ -190,6 +190,8 @@ class Finding(SQLModel, table=True):
     actual: Any = _json()
     message_zh: str = ""
     message_en: str = ""
+    # status "review": the reason and the doubtful cells with their candidate readings
+    review: Optional[dict[str, Any]] = _json()
     created_at: datetime = _ts(now=True)
 
 

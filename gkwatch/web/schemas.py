@@ -106,6 +106,9 @@ class FindingOut(BaseModel):
     actual: Any = None
     message_zh: str
     message_en: str
+    review: Optional[dict[str, Any]] = Field(
+        default=None, description="status review (待人工核对): reason_zh/reason_en and the doubtful cells "
+                                  "with their candidate readings")
     year: Optional[int]
     version_id: Optional[int]
     report_id: Optional[int]

@@ -147,7 +147,8 @@ def _store_findings(session: Session, findings: list[dict[str, Any]], *, report:
         session.add(Finding(agency_id=report.agency_id, year=report.year, version_id=report.version_id,
                             report_id=report.id, rule=f["rule"], severity=f["severity"], status=f["status"],
                             where=f.get("where") or {}, expected=f.get("expected"), actual=f.get("actual"),
-                            message_zh=f.get("message_zh", ""), message_en=f.get("message_en", "")))
+                            message_zh=f.get("message_zh", ""), message_en=f.get("message_en", ""),
+                            review=f.get("review")))
 
 
 def next_year_report(session: Session, *, agency_id: int | None, year: int | None) -> Report | None:
