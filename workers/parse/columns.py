@@ -101,12 +101,21 @@ def _column_map(clusters: list[Span], full: list[list[Span]], bands: list[Span] 
     return cmap
 
 
-def confirm(drawn: list[Span] | None, x: Span, col: int, ncols: int) -> Reading:
+NO_GRID = "no drawn cell grid to confirm the column"
+
+
+def confirm(drawn: list[Span] | None, x: Span, col: int, ncols: int, conf: float | None = None) -> Reading:
     """The second reading of a positioned number: the drawn cell it lies in must be the
     column its glyph box was placed in (the table's value columns are the rightmost
-    ``ncols`` drawn cells). Without a drawn grid, or when they disagree, it is uncertain."""
+    ``ncols`` drawn cells). Without a drawn grid, or when they disagree, it is uncertain.
+    ``conf`` (OCR) is kept on the reading for the parser to judge."""
+    rd = _confirm(drawn, x, col, ncols)
+    return Reading(rd.how, rd.certain, why=rd.why, confidence=conf) if conf is not None else rd
+
+
+def _confirm(drawn: list[Span] | None, x: Span, col: int, ncols: int) -> Reading:
     if not drawn or len(drawn) < ncols:
-        return Reading(POSITION, certain=False, why="no drawn cell grid to confirm the column")
+        return Reading(POSITION, certain=False, why=NO_GRID)
     k = cell_index(drawn, x[0], x[1])
     if k is None:
         return Reading(POSITION, certain=False, why="the number straddles a drawn cell border")
@@ -148,7 +157,7 @@ def place(rows: list[Row], idx: Sequence[int], ncols: int, header: list[Row], wh
             prov = cells[0].prov
             out = [Item("", prov, read=Reading(POSITION)) for _ in range(ncols)]
             for c, v in zip(cols, cells):
-                v.read = confirm(row.drawn, v.x, c, ncols)  # type: ignore[arg-type]
+                v.read = confirm(row.drawn, v.x, c, ncols, v.conf)  # type: ignore[arg-type]
                 out[c] = v  # type: ignore[index]
             row.values = out
             row.grid = True  # an empty value is now a genuinely blank cell
@@ -156,7 +165,7 @@ def place(rows: list[Row], idx: Sequence[int], ncols: int, header: list[Row], wh
         elif len(cells) == ncols and all(to_number(v.text) is not None or is_blank_mark(v.text)
                                          for v in cells):
             for c, v in enumerate(cells):  # every cell printed: printed order is the column order
-                v.read = confirm(row.drawn, v.x, c, ncols)  # type: ignore[arg-type]
+                v.read = confirm(row.drawn, v.x, c, ncols, v.conf)  # type: ignore[arg-type]
             continue
         else:
             row.dropped = True

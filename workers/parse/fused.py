@@ -58,10 +58,9 @@ def _digits(tok: str) -> str:
     return tok.lstrip("+-")
 
 
-def count_splits(tokens: Sequence[str], n: int, max_digits: int) -> int:
-    """How many ways the tokens split into n numbers (dynamic programming, no listing)."""
-    toks = tuple(_digits(t) for t in tokens if _digits(t))
-
+def _ways(toks: tuple[str, ...], max_digits: int) -> Callable[[int, int, int], int]:
+    """ways(ti, start, left): splits of the digits from token ``ti`` at ``start`` into
+    ``left`` numbers (memoised; the listing below only walks into branches that end)."""
     @lru_cache(maxsize=None)
     def ways(ti: int, start: int, left: int) -> int:
         if ti == len(toks):
@@ -75,8 +74,12 @@ def count_splits(tokens: Sequence[str], n: int, max_digits: int) -> int:
         for end in range(start + 1, stop + 1):
             total += ways(ti + 1, 0, left - 1) if end == len(tok) else ways(ti, end, left - 1)
         return total
+    return ways
 
-    return ways(0, 0, n)
+
+def count_splits(tokens: Sequence[str], n: int, max_digits: int) -> int:
+    """How many ways the tokens split into n numbers (dynamic programming, no listing)."""
+    return _ways(tuple(_digits(t) for t in tokens if _digits(t)), max_digits)(0, 0, n)
 
 
 def enumerate_splits(tokens: Sequence[str], n: int, max_digits: int = 7,
@@ -86,32 +89,28 @@ def enumerate_splits(tokens: Sequence[str], n: int, max_digits: int = 7,
     toks = [t for t in tokens if _digits(t)]
     if sum(len(_digits(t)) for t in toks) > MAX_RUN_DIGITS:
         return None
-    count = count_splits(toks, n, max_digits)
-    if count > limit:
+    bodies = tuple(_digits(t) for t in toks)
+    ways = _ways(bodies, max_digits)
+    if ways(0, 0, n) > limit:
         return None
     out: list[tuple[int, ...]] = []
 
     def rec(ti: int, start: int, left: int, acc: list[int]) -> None:
         if ti == len(toks):
-            if left == 0:
-                out.append(tuple(acc))
+            out.append(tuple(acc))
             return
-        tok = toks[ti]
-        sign = -1 if tok.startswith("-") else 1
-        body = _digits(tok)
-        if left <= 0:
-            return
+        body = bodies[ti]
+        sign = -1 if toks[ti].startswith("-") else 1
         stop = start + 1 if body[start] == "0" else min(len(body), start + max_digits)
         for end in range(start + 1, stop + 1):
-            v = int(body[start:end]) * (sign if start == 0 else 1)
-            acc.append(v)
-            if end == len(body):
-                rec(ti + 1, 0, left - 1, acc)
-            else:
-                rec(ti, end, left - 1, acc)
+            nxt = (ti + 1, 0) if end == len(body) else (ti, end)
+            if not ways(*nxt, left - 1):
+                continue  # no split of the rest: do not walk there
+            acc.append(int(body[start:end]) * (sign if start == 0 else 1))
+            rec(*nxt, left - 1, acc)
             acc.pop()
 
-    if count:
+    if ways(0, 0, n):
         rec(0, 0, n, [])
     return out
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from workers.extract.model import Document
-from workers.parse.columns import place_table_columns
+from workers.parse.columns import NO_GRID, place_table_columns
 from workers.parse.flat import Flat, flat_table2, flat_table3, flat_table4
 from workers.parse.layouts import layouts
 from workers.parse.meta import find_title, find_version, find_year
@@ -20,16 +20,33 @@ PDF_GLUED = "PDF glyphs of neighbouring cells run together; the split is not wha
 _FLAT_PROV = {"page": None, "table": None, "row": None, "col": None}
 
 
+#: below this recogniser confidence an OCR'd number is not taken as read
+OCR_MIN_CONFIDENCE = 0.9
+
+
 def _as_ocr(reading: dict, engine: str) -> None:
-    """Numbers recognised from an image are not printed text: without a confidence per
-    character from the engine, none of them is certain (checks on them end in review)."""
-    ocr = Reading(OCR, certain=False, why=f"recognised by OCR ({engine}) without a confidence per cell").as_dict()
+    """Numbers recognised from an image: certain only when the recogniser was confident
+    and the number was placed in one column band (a scanned grid, where found, must
+    agree); a number without a confidence per word (Tesseract) is never certain."""
+    def judged(c: dict) -> dict:
+        conf = c.get("confidence")
+        geometry_ok = c.get("certain") or c.get("why") == NO_GRID
+        if conf is None:
+            why = f"recognised by OCR ({engine}) without a confidence per word"
+        elif conf < OCR_MIN_CONFIDENCE:
+            why = f"OCR confidence {conf:.2f} below {OCR_MIN_CONFIDENCE}"
+        elif not geometry_ok:
+            why = c.get("why") or "column not confirmed"
+        else:
+            return Reading(OCR, confidence=conf).as_dict()
+        return Reading(OCR, certain=False, why=why, confidence=conf).as_dict()
+
     for rows in reading.values():
         for key, cells in rows.items():
             if isinstance(cells, list):
-                rows[key] = [dict(ocr) for _ in cells]
+                rows[key] = [judged(c) for c in cells]
             elif isinstance(cells, dict) and not cells.get("unread"):
-                rows[key] = {f: dict(ocr) for f in cells}
+                rows[key] = {f: judged(c) for f, c in cells.items()}
 
 
 def _pdf_splits_doubtful(reading: dict) -> None:

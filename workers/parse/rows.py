@@ -24,7 +24,7 @@ class Item:
     prov: dict
     x: tuple[float, float] | None = None  # horizontal extent on the page (PDF words)
     read: Reading | None = None  # how the value was read, where placement decided it
-
+    conf: float | None = None  # OCR: the recogniser's confidence in the word
 
 @dataclass
 class Row:
@@ -72,6 +72,7 @@ def _with_x(items: list[Item], words: list[Word] | None) -> list[Item]:
     for it, w in zip(items[len(items) - k:], words[len(words) - k:]):
         if it.text == w.text:
             it.x = (w.x0, w.x1)
+            it.conf = getattr(w, "conf", None)
     return items
 
 
