@@ -17,6 +17,9 @@ from workers.extract.model import Block, Cell, Document
 __all__ = ["extract", "sniff", "Block", "Cell", "Document", "DEFAULT_MAX_BYTES"]
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+#: text formats cost far more memory per byte than binary ones (an annual report page is
+#: well under 1 MB of text; Word-exported HTML with inline images may reach a few MB)
+MARKUP_MAX_BYTES = {"text": 8 * 1024 * 1024, "markdown": 8 * 1024 * 1024, "html": 24 * 1024 * 1024}
 _HTML_RE = re.compile(rb"<(!doctype\s+html|html|body|table|p|div|span|td)[\s>/]", re.I)
 _PAGE_RE = re.compile(rb"<(!doctype\s+html|html|head|body)[\s>]", re.I)
 
@@ -64,6 +67,11 @@ def extract(data: bytes, *, filename: str = "", content_type: str | None = None,
     if not data.strip():
         raise ExtractionError("the file is empty", source=src)
     fmt = sniff(data, filename, content_type)
+    limit = MARKUP_MAX_BYTES.get(fmt)
+    if limit is not None and len(data) > limit:
+        # text is parsed at some 20–100 bytes of memory per byte: refuse before decoding
+        raise ExtractionError(f"{fmt} file of {len(data)} bytes is over the {limit} byte limit for "
+                              "a report page", source=src)
     if fmt == "pdf":
         from workers.extract.pdf import pdf_to_document
         return pdf_to_document(data, source=src)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 
 from gkwatch.errors import ExtractionError
+from workers.extract.bounds import SHEET_MAX_COLS, SHEET_MAX_ROWS, bounded_xlsx, check_package
 from workers.extract.model import Block, Cell, Document
 
 
@@ -20,6 +21,7 @@ def docx_to_document(data: bytes, *, source: str | None = None) -> Document:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    check_package(data, "DOCX", source=source).close()
     try:
         d = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises many types for broken packages
@@ -56,24 +58,32 @@ def docx_to_document(data: bytes, *, source: str | None = None) -> Document:
 def xlsx_to_document(data: bytes, *, source: str | None = None) -> Document:
     import openpyxl  # lazy
 
+    data = bounded_xlsx(data, source=source)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     except Exception as exc:
         raise ExtractionError(f"corrupt or unreadable XLSX: {exc}", source=source) from exc
     blocks: list[Block] = []
     for t, ws in enumerate(wb.worksheets, 1):
-        covered: set[tuple[int, int]] = set()
-        for rng in ws.merged_cells.ranges:
-            for r in range(rng.min_row, rng.max_row + 1):
-                for c in range(rng.min_col, rng.max_col + 1):
-                    if (r, c) != (rng.min_row, rng.min_col):
-                        covered.add((r, c))
-        rows = []
-        for r, row in enumerate(ws.iter_rows(values_only=True), 1):
-            rows.append([Cell(_num_text(v), r - 1, c - 1, span=(r, c) in covered)
-                         for c, v in enumerate(row, 1)])
-        blocks.append(Block("table", rows=rows, table=t, grid=True))
+        blocks.append(Block("table", rows=_sheet_rows(ws), table=t, grid=True))
     return Document(blocks=blocks, format="xlsx")
+
+
+def _sheet_rows(ws) -> list[list[Cell]]:  # type: ignore[no-untyped-def]
+    """The cells that exist, row by row (rows without any value left out): a sheet that
+    declares a far-away cell costs what its real cells cost, never its rectangle."""
+    filled = {(r, c): v for (r, c), cell in ws._cells.items()  # sparse: only cells present
+              if r <= SHEET_MAX_ROWS and c <= SHEET_MAX_COLS and (v := cell.value) is not None}
+    if not filled:
+        return []
+    width = max(c for _, c in filled)
+    merges = [(m.min_row, m.max_row, m.min_col, m.max_col) for m in ws.merged_cells.ranges]
+
+    def covered(r: int, c: int) -> bool:
+        return any(r0 <= r <= r1 and c0 <= c <= c1 and (r, c) != (r0, c0) for r0, r1, c0, c1 in merges)
+
+    return [[Cell(_num_text(filled.get((r, c))), r - 1, c - 1, span=covered(r, c)) for c in range(1, width + 1)]
+            for r in sorted({r for r, _ in filled})]
 
 
 def xls_to_document(data: bytes, *, source: str | None = None) -> Document:

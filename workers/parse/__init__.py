@@ -44,9 +44,20 @@ def parse_bytes(data: bytes, *, filename: str, content_type: str | None = None,
     return parse_document(doc, source=source or filename)
 
 
+#: characters of text a document may carry. An annual report has 10,000–200,000; parsing
+#: costs about 100 bytes of memory per character, so this bounds one document to a few
+#: hundred MB whatever the file (a 51 MB text file would otherwise take 5 GB).
+MAX_TEXT_CHARS = 1_000_000
+
+
 def parse_document(doc, *, source: str | None = None) -> dict:
     """Document model → report dict (pure function)."""
     from workers.parse.report import build_report
+
+    chars = sum(len(b.text) + sum(len(c.text) for r in b.rows for c in r) for b in doc.blocks)
+    if chars > MAX_TEXT_CHARS:
+        raise ExtractionError(f"the document holds {chars} characters of text, over the limit of "
+                              f"{MAX_TEXT_CHARS} for one report", source=source)
 
     report = build_report(doc)
     if not any(k in report for k in ("table2", "table3", "table4")):
