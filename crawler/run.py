@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from gkwatch.errors import ConfigError, CrawlError
+from gkwatch.procs import run_group
 
 USER_AGENT = "gkwatch/0.1 (+government information-disclosure report monitor)"
 
@@ -121,8 +122,9 @@ def run_crawl(spec: dict[str, Any], *, snapshot_dir: Path, out_path: Path,
     cmd = [sys.executable, "-m", "crawler.run", "--spec", spec_file, "--out", str(out_path),
            "--snapshots", str(snapshot_dir)]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                              env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        # a process group of its own that dies with us: neither a timeout nor a kill -9 of
+        # the service leaves a crawler running
+        proc = run_group(cmd, timeout=timeout, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     except subprocess.TimeoutExpired as exc:
         raise CrawlError(f"crawl timed out after {timeout:g} s", url=url) from exc
     except OSError as exc:

@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 from gkwatch.errors import ExtractionError
+from gkwatch.procs import run_group
 
 #: Seconds one tool run may take before it is killed (a hostile file must not hang a worker).
 DEFAULT_TIMEOUT = 120.0
@@ -34,8 +35,8 @@ def run_tool(args: list[str], *, timeout: float = DEFAULT_TIMEOUT, source: str |
     through it, and only the caller knows what that means for the file."""
     tool = Path(args[0]).name
     try:
-        return subprocess.run(args, capture_output=True, timeout=timeout, cwd=cwd, check=False,
-                              env={**os.environ, **env} if env else None)
+        # its own process group: a timeout kills what the tool started too (soffice.bin)
+        return run_group(args, timeout=timeout, cwd=cwd, env={**os.environ, **env} if env else None)
     except subprocess.TimeoutExpired as exc:
         raise ExtractionError(f"{tool} took longer than {timeout:g} s", source=source) from exc
     except OSError as exc:
