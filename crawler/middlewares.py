@@ -1,4 +1,4 @@
-"""Downloader middleware: never follow a redirect off the agency's allowed hosts.
+"""Downloader middleware: never request, nor follow a redirect to, a host that is not allowed.
 
 Spam sites clone government pages, and a compromised or expired portal may redirect
 anywhere; only the configured hosts are authoritative (domain.md).  The redirect is
@@ -34,6 +34,14 @@ class OffHostRedirectMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Any) -> "OffHostRedirectMiddleware":
         return cls(crawler)
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        """The last gate: whatever the spider decided, no request leaves for a host that is
+        not allowed, judged on the URL the client really fetches (``request.url``)."""
+        hosts = getattr(self.crawler.spider, "allowed_hosts", None) or []
+        if hosts and not host_allowed(request.url, hosts):
+            self.crawler.stats.inc_value("gkwatch/offhost_requests")
+            raise IgnoreRequest(f"off-host request to {request.url}")
 
     def process_response(self, request: Request, response: Response,
                          spider: Any = None) -> Response:

@@ -22,6 +22,8 @@ from datetime import date
 from typing import Iterable, Mapping
 from urllib.parse import urlsplit
 
+from w3lib.url import safe_url_string
+
 from gkwatch.errors import ConfigError
 
 # --- link shapes (data) --------------------------------------------------------------
@@ -270,12 +272,21 @@ def looks_truncated(text: str) -> bool:
     return bool(re.search(r"(?:\.\.\.|…|．．．)\s*$", text.strip()))
 
 
+def client_url(url: str) -> str:
+    """The URL the way Scrapy's client will request it: w3lib's WHATWG-style cleaning
+    (a backslash is a slash there, so ``http://a:1\\@b/x`` is host ``a``, while
+    ``urlsplit`` reads host ``b``). Deciding on any other parse lets a link name one host
+    and fetch another."""
+    return safe_url_string(url.strip())
+
+
 def host_allowed(url: str, allowed_hosts: Iterable[str]) -> bool:
     """True if the URL's host is listed, or matches a ``*.suffix`` wildcard.
 
-    Ports are ignored ("127.0.0.1" allows every port on loopback, as tests need).
+    Ports are ignored ("127.0.0.1" allows every port on loopback, as tests need). The URL
+    is judged as the HTTP client will fetch it (``client_url``), not as it was written.
     """
-    host = (urlsplit(url).hostname or "").lower()
+    host = (urlsplit(client_url(url)).hostname or "").lower()
     if not host:
         return False
     for pattern in allowed_hosts:

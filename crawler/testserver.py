@@ -59,7 +59,7 @@ class SiteServer:
 
     def __init__(self, root: Path | str | None = None,
                  routes: Mapping[str, Reply] | None = None,
-                 dynamic: Mapping[str, Dynamic] | None = None) -> None:
+                 dynamic: Mapping[str, Dynamic] | None = None, host: str = "127.0.0.1") -> None:
         self.root = Path(root) if root is not None else None
         self.routes: dict[str, Reply] = dict(routes or {})
         self.dynamic = [(re.compile(k), v) for k, v in (dynamic or {}).items()]
@@ -67,12 +67,13 @@ class SiteServer:
         self.lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"server_ref": self})
         factory = partial(handler, directory=str(self.root or "."))
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), factory)
+        self.host = host  # any 127.x address: several simulated hosts on one machine
+        self.httpd = ThreadingHTTPServer((host, 0), factory)
         self.port = self.httpd.server_address[1]
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def __enter__(self) -> "SiteServer":
         self._thread.start()

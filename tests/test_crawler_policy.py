@@ -120,3 +120,22 @@ def test_failures_become_crawl_errors(tmp_path: Path) -> None:
     with SiteServer(routes={}) as srv:
         with pytest.raises(CrawlError, match="unreachable"):
             discover(srv.url("/nothing/"), download_delay=0)
+
+
+def test_backslash_userinfo_link_cannot_reach_another_host(tmp_path: Path) -> None:
+    """'http://B\\@A/x.pdf' reads as host A to urlsplit, but the HTTP client fetches B: the
+    link is judged as the client parses it, so B never sees a request and nothing is stored."""
+    with SiteServer(host="127.0.0.2", routes={"/x.pdf": (200, {"Content-Type": "application/pdf"},
+                                                          b"%PDF-1.4 not for you")}) as other:
+        routes = {"/nb/": _list(
+            '<a href="/nb/202501/t20250120_1.html">戊区2024年度政府信息公开工作年度报告</a> 2025-01-20',
+            f'<a href="http://127.0.0.2:{other.port}\\@127.0.0.1:9/x.pdf">'
+            '戊区2023年度政府信息公开工作年度报告</a> 2024-01-20'),
+            "/nb/202501/t20250120_1.html": (200, HTML, _report_page(2024))}
+        with SiteServer(routes=routes) as srv:
+            spec = {"list_urls": [srv.url("/nb/")], "download_delay": 0, "allowed_hosts": ["127.0.0.1"]}
+            items = run_crawl(spec, snapshot_dir=tmp_path / "s", out_path=tmp_path / "o.jsonl", timeout=60)
+    assert other.requests == []
+    stored = [i for i in items if i.get("type") == "document" and i.get("snapshot")]
+    assert all("127.0.0.2" not in (i.get("url") or "") for i in stored)
+    assert not any(b"not for you" in p.read_bytes() for p in (tmp_path / "s").rglob("*") if p.is_file())
