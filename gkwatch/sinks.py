@@ -76,15 +76,17 @@ class SmtpSink:
 
 
 def verify_signature(secret: str, headers: dict[str, str], body: bytes) -> bool:
-    """Check a Standard Webhooks signature (any of the space-separated ``v1,`` values)."""
-    key = base64.b64decode(secret[6:]) if secret.startswith("whsec_") else secret.encode()
-    signed = f"{headers.get('webhook-id')}.{headers.get('webhook-timestamp')}.".encode() + body
-    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
-    for sig in headers.get("webhook-signature", "").split():
-        version, _, value = sig.partition(",")
-        if version == "v1" and hmac.compare_digest(value, expected):
-            return True
-    return False
+    """Check a Standard Webhooks signature with the ``standardwebhooks`` library, as a
+    receiver of ours would (``whsec_<base64>`` secrets, or raw text as its UTF-8 bytes)."""
+    from standardwebhooks import Webhook
+    from standardwebhooks.webhooks import WebhookVerificationError
+
+    key: str | bytes = secret if secret.startswith("whsec_") else secret.encode()
+    try:
+        Webhook(key).verify(body, headers)
+    except WebhookVerificationError:
+        return False
+    return True
 
 
 @dataclass

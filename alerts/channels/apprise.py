@@ -6,8 +6,33 @@ Needs ``pip install apprise`` (2.x: ``notify`` returns a result object, true on 
 """
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from alerts.channels import netguard
 from alerts.channels.base import Channel, Message, register
 from gkwatch.errors import ConfigError, DeliveryError
+
+#: Apprise schemes whose URL names the server Apprise will connect to (generic webhooks,
+#: self-hosted services, SMTP): that server is checked like a webhook target. Other
+#: schemes (wecombot://, dingtalk://, tgram:// …) reach their service's fixed public API
+#: and carry tokens, not hosts, in the URL.
+CUSTOM_HOST_SCHEMES = frozenset({
+    "json", "jsons", "xml", "xmls", "form", "forms", "gotify", "gotifys", "ntfy", "ntfys",
+    "mmost", "mmosts", "rocket", "rockets", "matrix", "matrixs", "ncloud", "nclouds",
+    "apprise", "apprises", "mailto", "mailtos", "mqtt", "mqtts", "kodi", "kodis", "xbmc", "xbmcs",
+    "signal", "signals", "synology", "synologys", "bark", "barks", "gotify", "mastodon", "mastodons",
+})
+
+
+def check_apprise_target(url: str, *, allow_private: bool) -> None:
+    """Refuse an Apprise URL whose own server resolves to a private or reserved address."""
+    scheme = url.partition("://")[0].lower()
+    if scheme not in CUSTOM_HOST_SCHEMES:
+        return
+    host = urlsplit(url.replace(scheme + "://", "https://", 1)).hostname
+    if not host:
+        raise ConfigError(f"Apprise URL names no server: {_redact(url)}")
+    netguard.check_host(host, allow_private=allow_private, channel="apprise")
 
 
 def _redact(url: str) -> str:
@@ -25,6 +50,7 @@ class AppriseChannel(Channel):
             import apprise
         except ImportError as exc:
             raise ConfigError("the apprise channel needs the apprise package (pip install apprise)") from exc
+        check_apprise_target(message.target, allow_private=self.settings.webhook_allow_private)
         ap = apprise.Apprise()
         if not ap.add(message.target):
             raise ConfigError(f"not an Apprise URL Apprise can use: {_redact(message.target)}")
