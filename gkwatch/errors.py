@@ -47,6 +47,10 @@ class ExtractionError(DocumentError):
     """The file is corrupt, encrypted, empty, too large or has no text layer."""
 
 
+class EncryptedDocument(ExtractionError):
+    """The document needs a password: no converter will read it, so none is tried after."""
+
+
 class OcrUnavailable(ExtractionError):
     """The document is image-only and no OCR engine (tesseract + chi_sim) is installed."""
 

@@ -6,6 +6,7 @@ one-style stylesheet). That is enough for antiword; no office suite is needed.
 """
 from __future__ import annotations
 
+import shutil
 import stat
 import struct
 import sys
@@ -135,3 +136,29 @@ def test_libreoffice_fallback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     doc = extract(word97("ignored"), filename="old.wps")
     assert doc.format == "wps" and doc.meta["converter"] == "soffice"
     assert [b.text for b in doc.blocks][:2] == ["示范县人民政府2024年政府信息公开工作年度报告", "一、总体情况"]
+
+
+def _failing_soffice(bindir: Path) -> None:
+    """A stand-in for LibreOffice that fails the way it does on files it cannot open."""
+    bindir.mkdir(exist_ok=True)
+    fake = bindir / "soffice"
+    fake.write_text(f"#!{sys.executable}\nimport sys\n"
+                    "print('Error: source file could not be loaded', file=sys.stderr)\n", encoding="utf-8")
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+
+
+@pytest.mark.skipif(shutil.which("antiword") is None, reason="antiword not installed")
+@pytest.mark.parametrize("with_libreoffice", [False, True])
+def test_encrypted_doc_keeps_the_specific_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 with_libreoffice: bool) -> None:
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "antiword").symlink_to(shutil.which("antiword"))
+    if with_libreoffice:
+        _failing_soffice(bindir)
+    monkeypatch.setenv("PATH", str(bindir))
+    with pytest.raises(ExtractionError, match="encrypted"):
+        extract(word97("示范", encrypted=True), filename="secret.doc")
+    with pytest.raises(ExtractionError, match="antiword") as exc:
+        extract(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, filename="broken.doc")
+    assert ("LibreOffice" in str(exc.value)) == with_libreoffice

@@ -12,7 +12,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from gkwatch.errors import ExtractionError, UnsupportedFormat
+from gkwatch.errors import EncryptedDocument, ExtractionError, UnsupportedFormat
 from workers.extract.model import Document
 from workers.extract.tools import find_tool, run_tool, tool_message
 
@@ -24,6 +24,12 @@ INSTALL_HINT = ("install antiword (apt-get install antiword) or LibreOffice "
 def _suffix(filename: str) -> str:
     s = Path(filename).suffix.lower()
     return s if s in (".doc", ".wps", ".dot", ".wpt") else ".doc"
+
+
+def _reason(exc: ExtractionError) -> str:
+    """The message without the ``source:`` prefix DocumentError adds."""
+    text = str(exc)
+    return text[len(exc.source) + 2:] if exc.source and text.startswith(f"{exc.source}: ") else text
 
 
 def legacy_to_document(data: bytes, *, filename: str = "", source: str | None = None,
@@ -40,10 +46,18 @@ def legacy_to_document(data: bytes, *, filename: str = "", source: str | None = 
     if antiword and data.startswith(OLE_MAGIC):
         try:
             return _via_antiword(data, antiword, fmt, source, **kw)
+        except EncryptedDocument:
+            raise  # the most specific reason there is: LibreOffice would only say "cannot load"
         except ExtractionError as exc:
             failure = exc
     if soffice:
-        return _via_soffice(data, soffice, _suffix(filename), fmt, source, **kw)
+        try:
+            return _via_soffice(data, soffice, _suffix(filename), fmt, source, **kw)
+        except ExtractionError as exc:
+            if failure is None:
+                raise
+            # both failed: say what each said, antiword's (more specific) reason first
+            raise ExtractionError(f"{_reason(failure)}; LibreOffice: {_reason(exc)}", source=source) from exc
     if failure is not None:
         raise failure
     raise UnsupportedFormat("not a Word 97–2003 binary file, which is all antiword reads; "
@@ -62,7 +76,7 @@ def _via_antiword(data: bytes, exe: str, fmt: str, source: str | None, **kw) -> 
     msg = tool_message(proc)
     if proc.returncode != 0 or not proc.stdout.strip():
         if "ncrypt" in msg:
-            raise ExtractionError("the document is encrypted (password required)", source=source)
+            raise EncryptedDocument("the document is encrypted (password required)", source=source)
         raise ExtractionError(f"antiword cannot read the file: {msg}", source=source)
     text = proc.stdout.decode("utf-8", "replace")
     doc = text_to_document(text, fmt=fmt, encoding=None)
