@@ -177,3 +177,38 @@ def test_portals_are_crawled_more_often_around_the_deadlines(when: datetime, exp
 
     assert crawl_interval(when, 24.0) == expected
     assert crawl_interval(when, 0.5) == 0.5  # never less often than the portal asks
+
+
+class _Killed(BaseException):
+    """Stands for SIGKILL: nothing after it runs, no handler sees it."""
+
+
+def test_a_worker_killed_as_it_finishes_a_document_loses_no_evaluation(settings, monkeypatch) -> None:
+    import workers.units as units
+
+    (vid,) = _versions(settings, 1)
+    real_finish = units.finish
+
+    def die_at_finish(session, model, unit_id, **kw):  # type: ignore[no-untyped-def]
+        if model is DocumentVersion:
+            raise _Killed()
+        return real_finish(session, model, unit_id, **kw)
+
+    monkeypatch.setattr(units, "finish", die_at_finish)
+    with pytest.raises(_Killed):
+        units.run_process_unit(settings, vid)
+    monkeypatch.setattr(units, "finish", real_finish)
+    with session_scope(settings.effective_database_url) as s:
+        v = s.get(DocumentVersion, vid)
+        assert v.state == "running"  # its worker is gone; the lease will expire
+        (ay,) = s.exec(select(AgencyYear)).all()
+        assert ay.state == "pending" and ay.evaluated_at is None  # the verdict is still asked for
+        v.lease_until = utcnow() - timedelta(seconds=1)
+        s.add(v)
+    follow = units.run_process_unit(settings, vid)  # the reconciler sends it again
+    assert [st for st, _ in follow] == ["evaluate"]
+    units.run_evaluate_unit(settings, follow[0][1])
+    with session_scope(settings.effective_database_url) as s:
+        assert s.get(DocumentVersion, vid).state == "done"
+        assert s.exec(select(AgencyYear)).one().evaluated_at is not None
+        assert len(s.exec(select(Report)).all()) == 1

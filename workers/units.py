@@ -210,8 +210,9 @@ def run_process_unit(settings: Any, version_id: int) -> list[Work]:
                 # earlier attempts died without a word (the worker was killed): stop trying
                 err = version.last_error or "the worker died while processing it"
                 capture(RuntimeError(f"giving up on {doc.url}: {err}"))
+                follow = given_up()  # asked for first, as below
                 _give_up_version(s, version, doc, err, version.attempts - 1)
-                return given_up()
+                return follow
             try:
                 agency_id, year = process_version(s, version_id=version_id)
             except Exception as exc:
@@ -219,15 +220,19 @@ def run_process_unit(settings: Any, version_id: int) -> list[Work]:
                 if version.attempts >= max_attempts(settings):
                     log.error("document %s failed for good after %s attempts: %s", doc.url, version.attempts, exc)
                     capture(exc)
+                    follow = given_up()
                     _give_up_version(s, version, doc, _error_text(exc), version.attempts)
-                    return given_up()
+                    return follow
                 _failed(s, DocumentVersion, "process", version_id, exc, settings)
+        # the evaluation is asked for before the version is finished: a worker killed in
+        # between leaves the version leased, so it is processed again (idempotent) and
+        # its verdict is never lost; the other order would lose it for good
+        follow: list[Work] = []
+        if agency_id is not None and year is not None:
+            follow.append(("evaluate", mark_evaluation(s, agency_id=agency_id, year=year)))
+            if next_year_report(s, agency_id=agency_id, year=year) is not None:  # its X-* rules were redone
+                follow.append(("evaluate", mark_evaluation(s, agency_id=agency_id, year=year + 1)))
         finish(s, DocumentVersion, version_id)
-        if agency_id is None or year is None:
-            return []
-        follow: list[Work] = [("evaluate", mark_evaluation(s, agency_id=agency_id, year=year))]
-        if next_year_report(s, agency_id=agency_id, year=year) is not None:  # its X-* rules were redone
-            follow.append(("evaluate", mark_evaluation(s, agency_id=agency_id, year=year + 1)))
         return follow
 
 
