@@ -43,7 +43,8 @@ class ReceivedMail:
     rcpt_to: list[str]
     subject: str
     text: str
-    message_id: str
+    message_id: str       # X-Gkwatch-Message-Id
+    header_id: str = ""   # the Message-ID header
 
 
 class SmtpSink:
@@ -61,7 +62,8 @@ class SmtpSink:
                 body = msg.get_body(preferencelist=("plain",))
                 sink.messages.append(ReceivedMail(
                     envelope.mail_from, list(envelope.rcpt_tos), str(msg["Subject"]),
-                    body.get_content() if body else "", str(msg.get("X-Gkwatch-Message-Id", ""))))
+                    body.get_content() if body else "", str(msg.get("X-Gkwatch-Message-Id", "")),
+                    str(msg.get("Message-ID", ""))))
                 return "250 OK"
 
         self.port = free_port()

@@ -179,3 +179,26 @@ def test_unreachable_portal_inhibits_missing_until_it_recovers(session, env) -> 
     assert deliver_due(session, settings=settings, now=now + timedelta(minutes=1)).sent == 1
     text = smtp.messages[1].text
     assert "[已恢复 RESOLVED]" in text and "无法抓取" in text and "[告警 FIRING]" in text and "未在" in text
+
+
+def test_a_retried_email_carries_the_same_message_id(session, env) -> None:
+    """A crash between sending and recording re-sends the message: the copy has the same
+    Message-ID header, so it is the same message to the receiver, like webhook-id."""
+    from alerts.channels.email import message_id_header
+    from alerts.outbox import message_for
+
+    settings, smtp, hook = env
+    settings = settings.model_copy(update={"alerts_config": None, "mail_to": ["x@example.invalid"]})
+    _evaluate(session, settings, _agency(session, "戊县教育局", "戊县"))
+    from alerts.channels import get_channel
+    from alerts.notify import plan
+
+    assert plan(session, config=load_config(settings), now=utcnow()) == 1
+    n = session.exec(select(Notification)).one()
+    email = get_channel("email", settings)
+    first, again = email.build(message_for(n)), email.build(message_for(n))
+    assert first["Message-ID"] == again["Message-ID"] == message_id_header(n.message_id)
+    email.send(message_for(n))
+    email.send(message_for(n))  # the repeat after a crash
+    assert len(smtp.messages) == 2
+    assert {m.header_id for m in smtp.messages} == {message_id_header(n.message_id)}

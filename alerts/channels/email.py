@@ -5,10 +5,15 @@ import html
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import make_msgid
+import re
 
 from alerts.channels.base import Channel, Message, register
 from gkwatch.errors import DeliveryError
+
+
+def message_id_header(message_id: str) -> str:
+    """``<id@gkwatch>``, derived from the notification's stable id alone."""
+    return f"<{re.sub(r'[^A-Za-z0-9._-]', '-', message_id)}@gkwatch>"
 
 
 @register
@@ -21,7 +26,9 @@ class EmailChannel(Channel):
         msg["Subject"] = message.subject
         msg["From"] = self.settings.mail_from
         msg["To"] = message.target
-        msg["Message-ID"] = make_msgid(idstring=message.message_id, domain="gkwatch")
+        # the same on every retry of this notification: a receiver (or a mail client) that
+        # got it before a crash sees the repeat as the same message, as webhook-id does
+        msg["Message-ID"] = message_id_header(message.message_id)
         msg["X-Gkwatch-Message-Id"] = message.message_id
         msg.set_content(message.text)
         if message.html:
