@@ -212,3 +212,23 @@ def test_a_worker_killed_as_it_finishes_a_document_loses_no_evaluation(settings,
         assert s.get(DocumentVersion, vid).state == "done"
         assert s.exec(select(AgencyYear)).one().evaluated_at is not None
         assert len(s.exec(select(Report)).all()) == 1
+
+
+def test_a_portal_due_again_keeps_its_one_open_crawl_run(settings) -> None:
+    from models import AgencyCreate, CrawlRun
+    from models.crud import upsert_agency, upsert_portal
+    from workers.stages.crawl import schedule_crawl
+
+    with session_scope(settings.effective_database_url) as s:
+        a = upsert_agency(s, data=AgencyCreate(name="示例区档案局", kind="部门"))
+        p = upsert_portal(s, agency_id=a.id, list_urls=["http://127.0.0.1:1/nb/"], allowed_hosts=["127.0.0.1"])
+        s.commit()
+        first = schedule_crawl(s, portal_id=p.id)
+        # beat ticks and restarts while the run waits or runs: still that one run
+        assert schedule_crawl(s, portal_id=p.id) == first
+        assert claim(s, CrawlRun, first, lease_seconds=60)
+        assert schedule_crawl(s, portal_id=p.id) == first
+        finish(s, CrawlRun, first)
+        second = schedule_crawl(s, portal_id=p.id)  # done: the next schedule is a new run
+        assert second != first
+        assert len(s.exec(select(CrawlRun)).all()) == 2

@@ -36,7 +36,14 @@ def portal_spec(session: Session, portal: Portal, settings: Any) -> dict[str, An
 
 
 def schedule_crawl(session: Session, *, portal_id: int) -> int:
-    """Create a pending crawl run (the unit of work of the crawl queue)."""
+    """The portal's open crawl run, or a new pending one (the unit of work of the crawl
+    queue). A portal that is still due on the next tick, or after a restart, keeps its one
+    open run instead of piling up more: a portal is crawled once per schedule."""
+    open_run = session.exec(select(CrawlRun.id).where(
+        CrawlRun.portal_id == portal_id, CrawlRun.state.in_(("pending", "running", "rerun")))  # type: ignore[attr-defined]
+        .order_by(CrawlRun.id)).first()
+    if open_run is not None:
+        return open_run
     run = CrawlRun(portal_id=portal_id)
     session.add(run)
     session.commit()
