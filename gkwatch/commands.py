@@ -156,12 +156,11 @@ def _start_web(settings, args: argparse.Namespace):  # type: ignore[no-untyped-d
 
     import uvicorn
 
-    from gkwatch.cli_web import check_start
+    from gkwatch.cli_web import check_settings
     from gkwatch.web import create_app
     from models.db import upgrade
 
-    problem = check_start(host=args.web_host, insecure_local=False,
-                          has_tokens=bool(settings.web_admin_tokens or settings.web_read_tokens))
+    problem = check_settings(settings, host=args.web_host, insecure_local=False)
     if problem:
         _err(f"gkwatch serve: {problem}")
         return False

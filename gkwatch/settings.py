@@ -100,7 +100,17 @@ class Settings(BaseSettings):
     web_secret_key: str = Field("", description=(
         "key that signs the login cookie; empty means a random key per process "
         "(logins then end when the web app restarts)"))
-    web_cookie_secure: bool = Field(False, description="mark the login cookie Secure (set behind HTTPS)")
+    web_cookie_secure: bool = Field(True, description=(
+        "mark the login cookie Secure (sent over HTTPS only); turn off only for plain-http use on "
+        "localhost (--insecure-local turns it off by itself)"))
+    web_allowed_hosts: list[str] = Field(default_factory=list, description=(
+        "Host header values the web app answers besides 127.0.0.1, localhost and [::1] on its own "
+        "port (\"name\" for any port, \"name:port\" for one); JSON list. Always checked with "
+        "--insecure-local (DNS rebinding), checked with tokens when set; an Origin naming one of "
+        "these counts as same-origin behind a proxy that rewrites Host"))
+    web_login_attempts_per_minute: int = Field(5, gt=0, description=(
+        "most POST /login attempts per client address in any 60 s (then 429 with Retry-After); "
+        "counted in memory by each web process"))
 
     # health and metrics (deploy/, docs/operations.md)
     health_port: int = Field(0, ge=0, le=65535, description=(

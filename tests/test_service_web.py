@@ -16,7 +16,7 @@ from tests.procs import wait_port
 def test_serve_with_web_answers_and_stops_cleanly(tmp_path) -> None:
     port = free_port()
     env = {**os.environ, "GKWATCH_DATA_DIR": str(tmp_path / "var"),
-           "GKWATCH_WEB_READ_TOKENS": json.dumps(["read-token-123"])}
+           "GKWATCH_WEB_READ_TOKENS": json.dumps(["read-token-for-serve-test-0123"])}
     proc = subprocess.Popen([sys.executable, "-m", "gkwatch", "serve", "--web-port", str(port)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -24,7 +24,7 @@ def test_serve_with_web_answers_and_stops_cleanly(tmp_path) -> None:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as resp:
             assert resp.status == 200
         req = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/statuses",
-                                     headers={"Authorization": "Bearer read-token-123"})
+                                     headers={"Authorization": "Bearer read-token-for-serve-test-0123"})
         with urllib.request.urlopen(req, timeout=10) as resp:
             assert resp.status == 200
         try:

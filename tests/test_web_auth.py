@@ -133,8 +133,11 @@ def test_insecure_local_admits_loopback_only(tmp_path: Path) -> None:
 
     settings = make_settings(tmp_path)
     app = create_app(settings, insecure_local=True)
-    assert client(app, client=("127.0.0.1", 5000)).get("/api/v1/me").json() == {"role": "admin", "via": "local"}
-    assert client(app, client=("192.0.2.7", 5000)).get("/api/v1/me").status_code == 401
+    # the Host a browser sends for http://127.0.0.1:8000/ (local mode answers loopback names only)
+    local = "http://127.0.0.1:8000"
+    assert client(app, client=("127.0.0.1", 5000), base_url=local).get("/api/v1/me").json() == {
+        "role": "admin", "via": "local"}
+    assert client(app, client=("192.0.2.7", 5000), base_url=local).get("/api/v1/me").status_code == 401
 
 
 def test_web_command_refuses_to_start_without_tokens(tmp_path: Path) -> None:

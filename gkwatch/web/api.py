@@ -183,12 +183,15 @@ def snapshot(version_id: Id, request: Request, session: Session_) -> FileRespons
 
 
 @api.get("/alerts", response_model=list[schemas.AlertOut])
-def alerts(session: Session_, state: Literal["firing", "resolved"] | None = None,
+def alerts(session: Session_, who: Annotated[Principal, Depends(principal)],
+           state: Literal["firing", "resolved"] | None = None,
            limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> list[dict[str, Any]]:
-    """The alert log, most recently changed first, each alert with its deliveries."""
+    """The alert log, most recently changed first, each alert with its deliveries.
+    Delivery targets (webhook URLs, addresses) are masked for the read role."""
+    from gkwatch.web.masking import for_role
     from models.queries import alert_log
 
-    return alert_log(session, state=state, limit=limit)
+    return for_role(alert_log(session, state=state, limit=limit), is_admin=who.is_admin)
 
 
 @api.get("/silences", response_model=list[schemas.SilenceOut])

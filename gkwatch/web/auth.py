@@ -19,6 +19,8 @@ ROLES = (READ, ADMIN)
 COOKIE = "gkwatch_session"
 COOKIE_MAX_AGE = 12 * 3600
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+#: as long as ``secrets.token_urlsafe(16)`` (128 bits); shorter ones are refused at start
+MIN_TOKEN_LENGTH = 22
 
 
 @dataclass(frozen=True)
@@ -88,12 +90,25 @@ class Authenticator:
         return Principal(role=role, via="cookie", cookie=value) if role else None
 
     def csrf_for(self, principal: Principal) -> str:
-        """The token a form posted with the cookie must carry."""
-        return hmac.new(self._key.encode(), b"csrf:" + principal.cookie.encode(), hashlib.sha256).hexdigest()
+        """The token a form posted with the cookie (or in local mode) must carry.
 
-    def check_csrf(self, principal: Principal, value: str) -> bool:
-        if principal.via != "cookie":
-            return True  # bearer tokens and local mode are not sent by browsers on their own
+        Local mode has no cookie to bind it to: its token is one per key (per process when
+        the key is random), readable only by pages of this origin — the Host check keeps
+        rebound names out, so no other site can read it."""
+        bound = principal.cookie if principal.via == "cookie" else f"local:{principal.via}"
+        return hmac.new(self._key.encode(), b"csrf:" + bound.encode(), hashlib.sha256).hexdigest()
+
+    def check_csrf(self, principal: Principal, value: str, *, same_origin: bool = False) -> bool:
+        """Whether a state-changing request of ``principal`` may go on.
+
+        Bearer tokens are never sent by a browser on its own: nothing to check. A login
+        cookie is, so its form token is required. Local mode admits every loopback caller,
+        a browser visiting a hostile page included: it needs the form token, or the
+        browser's own word (Sec-Fetch-Site/Origin/Referer) that this site sent it."""
+        if principal.via == "token":
+            return True
+        if principal.via == "local" and same_origin:
+            return True
         return hmac.compare_digest(self.csrf_for(principal), value or "")
 
     def authenticate(self, *, authorization: str, cookie: str, client_host: str) -> Principal | None:
@@ -109,3 +124,23 @@ class Authenticator:
         if self.insecure_local and client_host in LOOPBACK:
             return Principal(role=ADMIN, via="local")
         return None
+
+
+def weak_token_reason(admin_tokens: list[str], read_tokens: list[str]) -> str | None:
+    """Why a configured token is too weak to start with, or None. Names the list and the
+    position, never the token itself (the message goes to logs)."""
+    for name, tokens in (("GKWATCH_WEB_ADMIN_TOKENS", admin_tokens), ("GKWATCH_WEB_READ_TOKENS", read_tokens)):
+        for i, token in enumerate(tokens, 1):
+            token = token.strip()
+            if not token:
+                continue
+            if "change-me" in token.lower():
+                return (f"{name} 的第 {i} 个令牌仍是示例值（含 change-me），请换成随机令牌 "
+                        f"token {i} of {name} is still the example value; generate one with "
+                        f"python -c \"import secrets; print(secrets.token_urlsafe(32))\"")
+            if len(token) < MIN_TOKEN_LENGTH:
+                return (f"{name} 的第 {i} 个令牌太短：{len(token)} 个字符，至少需要 {MIN_TOKEN_LENGTH} 个 "
+                        f"token {i} of {name} is too short ({len(token)} characters, at least "
+                        f"{MIN_TOKEN_LENGTH}); generate one with "
+                        f"python -c \"import secrets; print(secrets.token_urlsafe(32))\"")
+    return None

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from gkwatch.web.auth import COOKIE, COOKIE_MAX_AGE, Principal
 from gkwatch.web.api import MAX_ID, Id
-from gkwatch.web.deps import admin, auth_of, db, principal, settings_of
+from gkwatch.web.deps import admin, auth_of, db, principal, same_origin
 
 router = APIRouter(include_in_schema=False)
 Session_ = Annotated[Session, Depends(db)]
@@ -18,11 +18,12 @@ Who = Annotated[Principal, Depends(principal)]
 Opt = Annotated[str | None, Query(max_length=100)]
 
 
-def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200,
+           headers: dict[str, str] | None = None) -> HTMLResponse:
     who = getattr(request.state, "principal", None)
     base = {"who": who, "csrf": auth_of(request).csrf_for(who) if who else ""}
     return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
-        request, name, {**base, **context}, status_code=status_code)
+        request, name, {**base, **context}, status_code=status_code, headers=headers)
 
 
 def build_matrix(rows: list[dict[str, Any]], status: str | None) -> dict[str, Any]:
@@ -88,10 +89,12 @@ def report_page(report_id: Id, request: Request, session: Session_, who: Who,
 
 @router.get("/alerts", response_class=HTMLResponse)
 def alerts_page(request: Request, session: Session_, who: Who, state: Opt = None) -> HTMLResponse:
+    from gkwatch.web.masking import for_role
     from models.queries import alert_log
 
     state = state if state in ("firing", "resolved") else None
-    return render(request, "alerts.html", {"alerts": alert_log(session, state=state), "state": state or ""})
+    alerts = for_role(alert_log(session, state=state), is_admin=who.is_admin)
+    return render(request, "alerts.html", {"alerts": alerts, "state": state or ""})
 
 
 @router.get("/silences", response_class=HTMLResponse)
@@ -102,8 +105,8 @@ def silences_page(request: Request, session: Session_, who: Who) -> HTMLResponse
 
 
 def _check_form(request: Request, who: Principal, csrf: str) -> None:
-    if not auth_of(request).check_csrf(who, csrf):
-        raise HTTPException(403, "the form has expired; reload the page")
+    if not auth_of(request).check_csrf(who, csrf, same_origin=same_origin(request)):
+        raise HTTPException(403, "表单已过期，请刷新页面 the form has expired; reload the page")
 
 
 @router.post("/silences")
@@ -149,12 +152,22 @@ def login_form(request: Request, next: str = "/") -> HTMLResponse:
 @router.post("/login")
 def login(request: Request, token: Annotated[str, Form(max_length=500)] = "",
           next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
+    # cross-origin posts never get here (the guard middleware refuses them); every other
+    # attempt counts, right or wrong, so that guessing is slow whatever the answers are
+    wait = request.app.state.login_limiter.hit(request.client.host if request.client else "")
+    if wait:
+        return render(request, "login.html", {
+            "next": _safe_next(next),
+            "error": f"登录尝试过多，请 {wait} 秒后再试 too many login attempts; try again in {wait} s"},
+            429, headers={"Retry-After": str(wait)})
     cookie = auth_of(request).cookie_for(token) if token else None
     if cookie is None:
-        return render(request, "login.html", {"next": _safe_next(next), "error": "unknown token"}, 401)
+        return render(request, "login.html", {"next": _safe_next(next), "error": "令牌无效 unknown token"}, 401)
     response = RedirectResponse(_safe_next(next), status_code=303)
+    # Lax, not Strict: a link to an alert from an email must arrive logged in; forms carry
+    # their CSRF token besides
     response.set_cookie(COOKIE, cookie, max_age=COOKIE_MAX_AGE, httponly=True, samesite="lax",
-                        secure=settings_of(request).web_cookie_secure, path="/")
+                        secure=request.app.state.cookie_secure, path="/")
     return response
 
 
@@ -162,5 +175,5 @@ def login(request: Request, token: Annotated[str, Form(max_length=500)] = "",
 def logout(request: Request, who: Who, csrf: Annotated[str, Form()] = "") -> Response:
     _check_form(request, who, csrf)
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(COOKIE, path="/")
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax", secure=request.app.state.cookie_secure)
     return response
