@@ -42,12 +42,15 @@ class DeliveryReport:
 
 
 def deliver_due(session: Session, *, settings: Any, now: datetime | None = None,
-                lease_seconds: int = 300, flush: bool = False,
+                lease_seconds: int | None = None, flush: bool = False,
                 config: AlertsConfig | None = None) -> DeliveryReport:
     """Plan the messages that are due, then send every due message once; failures are
     rescheduled, never dropped (until ``retry_hours`` have passed)."""
     fixed_now = now
     config = config or load_config(settings)
+    # a claim is recorded before the send: a sender that dies after sending leaves the
+    # row claimed, and it is sent again (same message id) once this short lease is over
+    lease_seconds = lease_seconds or int(getattr(settings, "notify_lease_seconds", 60))
     report = DeliveryReport()
     # A sent message frees its group, whose newer events waited behind it: plan again
     # then, rather than leave them to the next tick (a queue worker may have none soon).

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
         3, gt=0, description="consecutive failed crawls of a portal that raise P-UNREACHABLE")
     alerts_retry_hours: float = Field(
         48.0, gt=0, description="how long a notification is retried before it is given up")
+    notify_lease_seconds: int = Field(
+        60, gt=0, description="a claimed notification whose sender died is sent again after this "
+                              "(short: it holds its whole group back meanwhile)")
 
     # tasks
     task_max_retries: int = Field(5, ge=0)

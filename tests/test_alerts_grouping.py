@@ -202,3 +202,22 @@ def test_a_retried_email_carries_the_same_message_id(session, env) -> None:
     email.send(message_for(n))  # the repeat after a crash
     assert len(smtp.messages) == 2
     assert {m.header_id for m in smtp.messages} == {message_id_header(n.message_id)}
+
+
+def test_a_sender_that_died_mid_send_holds_its_group_only_for_the_short_lease(session, env) -> None:
+    from alerts.channels.email import message_id_header
+
+    settings, smtp, hook = env
+    settings = settings.model_copy(update={"alerts_config": None, "mail_to": ["x@example.invalid"],
+                                           "notify_lease_seconds": 45})
+    _evaluate(session, settings, _agency(session, "己县教育局", "己县"))
+    from alerts.notify import plan
+
+    now = utcnow()
+    assert plan(session, config=load_config(settings), now=now) == 1
+    n = session.exec(select(Notification)).one()
+    # the sender claims it (the attempt is on record), sends, and dies before recording it
+    assert claim(session, Notification, n.id, lease_seconds=settings.notify_lease_seconds, now=now)
+    assert deliver_due(session, settings=settings, now=now + timedelta(seconds=30)).sent == 0
+    assert deliver_due(session, settings=settings, now=now + timedelta(seconds=46)).sent == 1
+    assert [m.header_id for m in smtp.messages] == [message_id_header(n.message_id)]
