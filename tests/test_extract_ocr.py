@@ -46,6 +46,12 @@ def _ocr_ready() -> str | None:
     return None if _cjk_font() else "no CJK TrueType font to draw the test page with"
 
 
+@pytest.fixture(autouse=True)
+def _tesseract_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These are the Tesseract fallback's tests: PP-OCRv4 (ocr_rapid) is tested apart."""
+    monkeypatch.setenv("GKWATCH_OCR_ENGINE", "tesseract")
+
+
 _SKIP = _ocr_ready()
 needs_ocr = pytest.mark.skipif(_SKIP is not None, reason=f"OCR test not possible: {_SKIP}")
 

@@ -12,11 +12,15 @@ from typing import NamedTuple
 
 class Word(NamedTuple):
     """A run of characters printed close together on one line, with its horizontal extent
-    in page units (PDF only): table cells are told apart by where their numbers sit."""
+    in page units (PDF and OCR): table cells are told apart by where their numbers sit.
+    ``conf`` is the recogniser's confidence for OCR words (lowered where a seal covers
+    the word); None for printed text, which is read exactly (a default, so that the
+    parser's readings of text-layer PDFs carry no confidence)."""
 
     text: str
     x0: float
     x1: float
+    conf: float | None = None
 
 
 @dataclass(slots=True)
