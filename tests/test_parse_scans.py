@@ -70,8 +70,6 @@ def _errors(findings: list[dict], status: str) -> set[tuple]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="87% of cells right today (1326/1520): whole rows of "
-                   "table 三 lost where blank cells or the seal leave too few numbers to place")
 def test_cells_read_right_overall() -> None:
     right = wrong = missing = 0
     bad = []
@@ -91,8 +89,6 @@ def test_cells_read_right_overall() -> None:
     assert right / total >= 0.98, bad[:20]
 
 
-@pytest.mark.xfail(strict=False, reason="parse side pending: OCR confidence and scanned grid "
-                   "into cell certainty")
 @pytest.mark.parametrize("seed", SEEDS)
 def test_no_cell_wrong_with_certainty_and_no_false_failure(seed: int) -> None:
     report, got, plan = parsed(seed)

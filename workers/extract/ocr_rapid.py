@@ -28,7 +28,7 @@ _MIN_REC_W = 96      # white-padded minimum input width (2:1 — a lone digit)
 _REC_STEP = 32       # input widths are rounded up to this: few distinct shapes to plan
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 # a box read as one of these alone is, in a table of counts, a zero the model misread
-_ZERO_LOOKALIKES = {"o", "O", "〇", "○", "。"}
+_ZERO_LOOKALIKES = {"o", "O", "〇", "○", "。", "Q", "D", "0."}
 _LOOKALIKE_CONF = 0.5
 BOX_THRESH = 0.3  # RapidOCR's default 0.5 loses faint lone digits
 
@@ -165,6 +165,12 @@ def read_boxes(rgb: Any) -> list[OcrBox]:
     return out
 
 
+def _seal_ink(text: str) -> bool:
+    """A recognised piece under a seal that cannot be the report's: no digit and at most
+    one Chinese character ("+++++", "★", "书")."""
+    return not any(ch.isdigit() for ch in text) and sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") <= 1
+
+
 def read_page(rgb: Any, dpi: float, page: int, footer: Any = None) -> list[Any]:
     """One page image as paragraph Blocks in the shape ``pdf.py`` gives text-layer pages:
     one per visual line, words positioned in page units (points at ``dpi``), the
@@ -199,7 +205,10 @@ def read_page(rgb: Any, dpi: float, page: int, footer: Any = None) -> list[Any]:
     for line in scan_lines.group_lines(pieces):
         words = []
         for p in line:
-            cap = scan_grid.SEAL_CONF if scan_grid.sealed(mask, p.x0, p.x1, p.y0, p.y1) else 1.0
+            covered = scan_grid.sealed(mask, p.x0, p.x1, p.y0, p.y1)
+            if covered and _seal_ink(p.text):
+                continue  # the seal's own ring, star or a glyph of its legend, not the report's
+            cap = scan_grid.SEAL_CONF if covered else 1.0
             words.extend(scan_lines.split_words(p, scale, min(p.score, cap)))
         if not words:
             continue

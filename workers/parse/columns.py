@@ -102,6 +102,42 @@ def _column_map(clusters: list[Span], full: list[list[Span]], bands: list[Span] 
 
 
 NO_GRID = "no drawn cell grid to confirm the column"
+GRID_ONLY = "placed by the drawn cell grid alone: the glyph positions did not decide"
+
+
+def _increasing(cols: Sequence[int | None] | None) -> bool:
+    return bool(cols) and None not in cols and list(cols) == sorted(set(cols))  # type: ignore[type-var]
+
+
+MIN_CELL = 6.0  # page units: a narrower "cell" is a stray stroke (a seal's ring, a glyph), not a column
+
+
+def _no_slivers(drawn: list[Span] | None) -> list[Span] | None:
+    """The drawn cells with slivers merged into their left neighbour."""
+    if not drawn:
+        return drawn
+    out: list[list[float]] = []
+    for a, b in drawn:
+        if out and b - a < MIN_CELL and abs(out[-1][1] - a) < 1.0:
+            out[-1][1] = b
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def grid_columns(drawn: list[Span] | None, xs: list[Span], ncols: int) -> list[int | None] | None:
+    """Each number's column from the drawn cell it lies in (the rightmost ``ncols`` drawn
+    cells are the value columns), or None without such a grid."""
+    drawn = _no_slivers(drawn)
+    if not drawn or len(drawn) < ncols:
+        return None
+    first = len(drawn) - ncols
+    out: list[int | None] = []
+    for x in xs:
+        mid = (x[0] + x[1]) / 2  # the centre: recognised boxes are loose at their ends
+        k = cell_index(drawn, mid, mid)
+        out.append(k - first if k is not None and k >= first else None)
+    return out
 
 
 def confirm(drawn: list[Span] | None, x: Span, col: int, ncols: int, conf: float | None = None) -> Reading:
@@ -114,6 +150,7 @@ def confirm(drawn: list[Span] | None, x: Span, col: int, ncols: int, conf: float
 
 
 def _confirm(drawn: list[Span] | None, x: Span, col: int, ncols: int) -> Reading:
+    drawn = _no_slivers(drawn)
     if not drawn or len(drawn) < ncols:
         return Reading(POSITION, certain=False, why=NO_GRID)
     k = cell_index(drawn, x[0], x[1])
@@ -153,11 +190,20 @@ def place(rows: list[Row], idx: Sequence[int], ncols: int, header: list[Row], wh
     for i in todo:
         row, cells = rows[i], vals[i]
         cols = [col(v.x) for v in cells]  # type: ignore[arg-type]
-        if None not in cols and len(set(cols)) == len(cols) and cols == sorted(cols):
+        by_grid = False
+        full = len(cells) == ncols and all(to_number(v.text) is not None or is_blank_mark(v.text)
+                                           for v in cells)
+        if not _increasing(cols) and not full:
+            # the glyph positions do not decide: the drawn grid alone may (one reading only,
+            # so what it places stays uncertain)
+            cols, by_grid = grid_columns(row.drawn, [v.x for v in cells], ncols), True  # type: ignore[misc]
+        if _increasing(cols):
             prov = cells[0].prov
-            out = [Item("", prov, read=Reading(POSITION)) for _ in range(ncols)]
+            out = [Item("", prov, read=Reading(POSITION, certain=not by_grid, why=GRID_ONLY if by_grid else None))
+                   for _ in range(ncols)]
             for c, v in zip(cols, cells):
-                v.read = confirm(row.drawn, v.x, c, ncols, v.conf)  # type: ignore[arg-type]
+                v.read = Reading(POSITION, certain=False, why=GRID_ONLY, confidence=v.conf) if by_grid \
+                    else confirm(row.drawn, v.x, c, ncols, v.conf)  # type: ignore[arg-type]
                 out[c] = v  # type: ignore[index]
             row.values = out
             row.grid = True  # an empty value is now a genuinely blank cell
