@@ -12,6 +12,8 @@ latency-sensitive messages that must never wait behind a parsing backlog).
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
 import uuid
 from typing import Any
@@ -77,6 +79,25 @@ def make_app() -> Celery:
     return app
 
 
+#: set KEYS[1] to ARGV[2] (ttl ARGV[3]) only while it still holds ARGV[1]
+_SWAP = ("if redis.call('get', KEYS[1]) == ARGV[1] then "
+         "return redis.call('set', KEYS[1], ARGV[2], 'EX', ARGV[3]) else return false end")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    try:  # a zombie is dead too
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().split()[2] != "Z"
+    except OSError:
+        return True
+
+
 class SingleBeat(Scheduler):
     """Celery beat that refuses to run twice: it holds a Redis lock while it runs.
 
@@ -92,9 +113,26 @@ class SingleBeat(Scheduler):
 
         super().setup_schedule()
         self._redis = redis.Redis.from_url(self.app.conf.broker_url)
-        self._token = uuid.uuid4().hex
-        if not self._redis.set(self.lock_key, self._token, nx=True, ex=self.lock_ttl):
+        # who holds it, so that a successor on the same machine can tell a dead holder
+        self._token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
+        if not self._redis.set(self.lock_key, self._token, nx=True, ex=self.lock_ttl) \
+                and not self._take_over_from_dead_holder():
             raise SystemExit("another celery beat is running (Redis lock gkwatch:beat-lock); only one may run")
+
+    def _take_over_from_dead_holder(self) -> bool:
+        """A beat killed with -9 leaves its lock until the TTL runs out; when its holder ran
+        on this machine and its process is gone, take the lock now (compare-and-set)."""
+        held = self._redis.get(self.lock_key)
+        if held is None:
+            return bool(self._redis.set(self.lock_key, self._token, nx=True, ex=self.lock_ttl))
+        host, _, rest = held.decode(errors="replace").partition(":")
+        pid = rest.partition(":")[0]
+        if host != socket.gethostname() or not pid.isdigit() or _alive(int(pid)):
+            return False
+        swapped = self._redis.eval(_SWAP, 1, self.lock_key, held, self._token, self.lock_ttl)
+        if swapped:
+            log.warning("beat lock: its holder (pid %s on this machine) is gone; taken over", pid)
+        return bool(swapped)
 
     def _holds_lock(self) -> bool:
         try:
