@@ -194,6 +194,13 @@ def test_systemd_units_run_the_same_commands_as_compose() -> None:
         if name != "gkwatch-migrate.service":
             assert unit(name)["Install"]["WantedBy"] == "gkwatch.target"
             assert unit(name)["Unit"]["Requires"] == "gkwatch-migrate.service"
+    # a Celery worker whose Redis connection dropped may exit with status 0 (kombu): every
+    # long-running process comes back whatever its exit status, in both deployments
+    for name in ("gkwatch-worker@.service", "gkwatch-beat.service", "gkwatch-web.service"):
+        assert unit(name)["Service"]["Restart"] == "always", name
+    for name, svc in services.items():
+        if name != "migrate":
+            assert svc.get("restart") in ("always", "unless-stopped"), name
     worker = shlex.split(unit("gkwatch-worker@.service")["Service"]["ExecStart"])
     assert worker[1:5] == services["worker-crawl"]["command"][1:5] == ["-A", "workers.app", "worker", "-Q"]
     assert worker[worker.index("-Q") + 1] == "%i"
