@@ -19,11 +19,13 @@ from gkwatch.errors import ConfigError, DeliveryError, EndpointGone
 from models import Delivery, DisabledEndpoint, Notification, utcnow
 from models.lease import claim
 
-BASE_DELAY, MAX_DELAY = 30.0, 3600.0
+#: retries double from 30 s up to 10 min: a receiver back after an outage of days gets its
+#: backlog within minutes (and the first success releases the rest at once, see send_one)
+BASE_DELAY, MAX_DELAY = 30.0, 600.0
 
 
 def backoff(attempts: int, *, retry_after: float | None = None) -> float:
-    """Seconds to wait before the next try: exponential with jitter, capped at an hour;
+    """Seconds to wait before the next try: exponential with jitter, capped at ten minutes;
     a receiver's ``Retry-After`` wins (within a day)."""
     if retry_after is not None:
         return min(max(retry_after, 1.0), 24 * 3600.0)
@@ -104,8 +106,19 @@ def send_one(session: Session, nid: int, *, settings: Any, config: AlertsConfig,
         _rows(session, n, state="sent", error=None, sent_at=n.sent_at)
         record_sent(session, n, now=now)
         report.sent += 1
+        _receiver_is_back(session, n, now=now)
     session.add(n)
     session.commit()
+
+
+def _receiver_is_back(session: Session, n: Notification, *, now: datetime) -> None:
+    """A send to this target worked: what waits for it in backoff is due now, not after
+    the rest of its (possibly long) backoff."""
+    for other in session.exec(select(Notification).where(
+            Notification.channel == n.channel, Notification.target == n.target,
+            Notification.state == "pending", Notification.next_attempt_at > now)).all():  # type: ignore[operator]
+        other.next_attempt_at = now
+        session.add(other)
 
 
 def _rows(session: Session, n: Notification, *, state: str, error: str | None,

@@ -14,13 +14,16 @@ from datetime import datetime, timezone
 from typing import Any, Optional
 
 from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+
+from gkwatch import clock
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    """Aware UTC now; every timestamp in the database is UTC."""
-    return datetime.now(timezone.utc)
+    """Aware UTC now, from the service's one clock (``gkwatch.clock``); every timestamp in
+    the database is UTC."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

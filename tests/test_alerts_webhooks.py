@@ -185,3 +185,40 @@ def test_body_is_json_with_alert_labels(session, hook_settings) -> None:
         json.dumps(body, ensure_ascii=False)
     finally:
         rec.stop()
+
+
+def test_receiver_down_for_three_days_gets_its_backlog_within_minutes_of_coming_back(session, hook_settings) -> None:
+    """Lived through on the service's clock (gkwatch.clock), not on the wall clock."""
+    from gkwatch import clock
+
+    rec = Receiver(free_port())
+    settings = hook_settings(rec.url).model_copy(update={"alerts_retry_hours": 96.0})
+    with clock.use(clock.FrozenClock(datetime(2025, 3, 1, 9, tzinfo=BJ))) as t:
+        for name in ("乙县教育局", "乙县财政局", "乙县公安局"):
+            _missing(session, settings, name)
+            t.advance(minutes=10)
+            deliver_due(session, settings=settings)  # connection refused: backoff
+        for _ in range(3 * 24 * 6):  # three days of sweeps every 10 minutes, receiver down
+            t.advance(minutes=10)
+            deliver_due(session, settings=settings)
+        assert rec.ids == []
+        pending = session.exec(select(Notification).where(Notification.state == "pending")).all()
+        assert pending and all(n.attempts > 10 for n in pending)  # retried all along, never dropped
+
+        def undelivered() -> int:
+            session.expire_all()
+            return sum(1 for d in session.exec(select(Delivery)).all() if d.state != "sent")
+
+        rec.start()
+        try:
+            waited = 0
+            while undelivered() and waited < 60:
+                t.advance(minutes=1)
+                waited += 1
+                deliver_due(session, settings=settings)
+        finally:
+            rec.stop()
+    # the backoff never exceeds 10 minutes, and the first success frees what waited behind it
+    assert waited <= 11 + 5, waited
+    sent = session.exec(select(Notification).where(Notification.state == "sent")).all()
+    assert sorted(rec.ids) == sorted(n.message_id for n in sent) and len(set(rec.ids)) == len(rec.ids)
