@@ -25,7 +25,8 @@ try:
     r = parse_path(sys.argv[1]); out = {"ok": True, "tables": sorted(k for k in r if k.startswith("table"))}
 except GkwatchError as exc:
     out = {"ok": False, "error": str(exc)}
-out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, not ru_maxrss: ru_maxrss survives exec and would count the parent's peak
+out["maxrss_mb"] = next(int(l.split()[1]) / 1024 for l in open("/proc/self/status") if l.startswith("VmHWM:"))
 print(json.dumps(out, ensure_ascii=False))
 """
 

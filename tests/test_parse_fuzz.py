@@ -31,6 +31,13 @@ seeds.append(("gen.txt", text_report().encode()))
 seeds.append(("gen-flat.txt", text_report().replace("\n", "").replace("\t", "").encode()))
 rng = random.Random(20261201)
 
+def peak_mb() -> float:
+    # VmHWM, not ru_maxrss: ru_maxrss survives exec and would count the parent's peak
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
 def mutate(data: bytes) -> bytes:
     b = bytearray(data)
     for _ in range(rng.randint(1, 6)):
@@ -70,7 +77,7 @@ for k in range(n):
     worst = max(worst, time.perf_counter() - t0)
 print(json.dumps({"cases": n, "reports": reports, "errors": errors, "unexpected": unexpected[:5],
                   "n_unexpected": len(unexpected), "worst_s": worst,
-                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "maxrss_mb": peak_mb()}))
 """
 
 
