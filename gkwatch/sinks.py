@@ -5,9 +5,6 @@ same classes, so what the demo shows is what the tests check.
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import socket
 import threading

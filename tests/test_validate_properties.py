@@ -3,7 +3,6 @@ report never fails an error rule."""
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings

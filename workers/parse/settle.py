@@ -14,7 +14,7 @@ settled in two steps, weakest claim last:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import product
 from typing import Sequence
 
