@@ -26,6 +26,21 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
             pass  # not fatal: the process group still bounds a timeout
 
 
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie does not; another user's process does)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().split()[2] != "Z"
+    except OSError:
+        return True
+
+
 def kill_group(proc: subprocess.Popen) -> None:
     """SIGKILL the child's whole process group, then reap the child."""
     try:

@@ -12,27 +12,16 @@ from pathlib import Path
 import pytest
 
 from gkwatch.errors import ExtractionError
+from gkwatch.procs import alive
 from workers.extract.tools import run_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # a zombie is dead for our purposes
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 def _wait_dead(pid: int, seconds: float = 5.0) -> bool:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        if not _alive(pid):
+        if not alive(pid):
             return True
         time.sleep(0.05)
     return False
@@ -60,7 +49,7 @@ def test_child_dies_with_a_parent_killed_hard(tmp_path: Path) -> None:
         while not (pidfile.exists() and pidfile.read_text().strip()) and time.monotonic() < end:
             time.sleep(0.05)
         child = int(pidfile.read_text())
-        assert _alive(child)
+        assert alive(child)
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait()
         assert _wait_dead(child), "the child outlived its parent's kill -9"

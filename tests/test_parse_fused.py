@@ -6,13 +6,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workers.parse import parse_bytes
-from workers.parse.fused import MAX_SPLITS, count_splits, enumerate_splits, read_run, row_total
+from workers.parse.fused import MAX_SPLITS, T3_TOTAL as T3, T4_TOTAL as T4, count_splits, enumerate_splits, read_run
 from workers.parse.layouts import layouts
 from workers.parse.settle import Settle, settle_table3
 from workers.reading import SPLIT_ASSUMED, SPLIT_CHOSEN, SPLIT_FORCED, Reading
 
-T3 = row_total("T3-TOTALS", 7)
-T4 = row_total("T4-TOTALS", 5)
 small = st.integers(0, 30) | st.integers(0, 999)
 
 

@@ -10,6 +10,16 @@ from tests.procs import beat_args, celery_process, restartable_redis
 pytestmark = pytest.mark.slow
 
 
+def _wait_for_lock(client, beat, log) -> bytes:  # type: ignore[no-untyped-def]
+    """The lock value once the started beat holds it (fails with the beat's log if not)."""
+    end = time.monotonic() + 60
+    while client.get("gkwatch:beat-lock") is None and time.monotonic() < end and beat.poll() is None:
+        time.sleep(0.2)
+    held = client.get("gkwatch:beat-lock")
+    assert held is not None, log.read_text()[-2000:]
+    return held
+
+
 def test_a_second_beat_refuses_to_run(tmp_path) -> None:
     import redis as redis_lib
 
@@ -19,10 +29,7 @@ def test_a_second_beat_refuses_to_run(tmp_path) -> None:
         env = {"GKWATCH_REDIS_URL": server.url, "GKWATCH_DATA_DIR": str(tmp_path / "var"), "GKWATCH_SENTRY_DSN": ""}
         client = redis_lib.Redis.from_url(server.url)
         with celery_process(env, beat_args(tmp_path / "a"), log=tmp_path / "a.log") as first:
-            end = time.monotonic() + 60
-            while client.get("gkwatch:beat-lock") is None and time.monotonic() < end and first.poll() is None:
-                time.sleep(0.2)
-            assert client.get("gkwatch:beat-lock") is not None, (tmp_path / "a.log").read_text()[-2000:]
+            _wait_for_lock(client, first, tmp_path / "a.log")
             with celery_process(env, beat_args(tmp_path / "b"), log=tmp_path / "b.log") as second:
                 assert second.wait(60) != 0
             assert "another celery beat" in (tmp_path / "b.log").read_text()
@@ -44,11 +51,7 @@ def test_a_beat_killed_hard_is_replaced_at_once(tmp_path) -> None:
         env = {"GKWATCH_REDIS_URL": server.url, "GKWATCH_DATA_DIR": str(tmp_path / "var"), "GKWATCH_SENTRY_DSN": ""}
         client = redis_lib.Redis.from_url(server.url)
         with celery_process(env, beat_args(tmp_path / "a"), log=tmp_path / "a.log") as first:
-            end = time.monotonic() + 60
-            while client.get("gkwatch:beat-lock") is None and time.monotonic() < end and first.poll() is None:
-                time.sleep(0.2)
-            held = client.get("gkwatch:beat-lock")
-            assert held is not None, (tmp_path / "a.log").read_text()[-2000:]
+            held = _wait_for_lock(client, first, tmp_path / "a.log")
             os.kill(first.pid, signal.SIGKILL)
             first.wait(10)
         assert client.get("gkwatch:beat-lock") == held  # still there: nobody released it

@@ -24,6 +24,7 @@ from celery.schedules import crontab
 from celery.signals import after_setup_logger, after_setup_task_logger, worker_process_init
 
 from gkwatch.health import install_celery_hooks
+from gkwatch.procs import alive
 from gkwatch.settings import get_settings
 from gkwatch.telemetry import init_sentry
 
@@ -84,20 +85,6 @@ _SWAP = ("if redis.call('get', KEYS[1]) == ARGV[1] then "
          "return redis.call('set', KEYS[1], ARGV[2], 'EX', ARGV[3]) else return false end")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process: alive
-    try:  # a zombie is dead too
-        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            return fh.read().split()[2] != "Z"
-    except OSError:
-        return True
-
-
 class SingleBeat(Scheduler):
     """Celery beat that refuses to run twice: it holds a Redis lock while it runs.
 
@@ -127,7 +114,7 @@ class SingleBeat(Scheduler):
             return bool(self._redis.set(self.lock_key, self._token, nx=True, ex=self.lock_ttl))
         host, _, rest = held.decode(errors="replace").partition(":")
         pid = rest.partition(":")[0]
-        if host != socket.gethostname() or not pid.isdigit() or _alive(int(pid)):
+        if host != socket.gethostname() or not pid.isdigit() or alive(int(pid)):
             return False
         swapped = self._redis.eval(_SWAP, 1, self.lock_key, held, self._token, self.lock_ttl)
         if swapped:

@@ -10,12 +10,10 @@ import re
 import unicodedata
 from typing import Callable, Sequence
 
-from workers.parse.fused import RunRead, balanced, enumerate_splits, read_run, row_total
+from workers.parse.fused import T3_TOTAL, T4_TOTAL, RunRead, balanced, enumerate_splits, read_run
 from workers.parse.layouts import Layouts, RowSpec
 from workers.reading import TEXT, Reading
 
-T3_TOTAL = row_total("T3-TOTALS", 7)
-T4_TOTAL = row_total("T4-TOTALS", 5)
 
 _RUN = re.compile(r"[\d\s\-\.]+")
 

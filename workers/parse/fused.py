@@ -156,6 +156,11 @@ def row_total(rule: str, group: int) -> Identity:
     return Identity(rule, holds)
 
 
+#: the identities a row's own cells satisfy (what T3-TOTALS and T4-TOTALS check)
+T3_TOTAL = row_total("T3-TOTALS", 7)
+T4_TOTAL = row_total("T4-TOTALS", 5)
+
+
 def balanced(vals: Sequence[int]) -> tuple[int, int]:
     """Plausibility order of splits when nothing else tells: fewest digits in the
     longest cell, then the most even digit counts (a count cell rarely dwarfs its row)."""

@@ -22,14 +22,12 @@ from dataclasses import dataclass, field
 
 from typing import Callable
 
-from workers.parse.fused import Identity, balanced, read_run, row_total
+from workers.parse.fused import T3_TOTAL, T4_TOTAL, Identity, balanced, read_run
 from workers.parse.layouts import Layouts, RowSpec
 from workers.parse.normalize import is_blank_mark, is_number, norm, to_number
 from workers.parse.rows import Row
 from workers.reading import TEXT, Reading
 
-T3_TOTAL = row_total("T3-TOTALS", 7)
-T4_TOTAL = row_total("T4-TOTALS", 5)
 # where a printed numbering starts inside joined label text: 一、 (一) 1. 1、
 _NUMBERING = re.compile(r"(?=(?:[一二三四五六七八九十]{1,3}[、.]|\([一二三四五六七八九十\d]{1,2}\)|(?<![\d.])\d{1,2}[、.](?!\d)))")
 

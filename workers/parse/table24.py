@@ -1,13 +1,12 @@
 """Tables 四 and 二 from the row stream."""
 from __future__ import annotations
 
-from workers.parse.fused import balanced, read_run, row_total, tokens_of
+from workers.parse.fused import T4_TOTAL, balanced, read_run, tokens_of
 from workers.parse.layouts import Layouts
 from workers.parse.normalize import is_blank_mark, is_number, norm, strip_numbering, to_number, unit_of
 from workers.parse.rows import Item, Row
 from workers.reading import GRID, POSITION, TEXT, Reading
 
-T4_TOTAL = row_total("T4-TOTALS", 5)
 #: table 四 as read: values per group, provenance per group, readings per group, warnings
 T4Read = tuple[dict | None, dict, dict, list[str]]
 

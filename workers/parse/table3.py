@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workers.parse.fused import balanced, read_run, row_total, tokens_of
+from workers.parse.fused import T3_TOTAL, balanced, read_run, tokens_of
 from workers.parse.layouts import Layouts, RowSpec
 from workers.parse.normalize import is_blank_mark, is_number, norm, strip_numbering, to_number
 from workers.parse.rows import Item, Row
@@ -28,7 +28,6 @@ class Found:
 
 #: values, readings, provenance and remaining splits of one row's cells
 Cells = tuple[list, list[Reading], list[dict], tuple]
-T3_TOTAL = row_total("T3-TOTALS", 7)
 
 
 def match_cell(label: str, spec: RowSpec, has_values: bool) -> int:
