@@ -16,7 +16,7 @@ from typing import Any
 
 from alerts.policy import DEFAULT_DEADLINES, DeadlinePolicy
 from alerts.routes import Receiver, Route, Timers, matches, settings_routes
-from gkwatch.errors import ConfigError
+from ground.errors import ConfigError
 
 
 @dataclass(frozen=True)

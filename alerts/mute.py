@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from alerts.config import InhibitRule
 from alerts.routes import matches
-from gkwatch.errors import ConfigError
+from ground.errors import ConfigError
 from models import Alert, Delivery, Silence, utcnow
 
 

@@ -15,7 +15,7 @@ from alerts import render
 from alerts.channels import Message, get_channel
 from alerts.config import AlertsConfig, load_config
 from alerts.notify import plan, record_sent
-from gkwatch.errors import ConfigError, DeliveryError, EndpointGone
+from ground.errors import ConfigError, DeliveryError, EndpointGone
 from models import Delivery, DisabledEndpoint, Notification, utcnow
 from models.lease import claim
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from gkwatch.errors import ConfigError
+from ground.errors import ConfigError
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from gkwatch.errors import ConfigError
+from ground.errors import ConfigError
 
 
 @dataclass(frozen=True)

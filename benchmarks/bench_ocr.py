@@ -28,7 +28,7 @@ def child(engine: str, seeds: int) -> None:
     from gkwatch.demo.render_scan import render_scan
     from gkwatch.demo.reports import Stock, make_report
     from workers.parse import parse_bytes
-    from gkwatch.errors import DocumentError
+    from ground.errors import DocumentError
 
     right = total = pages = 0
     spent = 0.0

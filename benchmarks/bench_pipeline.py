@@ -142,7 +142,7 @@ def progress_counts(settings: Any) -> dict[str, int]:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from celery import Celery
 
-    from gkwatch.settings import Settings
+    from ground.settings import Settings
     from gkwatch.sinks import SmtpSink
     from models.db import upgrade
     from tests.procs import celery_worker, postgres_server, redis_server

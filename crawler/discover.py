@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from gkwatch.errors import CrawlError
+from ground.errors import CrawlError
 
 
 def _entries(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from w3lib.url import safe_url_string
 
-from gkwatch.errors import ConfigError
+from ground.errors import ConfigError
 
 # --- link shapes (data) --------------------------------------------------------------
 

@@ -20,8 +20,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from gkwatch.errors import ConfigError, CrawlError
-from gkwatch.procs import run_group
+from ground.errors import ConfigError, CrawlError
+from ground.procs import run_group
 
 USER_AGENT = "gkwatch/0.1 (+government information-disclosure report monitor)"
 

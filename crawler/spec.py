@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from gkwatch.errors import ConfigError
+from ground.errors import ConfigError
 
 from crawler.rules import host_allowed, rules_from_spec
 

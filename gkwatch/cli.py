@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from gkwatch.errors import DocumentError, GkwatchError
+from ground.errors import DocumentError, GkwatchError
 
 Handler = Callable[[argparse.Namespace], int]
 

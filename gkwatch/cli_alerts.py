@@ -9,7 +9,7 @@ from typing import Any
 
 
 def _settings():  # type: ignore[no-untyped-def]
-    from gkwatch.settings import get_settings
+    from ground.settings import get_settings
     from models.db import upgrade
 
     settings = get_settings()
@@ -50,7 +50,7 @@ def _default_target(settings: Any, channel: str) -> str:
         for r in route.receivers:
             if r.channel == channel:
                 return r.target
-    from gkwatch.errors import ConfigError
+    from ground.errors import ConfigError
 
     raise ConfigError(f"no {channel} receiver configured; pass --target")
 

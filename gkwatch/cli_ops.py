@@ -66,7 +66,7 @@ def render_state(state: dict[str, Any]) -> str:
 
 
 def cmd_queues(args: argparse.Namespace) -> int:
-    from gkwatch.settings import get_settings
+    from ground.settings import get_settings
     from models.db import upgrade
 
     settings = get_settings()
@@ -82,8 +82,8 @@ def cmd_queues(args: argparse.Namespace) -> int:
 
 def cmd_workers(args: argparse.Namespace) -> int:
     from gkwatch.service import CeleryService
-    from gkwatch.settings import get_settings
-    from gkwatch.telemetry import setup_logging
+    from ground.settings import get_settings
+    from ground.telemetry import setup_logging
 
     settings = get_settings()
     setup_logging(args.verbose, fmt=settings.log_format)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gkwatch.settings import Settings
+    from ground.settings import Settings
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
@@ -46,7 +46,7 @@ def cmd_web(args: argparse.Namespace) -> int:
     """Serve the dashboard and API with uvicorn until interrupted."""
     import uvicorn
 
-    from gkwatch.settings import get_settings
+    from ground.settings import get_settings
     from gkwatch.web import create_app
     from models.db import upgrade
 

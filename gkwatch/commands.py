@@ -76,7 +76,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 
 def _settings():  # type: ignore[no-untyped-def]
-    from gkwatch.settings import get_settings
+    from ground.settings import get_settings
     from models.db import upgrade
 
     settings = get_settings()
@@ -129,8 +129,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the background service on embedded defaults until SIGTERM."""
     from gkwatch.service import Service
-    from gkwatch.settings import get_settings
-    from gkwatch.telemetry import init_sentry, setup_logging
+    from ground.settings import get_settings
+    from ground.telemetry import init_sentry, setup_logging
 
     settings = get_settings()
     setup_logging(args.verbose)
@@ -186,7 +186,7 @@ def cmd_portals_import(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from gkwatch.settings import get_settings
+    from ground.settings import get_settings
     from models.db import upgrade
 
     url = get_settings().effective_database_url

@@ -158,7 +158,7 @@ def start_for(role: str, settings: Any | None = None) -> HealthServer | None:
     """Start this process's health server when ``health_port`` is set; a busy port is
     logged, never fatal (a worker without /healthz still does its work)."""
     global _server
-    from gkwatch.settings import get_settings
+    from ground.settings import get_settings
 
     settings = settings or get_settings()
     if not settings.health_port or _server is not None:
@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     url = args.url
     if not url:
-        from gkwatch.settings import get_settings
+        from ground.settings import get_settings
 
         port = get_settings().health_port
         if not port:

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from gkwatch.errors import ConfigError
+from ground.errors import ConfigError
 
 KINDS = ("本级政府", "部门", "乡镇街道")
 

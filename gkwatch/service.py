@@ -91,7 +91,7 @@ class Service:
 
     def serve(self) -> None:
         if self.settings.log_format == "json":
-            from gkwatch.telemetry import setup_logging
+            from ground.telemetry import setup_logging
 
             setup_logging(logging.getLogger().level <= logging.DEBUG, fmt="json")
         upgrade(self.settings.effective_database_url)

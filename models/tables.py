@@ -15,13 +15,13 @@ from typing import Any, Optional
 
 from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 
-from gkwatch import clock
+from ground import clock
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    """Aware UTC now, from the service's one clock (``gkwatch.clock``); every timestamp in
+    """Aware UTC now, from the service's one clock (``ground.clock``); every timestamp in
     the database is UTC."""
     return clock.now()
 

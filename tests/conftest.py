@@ -16,7 +16,7 @@ SHARED = ROOT.parent / "shared"
 
 @pytest.fixture
 def settings(tmp_path: Path):  # type: ignore[no-untyped-def]
-    from gkwatch.settings import Settings
+    from ground.settings import Settings
     from models.db import upgrade
 
     s = Settings(data_dir=tmp_path / "var", crawl_download_delay=0.0, webhook_allow_private=True,

@@ -17,7 +17,7 @@ SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 @pytest.fixture
 def cli(tmp_path, monkeypatch):
     """Run the CLI in-process against a settings object read from the environment."""
-    from gkwatch import settings as settings_mod
+    from ground import settings as settings_mod
 
     monkeypatch.chdir(tmp_path)  # no stray .env
     monkeypatch.setenv("GKWATCH_DATA_DIR", str(tmp_path / "var"))
@@ -36,7 +36,7 @@ def cli(tmp_path, monkeypatch):
 def _missing_alert() -> None:
     from alerts.config import load_config
     from alerts.evaluate import evaluate_agency_year
-    from gkwatch.settings import get_settings
+    from ground.settings import get_settings
     from models import AgencyCreate
     from models.crud import upsert_agency
     from models.db import session_scope, upgrade

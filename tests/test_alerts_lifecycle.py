@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from alerts.config import load_config
 from alerts.evaluate import evaluate_agency_year
 from alerts.outbox import deliver_due
-from gkwatch.errors import ConfigError
+from ground.errors import ConfigError
 from gkwatch.sinks import SmtpSink
 from models import (AgencyCreate, Alert, Delivery, Document, DocumentVersion, Finding, Portal, Report,
                     utcnow)

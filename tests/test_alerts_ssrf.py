@@ -13,7 +13,7 @@ import pytest
 from alerts.channels import netguard
 from alerts.channels.apprise import check_apprise_target
 from alerts.channels.base import Message, get_channel
-from gkwatch.errors import ConfigError
+from ground.errors import ConfigError
 from gkwatch.sinks import WebhookSink
 
 SECRET = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"

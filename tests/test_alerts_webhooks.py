@@ -188,8 +188,8 @@ def test_body_is_json_with_alert_labels(session, hook_settings) -> None:
 
 
 def test_receiver_down_for_three_days_gets_its_backlog_within_minutes_of_coming_back(session, hook_settings) -> None:
-    """Lived through on the service's clock (gkwatch.clock), not on the wall clock."""
-    from gkwatch import clock
+    """Lived through on the service's clock (ground.clock), not on the wall clock."""
+    from ground import clock
 
     rec = Receiver(free_port())
     settings = hook_settings(rec.url).model_copy(update={"alerts_retry_hours": 96.0})

@@ -20,7 +20,7 @@ BUDGET_S, BUDGET_MB = 10, 500
 _CHILD = """
 import json, resource, sys
 from workers.parse import parse_path
-from gkwatch.errors import GkwatchError
+from ground.errors import GkwatchError
 try:
     r = parse_path(sys.argv[1]); out = {"ok": True, "tables": sorted(k for k in r if k.startswith("table"))}
 except GkwatchError as exc:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from celery import Celery
 
-from gkwatch.settings import Settings
+from ground.settings import Settings
 from gkwatch.sinks import SmtpSink, StaticSite
 from tests.procs import celery_worker, redis_server
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from gkwatch.errors import ExtractionError
-from gkwatch.procs import alive
+from ground.errors import ExtractionError
+from ground.procs import alive
 from workers.extract.tools import run_tool
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,7 +41,7 @@ def test_child_dies_with_a_parent_killed_hard(tmp_path: Path) -> None:
     pidfile = tmp_path / "child.pid"
     parent_code = (
         "import sys, subprocess\n"
-        "from gkwatch.procs import run_group\n"
+        "from ground.procs import run_group\n"
         f"run_group(['sh', '-c', 'echo $$ > {pidfile}; exec sleep 300'], timeout=300)\n")
     parent = subprocess.Popen([sys.executable, "-c", parent_code], cwd=ROOT)
     try:

@@ -11,7 +11,7 @@ from crawler.discover import discover
 from crawler.run import crawl_settings, run_crawl
 from crawler.spec import load_spec
 from crawler.testserver import SiteServer, html_page, html_reply
-from gkwatch.errors import CrawlError
+from ground.errors import CrawlError
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 

@@ -8,7 +8,7 @@ import pytest
 from crawler.listing import parse_detail_page, parse_list_page
 from crawler.rules import classify_title, host_allowed, load_rules, report_year
 from crawler.spec import load_spec
-from gkwatch.errors import ConfigError
+from ground.errors import ConfigError
 
 RULES = load_rules()
 

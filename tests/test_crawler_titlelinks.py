@@ -7,7 +7,7 @@ import pytest
 
 from crawler.discover import discover
 from crawler.testserver import SiteServer, html_reply
-from gkwatch.errors import ConfigError
+from ground.errors import ConfigError
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gkwatch.settings import Settings
+from ground.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"

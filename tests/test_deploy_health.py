@@ -89,7 +89,7 @@ def test_health_server_reports_an_unreachable_redis_and_guards_metrics_with_a_to
 
 def test_metrics_survive_an_unreachable_database(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from gkwatch.metrics import build_registry, render
-    from gkwatch.settings import Settings
+    from ground.settings import Settings
 
     broken = Settings(database_url=f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none",
                       _env_file=None)  # type: ignore[call-arg]

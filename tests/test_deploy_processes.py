@@ -76,7 +76,7 @@ def test_compose_processes_run_a_demo_crawl_and_answer_health_and_metrics(tmp_pa
 
     from gkwatch.demo.run import register_plan
     from gkwatch.demo.site import build_site
-    from gkwatch.settings import Settings
+    from ground.settings import Settings
     from models.crud import statuses
     from models.db import session_scope
     from workers.app import QUEUES

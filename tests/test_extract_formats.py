@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from gkwatch.errors import ExtractionError, UnsupportedFormat
+from ground.errors import ExtractionError, UnsupportedFormat
 from workers.extract import extract
 from workers.extract.html import html_to_document
 from workers.parse import parse_bytes, parse_path

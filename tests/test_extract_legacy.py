@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from gkwatch.errors import ExtractionError, UnsupportedFormat
+from ground.errors import ExtractionError, UnsupportedFormat
 from tests.test_parse_units import sample_values, text_report
 from workers.extract import extract
 from workers.extract.tools import find_tool

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gkwatch.errors import ExtractionError, OcrUnavailable
+from ground.errors import ExtractionError, OcrUnavailable
 from workers.extract import extract
 from workers.extract.ocr import clean_ocr_text, tesseract
 from workers.parse import parse_bytes

@@ -10,7 +10,7 @@ import pytest
 
 from gkwatch.demo.render_scan import render_scan
 from gkwatch.demo.reports import Stock, make_report
-from gkwatch.errors import ExtractionError, OcrUnavailable
+from ground.errors import ExtractionError, OcrUnavailable
 from workers.extract import extract, ocr, ocr_rapid
 from workers.extract.model import Document
 from workers.extract.scan_lines import Piece, group_lines, split_words

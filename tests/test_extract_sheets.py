@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gkwatch.errors import ExtractionError
+from ground.errors import ExtractionError
 from tests.test_parse_units import T3_LABELS, sample_values
 from workers.extract import DEFAULT_MAX_BYTES, extract
 from workers.parse import parse_bytes, parse_path

@@ -16,7 +16,7 @@ CASES = 600
 _CHILD = r"""
 import hashlib, io, json, random, resource, sys, time, traceback, zipfile
 from pathlib import Path
-from gkwatch.errors import GkwatchError
+from ground.errors import GkwatchError
 from workers.parse import parse_bytes
 
 root, n = Path(sys.argv[1]), int(sys.argv[2])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from gkwatch.errors import ConfigError, ParseError
+from ground.errors import ConfigError, ParseError
 from workers.parse import parse_bytes
 from workers.parse.layouts import layouts, load_layouts
 

@@ -87,7 +87,7 @@ def _env(redis_url: str, db_url: str, tmp_path: Path, smtp_port: int) -> dict[st
 
 
 def _settings(db_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    from gkwatch.settings import Settings
+    from ground.settings import Settings
 
     return Settings(data_dir=tmp_path / "var", database_url=db_url, _env_file=None)  # type: ignore[call-arg]
 

@@ -12,7 +12,7 @@ def test_a_parse_crash_reaches_sentry_with_its_document_and_agency(settings, sen
     import sentry_sdk
 
     import workers.parse
-    from gkwatch.telemetry import init_sentry
+    from ground.telemetry import init_sentry
     from workers.inline import drain
 
     dsn, received = sentry_dsn
@@ -38,7 +38,7 @@ def test_a_parse_crash_reaches_sentry_with_its_document_and_agency(settings, sen
 def test_a_beat_tick_checks_in_as_a_cron_monitor(settings, sentry_dsn, monkeypatch) -> None:
     import sentry_sdk
 
-    from gkwatch.telemetry import init_sentry
+    from ground.telemetry import init_sentry
     from workers import tasks
 
     dsn, received = sentry_dsn

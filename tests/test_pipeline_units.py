@@ -95,7 +95,7 @@ def test_gkwatch_queues_shows_leases_and_the_last_error_per_stage(fast, monkeypa
 
     monkeypatch.setattr(workers.parse, "parse_bytes", lambda *a, **k: (_ for _ in ()).throw(ValueError("bad")))
     drain(fast, [("process", v) for v in _versions(fast, 2)])
-    monkeypatch.setattr("gkwatch.settings.get_settings", lambda: fast)
+    monkeypatch.setattr("ground.settings.get_settings", lambda: fast)
     assert main(["queues", "--format", "json"]) == 0
     import json
 

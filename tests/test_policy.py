@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from alerts.policy import DeadlinePolicy
-from gkwatch.errors import ConfigError
+from ground.errors import ConfigError
 
 BJ = ZoneInfo("Asia/Shanghai")
 

@@ -7,7 +7,7 @@ import sys
 import pytest
 from sqlmodel import select
 
-from gkwatch.errors import ConfigError
+from ground.errors import ConfigError
 from gkwatch.portals import import_portals, load_portals
 from models import Agency, Portal
 

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from alerts.config import AlertsConfig, parse_config
 from alerts.evaluate import evaluate_agency_year
-from gkwatch.settings import Settings
+from ground.settings import Settings
 from models import AgencyCreate, AgencyYear, Alert, Delivery, DocumentVersion, Finding, Portal, Report
 from models.crud import upsert_agency, upsert_portal
 from models.db import session_scope

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from alerts.evaluate import evaluate_agency_year
 from gkwatch.demo.render_office import render_pdf
 from gkwatch.demo.reports import Stock, make_report
-from gkwatch.settings import Settings
+from ground.settings import Settings
 from models import Finding
 from tests.test_publication_found import BJ, HOST, _firing, _ingest, _item, _office_config, _portal
 

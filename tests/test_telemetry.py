@@ -7,7 +7,7 @@ import json
 def test_sentry_init_sends_error_envelopes_to_the_configured_dsn(settings, sentry_dsn) -> None:
     import sentry_sdk
 
-    from gkwatch.telemetry import init_sentry
+    from ground.telemetry import init_sentry
 
     dsn, received = sentry_dsn
     assert init_sentry(settings) is False  # no DSN: nothing initialised

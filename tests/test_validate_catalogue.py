@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gkwatch.errors import ConfigError
+from ground.errors import ConfigError
 from workers.validate import RULES
 from workers.validate.catalogue import CATALOGUE_PATH, load_catalogue
 from workers.validate.registry import REGISTRY

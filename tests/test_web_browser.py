@@ -40,7 +40,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 @pytest.fixture(scope="module")
 def server(demo: Any) -> Iterator[LiveServer]:
-    from gkwatch.settings import Settings
+    from ground.settings import Settings
     from gkwatch.web import create_app
 
     settings = Settings(data_dir=demo.data_dir / "var", web_read_tokens=[TOKEN], _env_file=None)  # type: ignore[call-arg]

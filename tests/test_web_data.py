@@ -120,7 +120,7 @@ def build_sample(settings: Any) -> dict[str, int]:
 
 
 def make_settings(tmp: Path, **extra: Any) -> Any:
-    from gkwatch.settings import Settings
+    from ground.settings import Settings
     from models.db import upgrade
 
     s = Settings(data_dir=tmp / "var", _env_file=None, **extra)  # type: ignore[call-arg]

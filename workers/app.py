@@ -24,9 +24,9 @@ from celery.schedules import crontab
 from celery.signals import after_setup_logger, after_setup_task_logger, worker_process_init
 
 from gkwatch.health import install_celery_hooks
-from gkwatch.procs import alive
-from gkwatch.settings import get_settings
-from gkwatch.telemetry import init_sentry
+from ground.procs import alive
+from ground.settings import get_settings
+from ground.telemetry import init_sentry
 
 log = logging.getLogger("gkwatch.beat")
 
@@ -181,7 +181,7 @@ def _no_inherited_connections(**_: Any) -> None:
 def _structured_logs(logger: logging.Logger, *_: Any, **__: Any) -> None:
     """``GKWATCH_LOG_FORMAT=json``: the workers' and beat's logs as JSON lines too."""
     if get_settings().log_format == "json":
-        from gkwatch.telemetry import JsonFormatter
+        from ground.telemetry import JsonFormatter
 
         for handler in logger.handlers:
             handler.setFormatter(JsonFormatter())

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gkwatch.errors import DocumentError
+from ground.errors import DocumentError
 
 REPORT_SCHEMA = "gkwatch.report/1"
 FINDINGS_SCHEMA = "gkwatch.findings/1"

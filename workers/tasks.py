@@ -14,8 +14,8 @@ from typing import Any
 
 from celery import Celery, Task
 
-from gkwatch.settings import get_settings
-from gkwatch.telemetry import cron_monitor
+from ground.settings import get_settings
+from ground.telemetry import cron_monitor
 from workers.app import app, beat_schedule, queue_depths
 from workers.units import MODELS, UNITS, RetryLater, Work
 

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, delete, select
 
-from gkwatch.telemetry import capture, unit_scope
+from ground.telemetry import capture, unit_scope
 from models import Agency, AgencyYear, CrawlRun, Document, DocumentVersion, Finding, Portal, utcnow
 from models.db import session_scope
 from models.lease import claim, finish, request_run, retry_later
@@ -120,7 +120,7 @@ def mark_due_evaluations(settings: Any, *, now: datetime | None = None,
 # --- the units --------------------------------------------------------------------------
 
 def run_crawl_unit(settings: Any, run_id: int) -> list[Work]:
-    from gkwatch.errors import CrawlError
+    from ground.errors import CrawlError
     from workers.stages.crawl import crawl_portal
 
     with session_scope(settings.effective_database_url) as s:

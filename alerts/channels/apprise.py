@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from alerts.channels import netguard
 from alerts.channels.base import Channel, Message, register
-from gkwatch.errors import ConfigError, DeliveryError
+from ground.errors import ConfigError, DeliveryError
 
 #: Apprise schemes whose URL names the server Apprise will connect to (generic webhooks,
 #: self-hosted services, SMTP): that server is checked like a webhook target. Other

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from gkwatch.errors import ConfigError
+from ground.errors import ConfigError
 
 
 @dataclass
@@ -22,7 +22,7 @@ class Message:
 
 
 class Channel:
-    """Base class: ``send`` delivers or raises :class:`gkwatch.errors.DeliveryError`."""
+    """Base class: ``send`` delivers or raises :class:`ground.errors.DeliveryError`."""
 
     kind: ClassVar[str] = ""
     #: whether several events for one target are sent as one digest message

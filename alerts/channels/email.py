@@ -8,7 +8,7 @@ from email.message import EmailMessage
 import re
 
 from alerts.channels.base import Channel, Message, register
-from gkwatch.errors import DeliveryError
+from ground.errors import DeliveryError
 
 
 def message_id_header(message_id: str) -> str:

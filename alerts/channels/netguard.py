@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import SplitResult, urlsplit
 
-from gkwatch.errors import ConfigError, DeliveryError
+from ground.errors import ConfigError, DeliveryError
 
 Resolver = Callable[[str, int], list[str]]
 

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 from alerts.channels import netguard
 from alerts.channels.base import Channel, Message, register
-from gkwatch.errors import DeliveryError, EndpointGone
+from ground.errors import DeliveryError, EndpointGone
 
 
 def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gkwatch.errors import ConfigError
+from ground.errors import ConfigError
 
 REGION = "澄岭县"
 SITE_NAME = "澄岭县人民政府门户网站"

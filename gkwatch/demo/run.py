@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from gkwatch.settings import Settings
+from ground.settings import Settings
 from gkwatch.sinks import SmtpSink, StaticSite, WebhookSink
 
 Progress = Callable[[str], None]

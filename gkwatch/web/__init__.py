@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from gkwatch.settings import Settings
+    from ground.settings import Settings
 
 
 def create_app(settings: Settings, *, insecure_local: bool = False) -> FastAPI:

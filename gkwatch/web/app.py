@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from gkwatch.settings import Settings
+from ground.settings import Settings
 from gkwatch.web.auth import COOKIE, Authenticator
 from gkwatch.web.guard import UNSAFE_METHODS, HostPolicy, same_origin
 from gkwatch.web.headers import apply as apply_headers

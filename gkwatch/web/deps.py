@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from fastapi import HTTPException, Request
 from sqlmodel import Session
 
-from gkwatch.settings import Settings
+from ground.settings import Settings
 from gkwatch.web.auth import Authenticator, Principal
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from gkwatch.errors import ExtractionError, UnsupportedFormat
+from ground.errors import ExtractionError, UnsupportedFormat
 from workers.extract.model import Block, Cell, Document
 
 __all__ = ["extract", "sniff", "Block", "Cell", "Document", "DEFAULT_MAX_BYTES"]

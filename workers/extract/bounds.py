@@ -18,7 +18,7 @@ import io
 import re
 import zipfile
 
-from gkwatch.errors import ExtractionError
+from ground.errors import ExtractionError
 
 MAX_MEMBERS = 5_000
 MAX_INFLATED = 256 * 1024 * 1024       # all members together

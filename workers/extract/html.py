@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from gkwatch.errors import ExtractionError
+from ground.errors import ExtractionError
 from workers.extract.model import Block, Cell, Document
 from workers.extract.sheet import table_blocks
 

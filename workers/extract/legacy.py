@@ -12,7 +12,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from gkwatch.errors import EncryptedDocument, ExtractionError, UnsupportedFormat
+from ground.errors import EncryptedDocument, ExtractionError, UnsupportedFormat
 from workers.extract.model import Document
 from workers.extract.tools import find_tool, run_tool, tool_message
 

@@ -33,7 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-from gkwatch.errors import ExtractionError, OcrUnavailable
+from ground.errors import ExtractionError, OcrUnavailable
 from workers.extract.model import Block, Document
 
 log = logging.getLogger("gkwatch.ocr")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 
-from gkwatch.errors import ExtractionError
+from ground.errors import ExtractionError
 from workers.extract.bounds import SHEET_MAX_COLS, SHEET_MAX_ROWS, bounded_xlsx, check_package
 from workers.extract.model import Block, Cell, Document
 

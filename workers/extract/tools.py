@@ -11,8 +11,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from gkwatch.errors import ExtractionError
-from gkwatch.procs import run_group
+from ground.errors import ExtractionError
+from ground.procs import run_group
 
 #: Seconds one tool run may take before it is killed (a hostile file must not hang a worker).
 DEFAULT_TIMEOUT = 120.0

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gkwatch.errors import ExtractionError, ParseError
+from ground.errors import ExtractionError, ParseError
 
 __all__ = ["parse_path", "parse_bytes", "parse_document", "SCHEMA"]
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from gkwatch.errors import ConfigError
+from ground.errors import ConfigError
 from workers.parse.normalize import norm
 
 _PATH = Path(__file__).with_name("layouts.toml")

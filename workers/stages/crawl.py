@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from gkwatch.errors import CrawlError
+from ground.errors import CrawlError
 from models import CrawlRun, Document, DocumentVersion, Portal, utcnow
 from workers.stages.ingest import IngestResult, ingest_items
 

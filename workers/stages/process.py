@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session, col, delete, select
 
 from alerts.policy import tables_audited
-from gkwatch.errors import DocumentError
+from ground.errors import DocumentError
 from models import Agency, Document, DocumentVersion, Finding, Report
 
 

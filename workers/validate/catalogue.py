@@ -8,7 +8,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
 
-from gkwatch.errors import ConfigError
+from ground.errors import ConfigError
 
 from .registry import CheckFn
 
