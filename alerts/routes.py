@@ -6,7 +6,8 @@ tried in order; every matching route's receivers get the alert unless a matching
 says ``continue = false``. A route's ``group_by`` labels decide which alerts share one
 digest; its timers (``group_wait``, ``group_interval``, ``repeat_interval``, seconds)
 decide when that digest goes out. Without an alerts config file the default route
-sends everything to the receivers in the settings.
+(``settings_routes``) sends everything to the receivers in the settings; with one,
+``alerts.config.load_config`` builds the routes from it.
 """
 from __future__ import annotations
 
@@ -74,16 +75,6 @@ def matches(matchers: dict[str, Any], labels: dict[str, Any]) -> bool:
     return _matches(matchers, labels)
 
 
-def default_routes(settings: Any) -> list[Route]:
-    """The routes of the alerts config file when one is set; otherwise everything to the
-    email recipients and the webhook configured in the settings."""
-    if getattr(settings, "alerts_config", None):
-        from alerts.config import load_config
-
-        return list(load_config(settings).routes)
-    return settings_routes(settings)
-
-
 def settings_routes(settings: Any) -> list[Route]:
     receivers = [Receiver("email", addr) for addr in settings.mail_to]
     if settings.webhook_url:
@@ -115,7 +106,3 @@ def targets_for(labels: dict[str, Any], routes: list[Route], *, event: str) -> l
             break
     return list(seen.values())
 
-
-def receivers_for(labels: dict[str, Any], routes: list[Route], *, event: str) -> list[Receiver]:
-    """De-duplicated receivers of an alert event."""
-    return [t.receiver for t in targets_for(labels, routes, event=event)]

@@ -10,7 +10,7 @@ from sqlmodel import select
 from alerts.evaluate import evaluate_agency_year
 from alerts.outbox import deliver_due
 from alerts.policy import DeadlinePolicy
-from alerts.routes import default_routes
+from alerts.config import load_config
 from gkwatch.sinks import SmtpSink, WebhookSink
 from models import AgencyCreate, Alert, Delivery, Document, DocumentVersion, Notification, Report, utcnow
 from models.crud import upsert_agency
@@ -43,7 +43,7 @@ def test_missing_then_late_report_resolves_missing_and_fires_late(session, recei
     settings, smtp, hook = receivers
     agency = upsert_agency(session, data=AgencyCreate(name="示例县教育局", kind="部门", region="示例县"))
     session.commit()
-    policy, routes = DeadlinePolicy(), default_routes(settings)
+    policy, routes = DeadlinePolicy(), list(load_config(settings).routes)
     now = datetime(2025, 2, 10, tzinfo=BJ)
     row = evaluate_agency_year(session, agency_id=agency.id, year=2024, policy=policy, routes=routes, now=now)
     assert row.status == "missing"
@@ -76,7 +76,7 @@ def test_receiver_down_then_back_gets_each_notification_once_with_same_id(sessio
     agency = upsert_agency(session, data=AgencyCreate(name="示例镇人民政府", kind="乡镇街道"))
     session.commit()
     evaluate_agency_year(session, agency_id=agency.id, year=2024, policy=DeadlinePolicy(),
-                         routes=default_routes(settings), now=datetime(2025, 3, 1, tzinfo=BJ))
+                         routes=list(load_config(settings).routes), now=datetime(2025, 3, 1, tzinfo=BJ))
     first = deliver_due(session, settings=settings)
     assert first.failed == 1 and hook.received == []
     n = session.exec(select(Notification)).one()
@@ -102,7 +102,7 @@ def test_smtp_server_down_keeps_the_delivery_for_later(session, settings) -> Non
     agency = upsert_agency(session, data=AgencyCreate(name="示例县财政局", kind="部门"))
     session.commit()
     evaluate_agency_year(session, agency_id=agency.id, year=2024, policy=DeadlinePolicy(),
-                         routes=default_routes(settings), now=datetime(2025, 3, 1, tzinfo=BJ))
+                         routes=list(load_config(settings).routes), now=datetime(2025, 3, 1, tzinfo=BJ))
     rep = deliver_due(session, settings=settings)
     assert rep.failed == 1 and rep.sent == 0
     n = session.exec(select(Notification)).one()
@@ -117,7 +117,7 @@ def test_webhook_to_loopback_is_refused_unless_allowed(session, settings) -> Non
         agency = upsert_agency(session, data=AgencyCreate(name="示例县公安局", kind="部门"))
         session.commit()
         evaluate_agency_year(session, agency_id=agency.id, year=2024, policy=DeadlinePolicy(),
-                             routes=default_routes(strict), now=datetime(2025, 3, 1, tzinfo=BJ))
+                             routes=list(load_config(strict).routes), now=datetime(2025, 3, 1, tzinfo=BJ))
         rep = deliver_due(session, settings=strict)
         assert rep.dead == 1 and hook.received == []
         assert "private" in (session.exec(select(Delivery)).one().last_error or "")
@@ -156,7 +156,7 @@ def test_email_digest_has_chinese_subject_plain_text_html_and_uses_auth(session,
             agency = upsert_agency(session, data=AgencyCreate(name=name, kind="部门", region="示例县"))
             session.commit()
             evaluate_agency_year(session, agency_id=agency.id, year=2024, policy=DeadlinePolicy(),
-                                 routes=default_routes(s), now=datetime(2025, 3, 1, tzinfo=BJ))
+                                 routes=list(load_config(s).routes), now=datetime(2025, 3, 1, tzinfo=BJ))
         assert deliver_due(session, settings=s).sent == 1
         assert logins and all(ok for _, ok in logins)
         msg = received[0]

@@ -14,7 +14,7 @@ import pytest
 from alerts.evaluate import evaluate_agency_year
 from alerts.outbox import deliver_due
 from alerts.policy import DeadlinePolicy
-from alerts.routes import default_routes
+from alerts.config import load_config
 from gkwatch.sinks import free_port
 from models import AgencyCreate
 from models.crud import upsert_agency
@@ -81,7 +81,7 @@ def test_email_over_tls_with_auth(session, settings, tmp_path: Path, mode: str) 
         agency = upsert_agency(session, data=AgencyCreate(name="示例县教育局", kind="部门"))
         session.commit()
         evaluate_agency_year(session, agency_id=agency.id, year=2024, policy=DeadlinePolicy(),
-                             routes=default_routes(s), now=datetime(2025, 3, 1, tzinfo=BJ))
+                             routes=list(load_config(s).routes), now=datetime(2025, 3, 1, tzinfo=BJ))
         assert deliver_due(session, settings=s).sent == 1
         assert len(got) == 1 and got[0][0] is True
     finally:
@@ -109,7 +109,7 @@ def test_untrusted_certificate_is_a_delivery_error_kept_for_retry(session, setti
         agency = upsert_agency(session, data=AgencyCreate(name="示例县财政局", kind="部门"))
         session.commit()
         evaluate_agency_year(session, agency_id=agency.id, year=2024, policy=DeadlinePolicy(),
-                             routes=default_routes(s), now=datetime(2025, 3, 1, tzinfo=BJ))
+                             routes=list(load_config(s).routes), now=datetime(2025, 3, 1, tzinfo=BJ))
         assert deliver_due(session, settings=s).failed == 1
     finally:
         controller.stop()

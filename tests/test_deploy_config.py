@@ -213,6 +213,7 @@ def test_systemd_units_run_the_same_commands_as_compose() -> None:
 
 def test_example_portals_and_alerts_config_load() -> None:
     from alerts.config import parse_config
+    from alerts.routes import targets_for
     from gkwatch.portals import load_portals
 
     entries = load_portals(DEPLOY / "portals.example.toml")
@@ -225,11 +226,9 @@ def test_example_portals_and_alerts_config_load() -> None:
     assert cfg.routes and {r.channel for route in cfg.routes for r in route.receivers} == {"email", "webhook"}
     assert cfg.policy.by_kind["本级政府"] == "03-31"
     # a published report that cannot be parsed reaches the office, with the city's office too
-    from alerts.routes import receivers_for
-
     unparsed = {"kind": "P-UNPARSED", "agency_id": 1, "year": 2024, "rule": "P-UNPARSED",
                 "region": "其他县", "agency_kind": "部门"}
-    assert {r.target for r in receivers_for(unparsed, list(cfg.routes), event="firing")} == \
+    assert {t.receiver.target for t in targets_for(unparsed, list(cfg.routes), event="firing")} == \
         {"gongkaiban@example.gov.cn", "https://hooks.example.gov.cn/gkwatch"}
-    in_city = receivers_for({**unparsed, "region": "示例县"}, list(cfg.routes), event="firing")
-    assert {"zwgk@example-city.gov.cn", "gongkaiban@example.gov.cn"} <= {r.target for r in in_city}
+    in_city = targets_for({**unparsed, "region": "示例县"}, list(cfg.routes), event="firing")
+    assert {"zwgk@example-city.gov.cn", "gongkaiban@example.gov.cn"} <= {t.receiver.target for t in in_city}
