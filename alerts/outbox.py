@@ -3,7 +3,6 @@ frozen :class:`models.Notification` once, with retries, exponential backoff and 
 ``Retry-After`` and 410 Gone kept in the database rather than in a worker's memory."""
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,21 +15,13 @@ from alerts.channels import Message, get_channel
 from alerts.config import AlertsConfig, load_config
 from alerts.notify import plan, record_sent
 from ground.errors import ConfigError, DeliveryError, EndpointGone
+from ground.retry import backoff
 from models import Delivery, DisabledEndpoint, Notification, utcnow
 from models.lease import claim
 
 #: retries double from 30 s up to 10 min: a receiver back after an outage of days gets its
 #: backlog within minutes (and the first success releases the rest at once, see send_one)
 BASE_DELAY, MAX_DELAY = 30.0, 600.0
-
-
-def backoff(attempts: int, *, retry_after: float | None = None) -> float:
-    """Seconds to wait before the next try: exponential with jitter, capped at ten minutes;
-    a receiver's ``Retry-After`` wins (within a day)."""
-    if retry_after is not None:
-        return min(max(retry_after, 1.0), 24 * 3600.0)
-    ceiling = min(MAX_DELAY, BASE_DELAY * 2 ** max(attempts - 1, 0))
-    return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
 @dataclass
@@ -98,7 +89,8 @@ def send_one(session: Session, nid: int, *, settings: Any, config: AlertsConfig,
             _give_up(session, n, f"gave up after {n.attempts} attempts: {exc}", report=report)
         else:
             n.state, n.lease_until, n.last_error = "pending", None, str(exc)[:2000]
-            n.next_attempt_at = now + timedelta(seconds=backoff(n.attempts, retry_after=exc.retry_after))
+            n.next_attempt_at = now + timedelta(seconds=backoff(n.attempts, base=BASE_DELAY, cap=MAX_DELAY,
+                                                                  retry_after=exc.retry_after))
             _rows(session, n, state="batched", error=n.last_error)
             report.failed += 1
     else:

@@ -42,6 +42,14 @@ def _check_mmdd(value: str, where: str) -> str:
     return value
 
 
+def end_of_day(mmdd: str, year: int) -> datetime:
+    """The last instant of ``mmdd`` in ``year``, Beijing time (aware)."""
+    month, day = (int(x) for x in mmdd.split("-"))
+    if (month, day) == (2, 29) and not calendar.isleap(year):
+        day = 28  # "by 29 February" in a common year means its last day of February
+    return datetime(year, month, day, tzinfo=BEIJING) + timedelta(days=1, microseconds=-1)
+
+
 @dataclass(frozen=True)
 class DeadlinePolicy:
     """Deadlines by agency kind, overridable by region and by agency, plus a grace period."""
@@ -77,11 +85,13 @@ class DeadlinePolicy:
         else:
             mmdd = self.by_region.get(region, {}).get(kind) or self.by_kind.get(kind) \
                 or self.by_kind.get("部门", "01-31")
-        month, day = (int(x) for x in mmdd.split("-"))
-        if (month, day) == (2, 29) and not calendar.isleap(year + 1):
-            day = 28  # "by 29 February" in a common year means its last day of February
-        end_of_day = datetime(year + 1, month, day, tzinfo=BEIJING) + timedelta(days=1, microseconds=-1)
-        return end_of_day + timedelta(days=self.grace_days)
+        return end_of_day(mmdd, year + 1) + timedelta(days=self.grace_days)
+
+    def dates(self) -> frozenset[str]:
+        """Every MM-DD a report can be due on under this policy (the crawl seasons are
+        built around these)."""
+        return frozenset({PRE_2019_DEADLINE, *self.by_kind.values(), *self.by_agency.values(),
+                          *(mmdd for kinds in self.by_region.values() for mmdd in kinds.values())})
 
     def status(self, *, deadline: datetime, published_at: datetime | None, found: bool,
                now: datetime) -> str:

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from crawler.run import run_crawl
+from crawler.spec import load_spec
 from ground.errors import CrawlError
 
 
@@ -50,9 +52,6 @@ def discover(url: str, *, allowed_hosts: list[str] | None = None, timeout: float
     Raises :class:`CrawlError` if the crawl itself fails, :class:`ConfigError` for a
     budget that is not a positive integer.
     """
-    from crawler.run import run_crawl
-    from crawler.spec import load_spec
-
     host = urlsplit(url).hostname
     if not host or urlsplit(url).scheme not in ("http", "https"):
         raise CrawlError("not an http(s) URL", url=url)

@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from crawler.spec import load_spec
 from ground.errors import ConfigError, CrawlError
 from ground.procs import run_group
 
@@ -69,8 +70,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--log-level", default="WARNING")
     args = ap.parse_args(argv)
 
-    from crawler.spec import load_spec
-
     try:
         raw = json.loads(Path(args.spec).read_text(encoding="utf-8"))
         spec = load_spec(raw)
@@ -78,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"crawler.run: bad spec: {exc}", file=sys.stderr)
         return 2
 
+    # Scrapy and Twisted load only here, in the crawl's child process: the worker or CLI
+    # that starts a crawl never loads them (heavy, and Twisted's reactor is per process)
     from scrapy.crawler import CrawlerProcess
 
     from crawler.spiders.annual_reports import AnnualReportsSpider

@@ -14,24 +14,18 @@ def pipeline_state(settings: Any) -> dict[str, Any]:
     ``errors`` (the newest error recorded per stage)."""
     from sqlmodel import col, select
 
-    from models import AgencyYear, CrawlRun, Delivery, DocumentVersion
+    from models import AgencyYear, CrawlRun, DocumentVersion, Notification
     from models.db import session_scope
     from models.lease import lease_counts
+    from workers.queues import queue_depths
 
     models: dict[str, Any] = {"crawl": (CrawlRun, CrawlRun.error),
                               "process": (DocumentVersion, DocumentVersion.last_error),
                               "evaluate": (AgencyYear, AgencyYear.last_error),
-                              "notify": (Delivery, Delivery.last_error)}
-    try:  # the outbox sends Notification rows (one message each) when the alerting tables exist
-        from models import Notification  # type: ignore[attr-defined]
-
-        models["notify"] = (Notification, Notification.last_error)
-    except ImportError:
-        pass
+                              # the outbox sends Notification rows (one message each)
+                              "notify": (Notification, Notification.last_error)}
     queues: dict[str, Any] | None = None
     if settings.redis_url:
-        from workers.app import queue_depths
-
         try:
             queues = dict(queue_depths(settings.redis_url))
         except Exception as exc:  # report it rather than fail: the database part still helps

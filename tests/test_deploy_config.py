@@ -63,7 +63,7 @@ def test_dockerfile_builds_a_non_root_image_with_a_healthcheck_and_entrypoint() 
                 assert (ROOT / src).exists(), f"COPY source {src} missing"
     # the health check probes the health server; exec-form entrypoint and command
     health = dict(ins)["HEALTHCHECK"]
-    assert "CMD" in health and "gkwatch.health" in health and "probe" in health
+    assert "CMD" in health and "workers.probe" in health
     entry, cmd = json.loads(dict(ins)["ENTRYPOINT"]), json.loads(dict(ins)["CMD"])
     assert entry and cmd[:2] == ["gkwatch", "web"]
     env = " ".join(a for n, a in ins if n == "ENV")
@@ -80,7 +80,7 @@ def compose() -> dict:
 
 
 def test_compose_has_every_process_with_healthchecks_dependencies_and_volumes() -> None:
-    from workers.app import QUEUES as APP_QUEUES
+    from workers.units import QUEUES as APP_QUEUES
 
     doc = compose()
     services = doc["services"]
@@ -103,7 +103,7 @@ def test_compose_has_every_process_with_healthchecks_dependencies_and_volumes() 
         assert deps["postgres"]["condition"] == "service_healthy"
         assert deps["redis"]["condition"] == "service_healthy"
         assert deps["migrate"]["condition"] == "service_completed_successfully"
-        assert "gkwatch.health" in services[name]["healthcheck"]["test"]
+        assert "workers.probe" in services[name]["healthcheck"]["test"]
     assert services["migrate"]["command"] == ["gkwatch", "db", "upgrade"]
     assert services["web"]["command"][:2] == ["gkwatch", "web"]
     assert "8000/healthz" in " ".join(services["web"]["healthcheck"]["test"])

@@ -43,7 +43,7 @@ def seed(settings) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_health_server_answers_healthz_and_metrics(settings) -> None:  # type: ignore[no-untyped-def]
-    from gkwatch.health import HealthServer
+    from workers.health import HealthServer
 
     seed(settings)
     with HealthServer(settings, role="worker test@host", host="127.0.0.1", port=0) as srv:
@@ -68,7 +68,8 @@ def test_health_server_answers_healthz_and_metrics(settings) -> None:  # type: i
 
 
 def test_health_server_reports_an_unreachable_redis_and_guards_metrics_with_a_token(settings) -> None:  # type: ignore[no-untyped-def]
-    from gkwatch.health import HealthServer, main
+    from workers.health import HealthServer
+    from workers.probe import main
 
     dead = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0", "metrics_token": "s3cret"})
     with HealthServer(dead, role="beat", host="127.0.0.1", port=0) as srv:
@@ -82,13 +83,13 @@ def test_health_server_reports_an_unreachable_redis_and_guards_metrics_with_a_to
         status, text = get(f"http://127.0.0.1:{srv.port}/metrics", token="s3cret")
         assert status == 200 and sample(text, "gkwatch_redis_up") == 0 and sample(text, "gkwatch_up") == 1
         # the container health check: exit 1 when degraded
-        assert main(["probe", "--url", f"http://127.0.0.1:{srv.port}/healthz"]) == 1
+        assert main(["--url", f"http://127.0.0.1:{srv.port}/healthz"]) == 1
     with HealthServer(settings, role="beat", host="127.0.0.1", port=0) as srv:
-        assert main(["probe", "--url", f"http://127.0.0.1:{srv.port}/healthz"]) == 0
+        assert main(["--url", f"http://127.0.0.1:{srv.port}/healthz"]) == 0
 
 
 def test_metrics_survive_an_unreachable_database(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from gkwatch.metrics import build_registry, render
+    from workers.metrics import build_registry, render
     from ground.settings import Settings
 
     broken = Settings(database_url=f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none",

@@ -79,7 +79,7 @@ def test_compose_processes_run_a_demo_crawl_and_answer_health_and_metrics(tmp_pa
     from ground.settings import Settings
     from models.crud import statuses
     from models.db import session_scope
-    from workers.app import QUEUES
+    from workers.units import QUEUES
 
     services = compose_services()
     plan = build_site(tmp_path / "site", report_year=2025).to_dict()

@@ -18,21 +18,20 @@ import time
 import uuid
 from typing import Any
 
+import redis
 from celery import Celery
 from celery.beat import Scheduler
 from celery.schedules import crontab
 from celery.signals import after_setup_logger, after_setup_task_logger, worker_process_init
 
-from gkwatch.health import install_celery_hooks
 from ground.procs import alive
 from ground.settings import get_settings
-from ground.telemetry import init_sentry
+from ground.telemetry import JsonFormatter, init_sentry
+from models.db import get_engine
+from workers.health import install_celery_hooks
+from workers.units import STAGES, TICK_QUEUE
 
 log = logging.getLogger("gkwatch.beat")
-
-QUEUES = ("crawl", "process", "evaluate", "notify")
-#: kombu's Redis transport keeps one list per queue and priority step
-_PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
 
 
 def beat_schedule(settings: Any) -> dict[str, dict[str, Any]]:
@@ -56,15 +55,10 @@ def make_app() -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         task_default_queue="process",
-        task_routes={
-            "gkwatch.crawl": {"queue": "crawl"},
-            "gkwatch.process": {"queue": "process"},
-            "gkwatch.evaluate": {"queue": "evaluate"},
-            "gkwatch.deliver": {"queue": "notify"},
-            "gkwatch.tick.*": {"queue": "notify"},
-        },
-        task_annotations={"gkwatch.crawl": {"time_limit": settings.crawl_timeout + 120,
-                                            "soft_time_limit": settings.crawl_timeout + 60}},
+        task_routes={**{st.task: {"queue": st.queue} for st in STAGES.values()},
+                     "gkwatch.tick.*": {"queue": TICK_QUEUE}},
+        task_annotations={STAGES["crawl"].task: {"time_limit": settings.crawl_timeout + 120,
+                                                 "soft_time_limit": settings.crawl_timeout + 60}},
         broker_transport_options={"visibility_timeout": settings.visibility_timeout},
         broker_connection_retry_on_startup=True,
         broker_connection_max_retries=None,  # a restarting Redis is waited for, not given up on
@@ -96,8 +90,6 @@ class SingleBeat(Scheduler):
     lock_ttl = 60  # seconds; refreshed every tick (beat_max_loop_interval is 10 s)
 
     def setup_schedule(self) -> None:
-        import redis
-
         super().setup_schedule()
         self._redis = redis.Redis.from_url(self.app.conf.broker_url)
         # who holds it, so that a successor on the same machine can tell a dead holder
@@ -152,17 +144,6 @@ class SingleBeat(Scheduler):
         super().close()
 
 
-def queue_depths(redis_url: str) -> dict[str, int]:
-    """Messages waiting in each queue (not counting those reserved by a worker)."""
-    import redis
-
-    client = redis.Redis.from_url(redis_url, socket_timeout=5)
-    try:
-        return {q: sum(int(client.llen(q + sfx)) for sfx in _PRIORITY_SUFFIXES) for q in QUEUES}
-    finally:
-        client.close()
-
-
 app = make_app()
 
 install_celery_hooks(app)  # /healthz and /metrics on GKWATCH_HEALTH_PORT in worker and beat processes
@@ -171,8 +152,6 @@ install_celery_hooks(app)  # /healthz and /metrics on GKWATCH_HEALTH_PORT in wor
 @worker_process_init.connect
 def _no_inherited_connections(**_: Any) -> None:
     """A forked pool child must not share its parent's database connections."""
-    from models.db import get_engine
-
     get_engine.cache_clear()
 
 
@@ -181,7 +160,5 @@ def _no_inherited_connections(**_: Any) -> None:
 def _structured_logs(logger: logging.Logger, *_: Any, **__: Any) -> None:
     """``GKWATCH_LOG_FORMAT=json``: the workers' and beat's logs as JSON lines too."""
     if get_settings().log_format == "json":
-        from ground.telemetry import JsonFormatter
-
         for handler in logger.handlers:
             handler.setFormatter(JsonFormatter())

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from models import AgencyYear, CrawlRun, Delivery, DocumentVersion
+from models import Delivery
 from models.db import session_scope
 from models.lease import expired, reclaim_expired
-from workers.units import UNITS, RetryLater, Work
+from workers.units import STAGES, RetryLater, Work
 
 log = logging.getLogger("gkwatch.inline")
 
@@ -28,9 +28,8 @@ def pending_work(settings: Any) -> list[Work]:
     reconciler of the embedded mode)."""
     with session_scope(settings.effective_database_url) as s:
         reclaim_expired(s, Delivery)
-        work: list[Work] = [("crawl", i) for i in expired(s, CrawlRun)]
-        work += [("process", i) for i in expired(s, DocumentVersion)]
-        work += [("evaluate", i) for i in expired(s, AgencyYear)]
+        work: list[Work] = [(st.name, i) for st in STAGES.values() if st.table is not None
+                            for i in expired(s, st.table)]
     return work + [("deliver", 0)]
 
 
@@ -60,7 +59,7 @@ def drain(settings: Any, work: list[Work], *, now: datetime | None = None,
         item = queue.popleft()
         queued.discard(item)
         stage, unit = item
-        func = UNITS[stage]
+        func = STAGES[stage].runner
         try:
             # ``now`` is the audit time of an evaluation; deliveries always run on the clock
             follow = func(settings, unit, now=now) if stage == "evaluate" else func(settings, unit)

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from ground.errors import DocumentError
+from workers import parse
+from workers.validate import validate
 
 REPORT_SCHEMA = "gkwatch.report/1"
 FINDINGS_SCHEMA = "gkwatch.findings/1"
@@ -31,8 +33,6 @@ def unparsed_finding(exc: DocumentError) -> dict[str, Any]:
 def check_report(report: dict[str, Any], *, previous: dict[str, Any] | None = None,
                  agency_kind: str | None = None) -> list[dict[str, Any]]:
     """Run the rule catalogue over one parsed report."""
-    from workers.validate import validate
-
     return validate(report, previous=previous, agency_kind=agency_kind)
 
 
@@ -40,10 +40,8 @@ def check_bytes(data: bytes, *, filename: str, content_type: str | None = None,
                 previous: dict[str, Any] | None = None,
                 agency_kind: str | None = None) -> dict[str, Any]:
     """Parse and validate one document; a parse failure becomes a P-UNPARSED finding."""
-    from workers.parse import parse_bytes
-
     try:
-        report = parse_bytes(data, filename=filename, content_type=content_type)
+        report = parse.parse_bytes(data, filename=filename, content_type=content_type)
     except DocumentError as exc:
         return {"schema": FINDINGS_SCHEMA, "report": empty_report(), "findings": [unparsed_finding(exc)]}
     return {"schema": FINDINGS_SCHEMA, "report": report,
@@ -53,9 +51,7 @@ def check_bytes(data: bytes, *, filename: str, content_type: str | None = None,
 def check_documents(paths: list[Path], *, previous: Path | None = None,
                     agency_kind: str | None = None) -> list[dict[str, Any]]:
     """``gkwatch check``: each file checked; ``previous`` enables the cross-year rules."""
-    from workers.parse import parse_path
-
-    prev_report = parse_path(previous) if previous else None
+    prev_report = parse.parse_path(previous) if previous else None
     results = []
     for path in paths:
         try:

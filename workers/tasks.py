@@ -9,21 +9,24 @@ long countdown ever sits in Redis.
 from __future__ import annotations
 
 import logging
-import random
 from typing import Any
 
+import redis
 from celery import Celery, Task
+from sqlmodel import Session, select
 
+from ground.retry import backoff
 from ground.settings import get_settings
 from ground.telemetry import cron_monitor
-from workers.app import app, beat_schedule, queue_depths
-from workers.units import MODELS, UNITS, RetryLater, Work
+from models import CrawlRun, Delivery, utcnow
+from models.db import session_scope
+from models.lease import LEASED, expired, reclaim_expired
+from workers.app import app, beat_schedule
+from workers.queues import queue_depths
+from workers.stages.crawl import due_portals, schedule_crawl
+from workers.units import STAGES, RetryLater, Work, mark_due_evaluations
 
 log = logging.getLogger("gkwatch.tasks")
-
-TASK_FOR_STAGE = {"crawl": "gkwatch.crawl", "process": "gkwatch.process",
-                  "evaluate": "gkwatch.evaluate", "deliver": "gkwatch.deliver"}
-QUEUE_FOR_STAGE = {"crawl": "crawl", "process": "process", "evaluate": "evaluate", "deliver": "notify"}
 
 
 #: set while an outbox sweep is queued and not yet started: requests meanwhile join it
@@ -31,8 +34,6 @@ SWEEP_KEY = "gkwatch:deliver-sweep-queued"
 
 
 def _redis(url: str) -> Any:
-    import redis
-
     client = _REDIS.get(url)
     if client is None:
         client = _REDIS[url] = redis.Redis.from_url(url, socket_timeout=5)
@@ -73,13 +74,13 @@ def dispatch(work: list[Work], *, via: Celery | None = None, force_deliver: bool
                 if not _sweep_wanted(str(sender.conf.broker_url or ""), wait + 30):
                     continue
                 options["countdown"] = wait
-        sender.send_task(TASK_FOR_STAGE[stage], args=[unit], queue=QUEUE_FOR_STAGE[stage], **options)
+        sender.send_task(STAGES[stage].task, args=[unit], queue=STAGES[stage].queue, **options)
 
 
 def _run(task: Task, stage: str, unit: int) -> None:
     settings = get_settings()
     try:
-        follow = UNITS[stage](settings, unit)
+        follow = STAGES[stage].runner(settings, unit)
     except RetryLater as exc:
         if exc.delay <= settings.retry_countdown_max:
             # the row is claimable from exc.delay on; arrive just after that
@@ -88,7 +89,7 @@ def _run(task: Task, stage: str, unit: int) -> None:
     except Exception as exc:
         # not the unit's fault (database or broker unreachable): the row is untouched,
         # retry the message a few times with backoff; the reconciler covers the rest
-        delay = min(settings.retry_countdown_max, 2.0 * 2 ** task.request.retries) * random.uniform(0.5, 1.0)
+        delay = backoff(task.request.retries + 1, base=2.0, cap=settings.retry_countdown_max)
         raise task.retry(exc=exc, countdown=delay, max_retries=settings.task_max_retries)
     dispatch(follow)
 
@@ -131,10 +132,6 @@ def _schedule_of(name: str) -> float | str:
 @app.task(name="gkwatch.tick.crawl")
 def tick_crawl() -> int:
     """Crawl the portals whose ``next_crawl_at`` has come (more often near deadlines)."""
-    from models import utcnow
-    from models.db import session_scope
-    from workers.stages.crawl import due_portals, schedule_crawl
-
     settings = get_settings()
     with cron_monitor("gkwatch-crawl-due-portals", _schedule_of("crawl-due-portals"), timezone=settings.timezone):
         with session_scope(settings.effective_database_url) as s:
@@ -144,20 +141,14 @@ def tick_crawl() -> int:
     return len(runs)
 
 
-def _portals_with_open_runs(session: Any) -> set[int]:
+def _portals_with_open_runs(session: Session) -> set[int]:
     """A portal already being crawled (or waiting for it) gets no second run."""
-    from sqlmodel import select
-
-    from models import CrawlRun
-
     return set(session.exec(select(CrawlRun.portal_id).where(CrawlRun.state.in_(("pending", "running")))))  # type: ignore[attr-defined]
 
 
 @app.task(name="gkwatch.tick.evaluate")
 def tick_evaluate() -> int:
     """Deadlines pass without any event: re-evaluate every agency for the open years."""
-    from workers.units import mark_due_evaluations
-
     settings = get_settings()
     with cron_monitor("gkwatch-evaluate-deadlines", _schedule_of("evaluate-deadlines"), timezone=settings.timezone):
         work = mark_due_evaluations(settings)
@@ -178,18 +169,12 @@ def reconcile(settings: Any, *, depths: dict[str, int] | None = None) -> list[Wo
     lost, e.g. with a restarted Redis). Pending units of a stage with a backlog are left
     alone: their messages are most likely still queued, and a duplicate only costs a
     failed claim. Delivery rows of a dead sweeper go back to pending."""
-    from sqlmodel import select
-
-    from models import Delivery, utcnow
-    from models.db import session_scope
-    from models.lease import LEASED, expired, reclaim_expired
-
     now = utcnow()
     work: list[Work] = []
     with session_scope(settings.effective_database_url) as s:
         reclaim_expired(s, Delivery, now=now)
-        for stage, model in MODELS.items():
-            if depths is not None and depths.get(QUEUE_FOR_STAGE[stage], 0) > 0:
+        for stage, model, queue in ((st.name, st.table, st.queue) for st in STAGES.values() if st.table is not None):
+            if depths is not None and depths.get(queue, 0) > 0:
                 ids = s.exec(select(model.id).where(model.state.in_(LEASED), model.lease_until < now)
                              .order_by(model.id).limit(settings.reconcile_batch)).all()
             else:

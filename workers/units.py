@@ -11,17 +11,26 @@ and the pipeline goes on (its agency-year is still evaluated).
 from __future__ import annotations
 
 import logging
-import random
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, delete, select
 
+from alerts.config import load_config
+from alerts.evaluate import evaluate_agency_year
+from alerts.outbox import deliver_due
+from alerts.policy import BEIJING, DeadlinePolicy, end_of_day
+from ground.errors import CrawlError
+from ground.retry import backoff
 from ground.telemetry import capture, unit_scope
-from models import Agency, AgencyYear, CrawlRun, Document, DocumentVersion, Finding, Portal, utcnow
+from models import Agency, AgencyYear, CrawlRun, Delivery, Document, DocumentVersion, Finding, Portal, utcnow
 from models.db import session_scope
-from models.lease import claim, finish, request_run, retry_later
+from models.lease import claim, finish, reclaim_expired, request_run, retry_later
+from workers.stages.crawl import crawl_portal
+from workers.stages.process import next_year_report, process_version
 
 log = logging.getLogger("gkwatch.units")
 
@@ -37,10 +46,10 @@ class RetryLater(Exception):
         self.stage, self.unit, self.delay, self.cause = stage, unit, delay, cause
 
 
-def backoff(attempts: int, settings: Any) -> float:
-    """Delay before attempt ``attempts + 1``: doubling from the base, capped, half jittered."""
-    ceiling = min(settings.retry_max_seconds, settings.retry_base_seconds * 2 ** max(attempts - 1, 0))
-    return ceiling / 2 + random.uniform(0, ceiling / 2)
+def unit_backoff(attempts: int, settings: Any) -> float:
+    """Delay before attempt ``attempts + 1`` of a failed unit (``retry_base_seconds``
+    doubled, at most ``retry_max_seconds``)."""
+    return backoff(attempts, base=settings.retry_base_seconds, cap=settings.retry_max_seconds)
 
 
 def max_attempts(settings: Any) -> int:
@@ -53,27 +62,22 @@ def _error_text(exc: BaseException) -> str:
 
 # --- scheduling -----------------------------------------------------------------------
 
-#: crawl more often around each deadline (MM-DD, Beijing): (deadline, days around it,
-#: hours between crawls) — the widest window first, the tightest last
-CRAWL_SEASONS: tuple[tuple[str, int, float], ...] = (
-    ("01-31", 21, 6.0), ("03-31", 21, 6.0),
-    ("01-31", 3, 1.0), ("03-31", 3, 1.0),
-)
+#: crawl more often around each deadline of the policy: (days around it, hours between
+#: crawls) — the widest window first, the tightest last
+CRAWL_SEASONS: tuple[tuple[int, float], ...] = ((21, 6.0), (3, 1.0))
 
 
-def crawl_interval(now: datetime, base_hours: float) -> float:
-    """Hours until a portal's next crawl: its own interval, shortened in the weeks
-    around the 31 January and 31 March deadlines (reports appear, change, get re-dated)."""
-    from alerts.policy import BEIJING
-
+def crawl_interval(now: datetime, base_hours: float, policy: DeadlinePolicy | None = None) -> float:
+    """Hours until a portal's next crawl: its own interval, shortened in the weeks around
+    every deadline the policy knows (reports appear, change, get re-dated)."""
     local = now.astimezone(BEIJING)
     hours = base_hours
-    for mmdd, days, season_hours in CRAWL_SEASONS:
-        month, day = (int(x) for x in mmdd.split("-"))
+    for mmdd in sorted((policy or DeadlinePolicy()).dates()):
         for year in (local.year - 1, local.year, local.year + 1):
-            deadline = local.replace(year=year, month=month, day=day, hour=23, minute=59)
-            if abs(local - deadline) <= timedelta(days=days):
-                hours = min(hours, season_hours)
+            distance = abs(local - end_of_day(mmdd, year))
+            for days, season_hours in CRAWL_SEASONS:
+                if distance <= timedelta(days=days):
+                    hours = min(hours, season_hours)
     return hours
 
 
@@ -102,8 +106,6 @@ def mark_evaluation(session: Session, *, agency_id: int, year: int) -> int:
 def report_years(now: datetime) -> list[int]:
     """The report years still worth watching at ``now`` (Beijing time): last year's
     report is due in the first months of this year, and the year before stays visible."""
-    from alerts.policy import BEIJING
-
     year = now.astimezone(BEIJING).year
     return [year - 2, year - 1]
 
@@ -120,12 +122,8 @@ def mark_due_evaluations(settings: Any, *, now: datetime | None = None,
 # --- the units --------------------------------------------------------------------------
 
 def run_crawl_unit(settings: Any, run_id: int) -> list[Work]:
-    from ground.errors import CrawlError
-    from workers.stages.crawl import crawl_portal
-
     with session_scope(settings.effective_database_url) as s:
-        # the lease outlives the crawl task's hard time limit (crawl_timeout + 120)
-        if not claim(s, CrawlRun, run_id, lease_seconds=int(settings.crawl_timeout) + 180):
+        if not claim(s, CrawlRun, run_id, lease_seconds=STAGES["crawl"].lease(settings)):
             return []
         run = s.get(CrawlRun, run_id)
         portal = s.get(Portal, run.portal_id) if run else None
@@ -145,7 +143,8 @@ def run_crawl_unit(settings: Any, run_id: int) -> list[Work]:
         if portal is not None:  # crawl more often in the weeks around the deadlines
             s.refresh(portal)
             portal.next_crawl_at = (portal.last_crawl_at or utcnow()) + timedelta(
-                hours=crawl_interval(portal.last_crawl_at or utcnow(), portal.crawl_interval_hours))
+                hours=crawl_interval(portal.last_crawl_at or utcnow(), portal.crawl_interval_hours,
+                                     load_config(settings).policy))
             s.add(portal)
             s.commit()
         follow: list[Work] = [("process", v) for v in result.new_versions]
@@ -165,7 +164,7 @@ def _failed(session: Session, model: Any, stage: str, unit: int, exc: BaseExcept
         capture(exc)
         finish(session, model, unit, state="failed", error=_error_text(exc))
         return []
-    delay = backoff(attempts, settings)
+    delay = unit_backoff(attempts, settings)
     log.warning("%s unit %s failed (attempt %s), retry in %.1fs: %s", stage, unit, attempts, delay, exc,
                 extra={"stage": stage, "unit": unit, "attempts": attempts, "retry_in": round(delay, 1)})
     retry_later(session, model, unit, delay=delay, error=_error_text(exc))
@@ -187,10 +186,8 @@ def _give_up_version(session: Session, version: DocumentVersion, doc: Document, 
 
 
 def run_process_unit(settings: Any, version_id: int) -> list[Work]:
-    from workers.stages.process import next_year_report, process_version
-
     with session_scope(settings.effective_database_url) as s:
-        if not claim(s, DocumentVersion, version_id, lease_seconds=settings.lease_seconds):
+        if not claim(s, DocumentVersion, version_id, lease_seconds=STAGES["process"].lease(settings)):
             return []
         version = s.get(DocumentVersion, version_id)
         doc = s.get(Document, version.document_id) if version else None
@@ -237,11 +234,8 @@ def run_process_unit(settings: Any, version_id: int) -> list[Work]:
 
 
 def run_evaluate_unit(settings: Any, unit_id: int, *, now: datetime | None = None) -> list[Work]:
-    from alerts.evaluate import evaluate_agency_year
-    from alerts.config import load_config
-
     with session_scope(settings.effective_database_url) as s:
-        if not claim(s, AgencyYear, unit_id, lease_seconds=settings.lease_seconds):
+        if not claim(s, AgencyYear, unit_id, lease_seconds=STAGES["evaluate"].lease(settings)):
             return []
         row = s.get(AgencyYear, unit_id)
         assert row is not None
@@ -261,25 +255,52 @@ def run_deliver_unit(settings: Any, _unit: int = 0, *, now: datetime | None = No
     """Sweep the outbox: ``deliver_due`` claims every Delivery row (lease per row) before
     it sends it, so concurrent sweeps never send a row twice; rows whose sweeper died
     are made pending again first."""
-    from alerts.outbox import deliver_due
-    from models import Delivery
-    from models.lease import reclaim_expired
-
     with session_scope(settings.effective_database_url) as s, unit_scope("deliver", 0):
         reclaim_expired(s, Delivery)
         try:
-            rep = deliver_due(s, settings=settings, now=now)
+            rep = deliver_due(s, settings=settings, now=now, lease_seconds=STAGES["deliver"].lease(settings))
         except Exception as exc:
             s.rollback()
             capture(exc)
-            raise RetryLater("deliver", 0, backoff(1, settings), exc) from exc
+            raise RetryLater("deliver", 0, unit_backoff(1, settings), exc) from exc
         if rep.sent or rep.failed or rep.dead:
             log.info("deliveries: %s sent, %s to retry, %s dead", rep.sent, rep.failed, rep.dead)
     return []
 
 
-UNITS = {"crawl": run_crawl_unit, "process": run_process_unit,
-         "evaluate": run_evaluate_unit, "deliver": run_deliver_unit}
+# --- the stage table -----------------------------------------------------------------
 
-#: the table holding each stage's units (deliveries are swept, see run_deliver_unit)
-MODELS: dict[str, Any] = {"crawl": CrawlRun, "process": DocumentVersion, "evaluate": AgencyYear}
+@dataclass(frozen=True)
+class Stage:
+    """What a stage is, in one place: the units (``workers.units``), the Celery tasks and
+    routes (``workers.tasks``, ``workers.app``), the in-process runner (``workers.inline``),
+    the reconciler and the metrics all read this table."""
+
+    name: str
+    #: the table holding its units (state, lease); None: deliveries are swept, each
+    #: Delivery row leased on its own (``alerts.outbox``)
+    table: Any | None
+    queue: str
+    task: str
+    runner: Callable[..., list[Work]]
+    #: seconds a claim holds, from the settings
+    lease: Callable[[Any], int]
+
+
+STAGES: dict[str, Stage] = {st.name: st for st in (
+    # the lease outlives the crawl task's hard time limit (crawl_timeout + 120)
+    Stage("crawl", CrawlRun, "crawl", "gkwatch.crawl", run_crawl_unit,
+          lambda settings: int(settings.crawl_timeout) + 180),
+    Stage("process", DocumentVersion, "process", "gkwatch.process", run_process_unit,
+          lambda settings: int(settings.lease_seconds)),
+    Stage("evaluate", AgencyYear, "evaluate", "gkwatch.evaluate", run_evaluate_unit,
+          lambda settings: int(settings.lease_seconds)),
+    # short, latency-sensitive: shares its queue with the beat ticks
+    Stage("deliver", None, "notify", "gkwatch.deliver", run_deliver_unit,
+          lambda settings: int(settings.notify_lease_seconds)),
+)}
+
+#: the beat ticks' queue: never behind a parsing backlog
+TICK_QUEUE = "notify"
+#: every queue a worker may consume, in pipeline order
+QUEUES: tuple[str, ...] = tuple(dict.fromkeys([*(st.queue for st in STAGES.values()), TICK_QUEUE]))

@@ -11,7 +11,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from gkwatch.web.auth import COOKIE
 from gkwatch.web.deps import auth_of, settings_of
+from workers.health import bearer_ok, check
+from workers.metrics import CONTENT_TYPE, build_registry, render
 
 router = APIRouter(include_in_schema=False)
 #: paths the authentication middleware passes through (``/metrics`` checks its own token)
@@ -21,17 +24,12 @@ OPEN_PATHS = {"/healthz", "/metrics"}
 @router.get("/healthz")
 def healthz(request: Request) -> JSONResponse:
     """200 when the database (and Redis, if configured) answer; 503 otherwise."""
-    from gkwatch.health import check
-
     healthy, deps = check(settings_of(request))
     return JSONResponse({"status": "ok" if healthy else "degraded", **deps, "role": "web"},
                         status_code=200 if healthy else 503, headers={"Cache-Control": "no-store"})
 
 
 def _allowed(request: Request) -> bool:
-    from gkwatch.health import bearer_ok
-    from gkwatch.web.auth import COOKIE
-
     authorization = request.headers.get("authorization", "")
     token = settings_of(request).metrics_token
     if token and bearer_ok(authorization, token):
@@ -43,9 +41,7 @@ def _allowed(request: Request) -> bool:
 
 @router.get("/metrics")
 def metrics(request: Request) -> Response:
-    """Prometheus text exposition of :mod:`gkwatch.metrics`."""
-    from gkwatch.metrics import CONTENT_TYPE, build_registry, render
-
+    """Prometheus text exposition of :mod:`workers.metrics`."""
     if not _allowed(request):
         return JSONResponse({"detail": "authentication required"}, status_code=401,
                             headers={"WWW-Authenticate": "Bearer"})

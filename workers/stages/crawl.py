@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from crawler.run import run_crawl
 from ground.errors import CrawlError
 from models import CrawlRun, Document, DocumentVersion, Portal, utcnow
 from workers.stages.ingest import IngestResult, ingest_items
@@ -58,8 +59,6 @@ def due_portals(session: Session, *, now: datetime) -> list[int]:
 def crawl_portal(session: Session, *, run_id: int, settings: Any,
                  now: datetime | None = None) -> IngestResult:
     """Run one claimed crawl; on failure the portal's failure streak grows."""
-    from crawler.run import run_crawl
-
     now = now or utcnow()
     run = session.get(CrawlRun, run_id)
     portal = session.get(Portal, run.portal_id) if run else None

@@ -9,6 +9,9 @@ from sqlmodel import Session, col, delete, select
 from alerts.policy import tables_audited
 from ground.errors import DocumentError
 from models import Agency, Document, DocumentVersion, Finding, Report
+from workers import parse
+from workers.pipeline import check_report, diff_reports, unparsed_finding
+from workers.validate import validate_pair
 
 
 def _previous_report(session: Session, *, agency_id: int | None, year: int | None) -> dict[str, Any] | None:
@@ -26,8 +29,6 @@ def detect_changes(session: Session, *, version: DocumentVersion, report: dict[s
 
     Raw bytes alone are not enough: portals re-render pages with view counters.
     """
-    from workers.pipeline import diff_reports
-
     if version.previous_version_id is None:
         return []
     prev_report = session.exec(select(Report).where(Report.version_id == version.previous_version_id)).first()
@@ -80,9 +81,6 @@ def process_version(session: Session, *, version_id: int) -> tuple[int | None, i
     a report year before 2019, whose tables are not audited) and its date findings; its
     publication counts all the same (see :mod:`alerts.evaluate`).
     """
-    from workers.parse import parse_bytes
-    from workers.pipeline import check_report, unparsed_finding
-
     version = session.get(DocumentVersion, version_id)
     if version is None:
         return None, None
@@ -99,7 +97,7 @@ def process_version(session: Session, *, version_id: int) -> tuple[int | None, i
         return doc.agency_id, doc.year
     data = Path(version.snapshot).read_bytes()
     try:
-        report = parse_bytes(data, filename=doc.url.rsplit("/", 1)[-1] or "index.html",
+        report = parse.parse_bytes(data, filename=doc.url.rsplit("/", 1)[-1] or "index.html",
                              content_type=version.content_type or None)
     except DocumentError as exc:
         # A detail page whose tables live in an attachment is not itself unparsed.
@@ -166,8 +164,6 @@ def refresh_next_year(session: Session, *, agency_id: int | None, year: int | No
     Reports arrive in any order (a back-filled column, parallel workers): when last
     year's report lands after this year's, this year's X-* findings are redone here.
     """
-    from workers.validate import validate_pair
-
     nxt = next_year_report(session, agency_id=agency_id, year=year)
     if nxt is None:
         return False

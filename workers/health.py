@@ -4,27 +4,31 @@ workers and beat.
 A tiny HTTP server runs in a daemon thread of the worker's (or beat's) main process on
 ``GKWATCH_HEALTH_HOST:GKWATCH_HEALTH_PORT`` (port 0: no server). ``/healthz`` answers
 200 when the database (and Redis, when configured) answer, 503 otherwise; ``/metrics``
-is the Prometheus exposition of :mod:`gkwatch.metrics`, open on that internal port
+is the Prometheus exposition of :mod:`workers.metrics`, open on that internal port
 unless ``GKWATCH_METRICS_TOKEN`` is set (then ``Authorization: Bearer <token>``).
 
 Wiring: :func:`install_celery_hooks` connects to Celery's ``worker_ready``, ``beat_init``
-and ``worker_shutdown`` signals (one line in ``workers/app.py``). Until that line is
-in, ``python -m gkwatch.health celery -A workers.app worker …`` runs celery with the hooks.
-``python -m gkwatch.health probe [--url URL]`` is the container health check (exit 0
-when healthy): images need no curl.
+and ``worker_shutdown`` signals (one line in ``workers/app.py``). The container health
+check is :mod:`workers.probe`, which loads none of this.
 """
 from __future__ import annotations
 
-import argparse
 import hmac
 import json
 import logging
 import os
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+import redis
+from celery.signals import beat_init, worker_ready, worker_shutdown
+from sqlalchemy import text
+
+from ground.settings import get_settings
+from models.db import get_engine
+from workers.metrics import CONTENT_TYPE, build_registry, render
 
 log = logging.getLogger("gkwatch.health")
 
@@ -35,10 +39,6 @@ def check(settings: Any) -> tuple[bool, dict[str, str]]:
     Values are ``ok`` / ``unreachable`` (``redis`` is ``not configured`` on embedded
     defaults); the error itself is logged, not returned, since ``/healthz`` is open.
     """
-    from sqlalchemy import text
-
-    from models.db import get_engine
-
     out: dict[str, str] = {}
     try:
         with get_engine(settings.effective_database_url).connect() as conn:
@@ -48,8 +48,6 @@ def check(settings: Any) -> tuple[bool, dict[str, str]]:
         log.warning("healthz: database unreachable: %s", exc)
         out["database"] = "unreachable"
     if settings.redis_url:
-        import redis
-
         client = redis.Redis.from_url(settings.redis_url, socket_timeout=3, socket_connect_timeout=3)
         try:
             client.ping()
@@ -75,8 +73,6 @@ class HealthServer:
     """``/healthz`` and ``/metrics`` on a daemon thread; ``port=0`` picks a free port."""
 
     def __init__(self, settings: Any, *, role: str, host: str | None = None, port: int | None = None) -> None:
-        from gkwatch.metrics import build_registry
-
         self.settings = settings
         self.role = role
         self.host = host if host is not None else settings.health_host
@@ -112,8 +108,6 @@ class HealthServer:
                         self._send(401, "text/plain", b"bearer token required\n",
                                    {"WWW-Authenticate": "Bearer"})
                         return
-                    from gkwatch.metrics import CONTENT_TYPE, render
-
                     self._send(200, CONTENT_TYPE, render(server.registry))
                 else:
                     self._send(404, "text/plain", b"not found: try /healthz or /metrics\n")
@@ -158,8 +152,6 @@ def start_for(role: str, settings: Any | None = None) -> HealthServer | None:
     """Start this process's health server when ``health_port`` is set; a busy port is
     logged, never fatal (a worker without /healthz still does its work)."""
     global _server
-    from ground.settings import get_settings
-
     settings = settings or get_settings()
     if not settings.health_port or _server is not None:
         return _server
@@ -191,62 +183,7 @@ def install_celery_hooks(app: Any = None) -> None:
     global _installed
     if _installed:
         return
-    from celery.signals import beat_init, worker_ready, worker_shutdown
-
     worker_ready.connect(_on_worker_ready, weak=False)
     beat_init.connect(_on_beat_init, weak=False)
     worker_shutdown.connect(_on_shutdown, weak=False)
     _installed = True
-
-
-def hooks_installed() -> bool:
-    return _installed
-
-
-# --- command line ------------------------------------------------------------------------
-
-def probe(url: str, timeout: float = 5.0) -> tuple[bool, str]:
-    """GET ``url``; healthy when it answers 200."""
-    import urllib.error
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - operator-given URL
-            return resp.status == 200, resp.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as exc:
-        return False, exc.read().decode("utf-8", "replace")
-    except OSError as exc:
-        return False, str(exc)
-
-
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["celery"]:  # run celery with the hooks installed
-        from celery.bin.celery import main as celery_main
-
-        install_celery_hooks()
-        sys.argv = ["celery", *argv[1:]]
-        return int(celery_main() or 0)
-    ap = argparse.ArgumentParser(prog="python -m gkwatch.health")
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    p = sub.add_parser("probe", help="exit 0 when /healthz answers 200 (container health check)")
-    p.add_argument("--url", help="default http://127.0.0.1:$GKWATCH_HEALTH_PORT/healthz")
-    p.add_argument("--timeout", type=float, default=5.0)
-    sub.add_parser("celery", help="celery … with the health hooks installed")
-    args = ap.parse_args(argv)
-    url = args.url
-    if not url:
-        from ground.settings import get_settings
-
-        port = get_settings().health_port
-        if not port:
-            print("probe: GKWATCH_HEALTH_PORT is not set and no --url given", file=sys.stderr)
-            return 2
-        url = f"http://127.0.0.1:{port}/healthz"
-    ok, body = probe(url, timeout=args.timeout)
-    print(body.strip()[:500])
-    return 0 if ok else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

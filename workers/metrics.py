@@ -15,9 +15,17 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, PlatformCollector, ProcessCollector, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
+from sqlalchemy import case, func
+from sqlmodel import select
+
+from models import AgencyYear, Alert, CrawlRun, DocumentVersion, Notification, Portal, Report
+from models.db import session_scope
+from models.lease import lease_counts
+from workers.queues import queue_depths
+from workers.units import STAGES
 
 log = logging.getLogger("gkwatch.metrics")
 
@@ -85,13 +93,6 @@ class GkwatchCollector(Collector):
         yield took
 
     def _database_families(self) -> list[Any]:
-        from sqlalchemy import func
-        from sqlmodel import select
-
-        from models import AgencyYear, Alert, CrawlRun, DocumentVersion, Portal, Report
-        from models.db import session_scope
-        from models.lease import lease_counts
-
         out: list[Any] = []
         with session_scope(self.settings.effective_database_url) as s:
             def count(model: Any, *where: Any) -> int:
@@ -140,8 +141,6 @@ class GkwatchCollector(Collector):
         up = _family("gkwatch_redis_up")
         depth = _family("gkwatch_queue_depth", ["queue"])
         try:
-            from workers.app import queue_depths
-
             depths = queue_depths(self.settings.redis_url)
         except Exception as exc:
             log.warning("metrics: Redis unreachable: %s", exc)
@@ -156,18 +155,12 @@ class GkwatchCollector(Collector):
 
 
 def _unit_models() -> dict[str, Any]:
-    from models import AgencyYear, CrawlRun, DocumentVersion, Notification
-
-    return {"crawl": CrawlRun, "process": DocumentVersion, "evaluate": AgencyYear, "notify": Notification}
+    """The stages' tables, and the outbox's messages under ``notify``."""
+    return {st.name: st.table for st in STAGES.values() if st.table is not None} | {"notify": Notification}
 
 
 def _delivery_families(s: Any) -> list[Any]:
     """Delivery outcomes per channel, from the notifications the outbox sends."""
-    from sqlalchemy import case, func
-    from sqlmodel import select
-
-    from models import Notification
-
     dead = _family("gkwatch_delivery_failures", ["channel"])
     sent = _family("gkwatch_notifications_sent", ["channel"])
     retrying = _family("gkwatch_deliveries_retrying", ["channel"])
@@ -190,8 +183,6 @@ def _delivery_families(s: Any) -> list[Any]:
 
 def build_registry(settings: Any, *, process: bool = True) -> CollectorRegistry:
     """A registry with the gkwatch collector, plus this process's CPU and memory."""
-    from prometheus_client import PlatformCollector, ProcessCollector
-
     registry = CollectorRegistry(auto_describe=False)
     registry.register(GkwatchCollector(settings))
     if process:
