@@ -23,6 +23,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from ground.errors import ConfigError
+from models import AgencyCreate
+from models.crud import upsert_agency, upsert_portal
 
 KINDS = ("本级政府", "部门", "乡镇街道")
 
@@ -80,9 +82,6 @@ def load_portals(path: Path) -> list[PortalEntry]:
 
 def import_portals(session: Any, *, entries: list[PortalEntry]) -> int:
     """Create or update agencies and portals; parents are resolved after all exist."""
-    from models import AgencyCreate
-    from models.crud import upsert_agency, upsert_portal
-
     ordered = sorted(entries, key=lambda e: e.parent is not None)
     for e in ordered:
         agency = upsert_agency(session, data=AgencyCreate(name=e.name, kind=e.kind, region=e.region,

@@ -21,8 +21,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ground.telemetry import setup_logging
 from models import utcnow
 from models.db import session_scope, upgrade
+from workers.inline import drain, pending_work
+from workers.stages.crawl import due_portals, schedule_crawl
+from workers.units import mark_due_evaluations
 
 log = logging.getLogger("gkwatch.service")
 
@@ -62,10 +66,6 @@ class Service:
 
     def run_once(self, now: float) -> int:
         """One pass over the ticks that are due; returns how many units ran."""
-        from workers.inline import drain, pending_work
-        from workers.stages.crawl import due_portals, schedule_crawl
-        from workers.units import mark_due_evaluations
-
         work = pending_work(self.settings)  # the reconciler: whatever an earlier run left
         if self._due("crawl", self.ticks.crawl, now):
             with session_scope(self.settings.effective_database_url) as s:
@@ -91,8 +91,6 @@ class Service:
 
     def serve(self) -> None:
         if self.settings.log_format == "json":
-            from ground.telemetry import setup_logging
-
             setup_logging(logging.getLogger().level <= logging.DEBUG, fmt="json")
         upgrade(self.settings.effective_database_url)
         signal.signal(signal.SIGTERM, self.stop)

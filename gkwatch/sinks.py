@@ -14,6 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from aiosmtpd.controller import Controller
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
+
 from crawler.testserver import SiteServer
 
 
@@ -48,8 +52,6 @@ class SmtpSink:
     """A real SMTP server (aiosmtpd) that keeps every message it receives."""
 
     def __init__(self) -> None:
-        from aiosmtpd.controller import Controller
-
         self.messages: list[ReceivedMail] = []
         sink = self
 
@@ -77,9 +79,6 @@ class SmtpSink:
 def verify_signature(secret: str, headers: dict[str, str], body: bytes) -> bool:
     """Check a Standard Webhooks signature with the ``standardwebhooks`` library, as a
     receiver of ours would (``whsec_<base64>`` secrets, or raw text as its UTF-8 bytes)."""
-    from standardwebhooks import Webhook
-    from standardwebhooks.webhooks import WebhookVerificationError
-
     key: str | bytes = secret if secret.startswith("whsec_") else secret.encode()
     try:
         Webhook(key).verify(body, headers)

@@ -12,6 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import sentry_sdk
+from sentry_sdk.crons import capture_checkin
+from sentry_sdk.crons.consts import MonitorStatus
+
 
 def init_sentry(settings: Any) -> bool:
     """Send errors to Sentry when ``GKWATCH_SENTRY_DSN`` is set (Celery integration on).
@@ -21,7 +25,6 @@ def init_sentry(settings: Any) -> bool:
     """
     if not settings.sentry_dsn:
         return False
-    import sentry_sdk
     from sentry_sdk.integrations.celery import CeleryIntegration
     from sentry_sdk.integrations.logging import LoggingIntegration
 
@@ -36,8 +39,6 @@ def init_sentry(settings: Any) -> bool:
 def unit_scope(stage: str, unit: int, **context: Any) -> Iterator[None]:
     """Tag everything Sentry records inside with the unit of work: stage, unit id, and
     whatever identifies it for a person (``document`` URL, ``agency`` name, ``portal``)."""
-    import sentry_sdk
-
     with sentry_sdk.new_scope() as scope:
         scope.set_tag("stage", stage)
         scope.set_tag("unit", str(unit))
@@ -50,8 +51,6 @@ def unit_scope(stage: str, unit: int, **context: Any) -> Iterator[None]:
 
 def capture(exc: BaseException, *, level: str = "error") -> None:
     """Report one exception (inside a :func:`unit_scope`, it carries that unit's tags)."""
-    import sentry_sdk
-
     with sentry_sdk.new_scope() as scope:
         scope.level = level  # type: ignore[assignment]
         sentry_sdk.capture_exception(exc)
@@ -72,9 +71,6 @@ def cron_monitor(slug: str, schedule: float | str, *, timezone: str = "Asia/Shan
     ``schedule`` is the tick's interval in seconds or a crontab line; Sentry creates the
     monitor from it on the first check-in (upsert) and alerts when a tick goes missing.
     """
-    from sentry_sdk.crons import capture_checkin
-    from sentry_sdk.crons.consts import MonitorStatus
-
     config = _monitor_config(schedule, timezone=timezone)
     check_in = capture_checkin(monitor_slug=slug, status=MonitorStatus.IN_PROGRESS,
                                monitor_config=config)  # type: ignore[arg-type]

@@ -13,6 +13,9 @@ import json
 import time
 from datetime import datetime, timezone
 
+import httpx
+from standardwebhooks import Webhook
+
 from alerts.channels import netguard
 from alerts.channels.base import Channel, Message, register
 from ground.errors import DeliveryError, EndpointGone
@@ -21,8 +24,6 @@ from ground.errors import DeliveryError, EndpointGone
 def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     """The ``v1,…`` signature of the Standard Webhooks scheme; ``secret`` is
     ``whsec_<base64>`` or raw text (used as its UTF-8 bytes)."""
-    from standardwebhooks import Webhook
-
     key: str | bytes = secret if secret.startswith("whsec_") else secret.encode("utf-8")
     return Webhook(key).sign(msg_id, datetime.fromtimestamp(timestamp, tz=timezone.utc), body.decode("utf-8"))
 
@@ -46,8 +47,6 @@ class WebhookChannel(Channel):
     kind = "webhook"
 
     def send(self, message: Message) -> None:
-        import httpx  # lazy: only notifiers need it
-
         target = netguard.pin(message.target, allow_private=self.settings.webhook_allow_private,
                               channel=self.kind)
         status = "firing" if any(e.get("event") == "firing" for e in message.events) else "resolved"

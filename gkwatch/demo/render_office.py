@@ -11,8 +11,31 @@ import io
 import zipfile
 from typing import Any
 
-from gkwatch.demo.layout import (T3_BALANCE_NOTE, T3_COLUMNS, T3_HEAD_ROWS, T3_RESULTS_HEADING, T3_TAIL_ROW,
-                                 T4_CELLS, T4_GROUPS, fmt_number, layout_of, spread)
+import docx
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Pt
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from gkwatch.demo.layout import (
+    T3_BALANCE_NOTE,
+    T3_COLUMNS,
+    T3_HEAD_ROWS,
+    T3_RESULTS_HEADING,
+    T3_TAIL_ROW,
+    T4_CELLS,
+    T4_GROUPS,
+    fmt_number,
+    layout_of,
+    spread,
+)
 from gkwatch.demo.render import t2_rows
 from gkwatch.demo.text import narrative, title_of
 
@@ -113,15 +136,6 @@ def render_pdf(report: dict[str, Any], *, seed: int, layout: str | None = None, 
     lines; ``tight=True`` sets table 三's numbers against the borders they share with the
     next cell (right, left, right …, under a point of padding), as cramped real tables are, so that the
     digits of neighbouring cells nearly touch."""
-    from reportlab.lib import colors
-    from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     body = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=16, firstLineIndent=21,
@@ -172,11 +186,6 @@ _FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 
 
 def render_docx(report: dict[str, Any], *, seed: int, layout: str | None = None) -> bytes:
-    import docx
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
     d = docx.Document()
     normal = d.styles["Normal"]
     normal.font.name = "宋体"

@@ -10,10 +10,16 @@ img2pdf. The bytes depend only on the report, the seed and the arguments.
 from __future__ import annotations
 
 import io
+import math
 import random
 from typing import Any
 
+import numpy as np
+import pypdfium2 as pdfium
+from PIL import Image, ImageChops, ImageDraw
+
 from gkwatch.demo.render_office import render_pdf
+from workers.extract.pdf import pdf_to_document
 
 SEAL_RGB = (215, 30, 35)
 SEAL_ALPHA = 0.6     # ink of a stamp lets the print show through
@@ -23,9 +29,6 @@ JPEG_QUALITY = 80
 def _t3_targets(pdf_bytes: bytes) -> list[tuple[int, float, float]]:
     """(page index, x, y) in points from the top-left of the rows of table 三 worth
     stamping over: lines with a label and seven numbers."""
-    from workers.extract.pdf import pdf_to_document
-    import pypdfium2 as pdfium
-
     doc = pdf_to_document(pdf_bytes)
     pdf = pdfium.PdfDocument(pdf_bytes)
     try:
@@ -49,8 +52,6 @@ def _t3_targets(pdf_bytes: bytes) -> list[tuple[int, float, float]]:
 
 def _line_y(pdf_bytes: bytes, page: int, text: str, height: float) -> float:
     """Top-down y (points) of the first printed line starting with ``text``'s label."""
-    import pypdfium2 as pdfium
-
     label = text.split(" ")[0][:6]
     pdf = pdfium.PdfDocument(pdf_bytes)
     try:
@@ -67,10 +68,6 @@ def _line_y(pdf_bytes: bytes, page: int, text: str, height: float) -> float:
 
 def _stamp(img: Any, cx: float, cy: float, r: float, rng: random.Random) -> Any:
     """The page with a round seal (ring, star, arcs of 'text') centred at cx, cy (px)."""
-    import math
-
-    from PIL import Image, ImageChops, ImageDraw
-
     mask = Image.new("L", img.size, 0)
     d = ImageDraw.Draw(mask)
     w = max(3, int(r * 0.07))
@@ -97,12 +94,9 @@ def _stamp(img: Any, cx: float, cy: float, r: float, rng: random.Random) -> Any:
 
 def _noise(img: Any, rng: random.Random) -> Any:
     """Scanner grain: a few per cent of pixels nudged lighter or darker (seeded)."""
-    import numpy as np
-
     a = np.asarray(img).astype(np.int16)
     gen = np.random.default_rng(rng.randrange(2**32))
     a = a + gen.normal(0, 6, a.shape).round().astype(np.int16)
-    from PIL import Image
     return Image.fromarray(a.clip(0, 255).astype(np.uint8), img.mode)
 
 
@@ -142,9 +136,6 @@ def _pdf_of_jpegs(pages: list[tuple[bytes, int, int, bool, float, float]]) -> by
 def render_scan(report: dict[str, Any], seed: int, dpi: int = 150, rotate: float = 0.0,
                 seal: bool = False) -> bytes:
     """The report as an image-only PDF (see the module docstring)."""
-    import pypdfium2 as pdfium
-    from PIL import Image
-
     rng = random.Random(f"scan:{seed}:{dpi}:{rotate}:{seal}")
     printed = render_pdf(report, seed=seed)
     targets = _t3_targets(printed) if seal else []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gkwatch.demo.pages import STYLES
 from ground.errors import ConfigError
 
 REGION = "澄岭县"
@@ -47,8 +48,6 @@ _ROWS: tuple[tuple[str, str, str, str, str, str], ...] = (
 
 def load_roster() -> tuple[AgencySpec, ...]:
     """The roster, validated: known kinds/styles/scenarios/formats, unique names and prefixes."""
-    from gkwatch.demo.pages import STYLES
-
     specs = tuple(AgencySpec(*row) for row in _ROWS)
     for s in specs:
         if s.kind not in KINDS or s.style not in STYLES or s.scenario not in SCENARIOS or s.fmt not in FORMATS:

@@ -17,8 +17,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ground.settings import Settings
+from gkwatch.demo.site import apply_edit, build_site
 from gkwatch.sinks import SmtpSink, StaticSite, WebhookSink
+from ground.settings import Settings
+from models import AgencyCreate
+from models.crud import delivered_alerts, statuses, upsert_agency, upsert_portal
+from models.db import session_scope, upgrade
+from workers.inline import drain
+from workers.stages.crawl import schedule_crawl
+from workers.units import mark_due_evaluations
 
 Progress = Callable[[str], None]
 
@@ -65,10 +72,6 @@ def compare(statuses: list[dict[str, Any]], expected: list[dict[str, Any]]) -> l
 
 
 def register_plan(settings: Settings, plan: dict[str, Any], base_url: str) -> list[int]:
-    from models import AgencyCreate
-    from models.crud import upsert_agency, upsert_portal
-    from models.db import session_scope, upgrade
-
     upgrade(settings.effective_database_url)
     portal_ids = []
     with session_scope(settings.effective_database_url) as s:
@@ -83,10 +86,6 @@ def register_plan(settings: Settings, plan: dict[str, Any], base_url: str) -> li
 
 
 def _crawl_all(settings: Settings, portal_ids: list[int], *, now: datetime, progress: Progress) -> None:
-    from models.db import session_scope
-    from workers.inline import drain
-    from workers.stages.crawl import schedule_crawl
-
     with session_scope(settings.effective_database_url) as s:
         runs = [schedule_crawl(s, portal_id=p) for p in portal_ids]
     counts: dict[str, int] = {}
@@ -103,12 +102,6 @@ def _crawl_all(settings: Settings, portal_ids: list[int], *, now: datetime, prog
 def run_demo(*, now: datetime, data_dir: Path | None = None, progress: Progress = print,
              report_year: int | None = None) -> DemoResult:
     """Run the demo end to end; ``now`` is the audit date (after the deadlines)."""
-    from gkwatch.demo.site import apply_edit, build_site
-    from models.crud import delivered_alerts, statuses
-    from models.db import session_scope
-    from workers.inline import drain
-    from workers.units import mark_due_evaluations
-
     root = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="gkwatch-demo-"))
     year = report_year or now.year - 1
     progress(f"[1/6] generating the demo portal network in {root / 'site'}")

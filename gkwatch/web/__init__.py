@@ -9,6 +9,8 @@ import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gkwatch.web.app import create_app as build
+
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
@@ -17,8 +19,6 @@ if TYPE_CHECKING:
 
 def create_app(settings: Settings, *, insecure_local: bool = False) -> FastAPI:
     """See :func:`gkwatch.web.app.create_app`."""
-    from gkwatch.web.app import create_app as build
-
     return build(settings, insecure_local=insecure_local)
 
 

@@ -15,7 +15,20 @@ from sqlmodel import Session
 from gkwatch.web import schemas
 from gkwatch.web.auth import Principal
 from gkwatch.web.deps import admin_api, db, principal, settings_of
-from gkwatch.web.silences import SilencesUnavailable, ends_in
+from gkwatch.web.exports import audit_csv, audit_xlsx
+from gkwatch.web.masking import for_role
+from gkwatch.web.silences import ends_in
+from models.db import get_engine
+from models.queries import (
+    agency_detail,
+    alert_log,
+    audit_rows,
+    filter_options,
+    report_data_of_version,
+    report_detail,
+    snapshot_of,
+)
+from workers.pipeline import diff_reports
 
 # documents the bearer scheme in OpenAPI; the middleware does the actual check
 bearer = HTTPBearer(auto_error=False, description="a read or admin token from the settings")
@@ -35,8 +48,6 @@ Id = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 @router.get("/health", response_model=schemas.Health, tags=["health"])
 def health(request: Request) -> dict[str, str]:
     """Liveness and database reachability; needs no authentication."""
-    from models.db import get_engine
-
     try:
         with get_engine(settings_of(request).effective_database_url).connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -54,15 +65,11 @@ def me(who: Annotated[Principal, Depends(principal)]) -> dict[str, str]:
 @api.get("/filters", response_model=schemas.FilterOptions)
 def filters(session: Session_) -> dict[str, Any]:
     """Regions, agency kinds, years and statuses that the status filters accept."""
-    from models.queries import filter_options
-
     return filter_options(session)
 
 
 def _rows(session: Session, year: int | None, region: str | None, kind: str | None,
           status: str | None, q: str | None) -> list[dict[str, Any]]:
-    from models.queries import audit_rows
-
     return audit_rows(session, year=year, region=region, kind=kind, status=status, q=q)
 
 
@@ -78,8 +85,6 @@ def statuses(session: Session_, year: Year = None, region: Text = None, kind: Te
 def export_csv(request: Request, session: Session_, year: Year = None, region: Text = None,
                kind: Text = None, status: Status | None = None, q: Text = None) -> Response:
     """The audit, one row per agency-year, as CSV (UTF-8 with BOM)."""
-    from gkwatch.web.exports import audit_csv
-
     body = audit_csv(_rows(session, year, region, kind, status, q), settings_of(request).timezone)
     return Response(body, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="gkwatch-audit{_suffix(year)}.csv"'})
@@ -93,8 +98,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def export_xlsx(request: Request, session: Session_, year: Year = None, region: Text = None,
                 kind: Text = None, status: Status | None = None, q: Text = None) -> Response:
     """The audit, one row per agency-year, as an XLSX workbook."""
-    from gkwatch.web.exports import audit_xlsx
-
     body = audit_xlsx(_rows(session, year, region, kind, status, q), settings_of(request).timezone)
     return Response(body, media_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="gkwatch-audit{_suffix(year)}.xlsx"'})
@@ -107,8 +110,6 @@ def _suffix(year: int | None) -> str:
 @api.get("/agencies/{agency_id}", response_model=schemas.AgencyDetail, responses={404: {"model": schemas.Error}})
 def agency(agency_id: Id, session: Session_) -> dict[str, Any]:
     """An agency's verdicts over the years, documents, versions and publication findings."""
-    from models.queries import agency_detail
-
     found = agency_detail(session, agency_id=agency_id)
     if found is None:
         raise HTTPException(404, "no such agency")
@@ -118,8 +119,6 @@ def agency(agency_id: Id, session: Session_) -> dict[str, Any]:
 @api.get("/reports/{report_id}", response_model=schemas.ReportOut, responses={404: {"model": schemas.Error}})
 def report(report_id: Id, session: Session_) -> dict[str, Any]:
     """A parsed report with its findings (failing cells) and the versions of its document."""
-    from models.queries import report_detail
-
     found = report_detail(session, report_id=report_id)
     if found is None:
         raise HTTPException(404, "no such report")
@@ -129,9 +128,6 @@ def report(report_id: Id, session: Session_) -> dict[str, Any]:
 def report_diff(session: Session, report_id: int, against: int | None) -> dict[str, Any] | None:
     """Cells that differ between a report and an older version of its document (by
     default the closest older version that parsed)."""
-    from models.queries import report_data_of_version, report_detail
-    from workers.pipeline import diff_reports
-
     found = report_detail(session, report_id=report_id)
     if found is None or found["version"] is None:
         return None
@@ -165,8 +161,6 @@ def diff(report_id: Id, session: Session_,
 def snapshot(version_id: Id, request: Request, session: Session_) -> FileResponse:
     """The bytes that were checked, as fetched, with their stored content type. Served
     sandboxed (CSP) so a crawled page cannot run scripts on the dashboard's origin."""
-    from models.queries import snapshot_of
-
     found = snapshot_of(session, version_id=version_id)
     root = settings_of(request).effective_snapshot_dir
     path = None
@@ -188,9 +182,6 @@ def alerts(session: Session_, who: Annotated[Principal, Depends(principal)],
            limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> list[dict[str, Any]]:
     """The alert log, most recently changed first, each alert with its deliveries.
     Delivery targets (webhook URLs, addresses) are masked for the read role."""
-    from gkwatch.web.masking import for_role
-    from models.queries import alert_log
-
     return for_role(alert_log(session, state=state, limit=limit), is_admin=who.is_admin)
 
 
@@ -202,17 +193,13 @@ def silences(request: Request, session: Session_) -> list[dict[str, Any]]:
 
 @api.post("/silences", response_model=schemas.SilenceOut, status_code=201,
           responses={400: {"model": schemas.Error, "description": "the body is not JSON"},
-                     403: {"model": schemas.Error, "description": "admin role needed"},
-                     409: {"model": schemas.Error, "description": "silences are not stored by this installation"}})
+                     403: {"model": schemas.Error, "description": "admin role needed"}})
 def create_silence(body: schemas.SilenceIn, request: Request, session: Session_,
                    who: Annotated[Principal, Depends(admin_api)]) -> dict[str, Any]:
     """Silence the alerts whose labels match ``matchers`` for ``hours`` (admin role)."""
-    try:
-        return request.app.state.silences.create(  # type: ignore[no-any-return]
-            session, matchers=body.matchers, ends_at=ends_in(body.hours), comment=body.comment,
-            created_by=f"{who.role} via {who.via}")
-    except SilencesUnavailable as exc:
-        raise HTTPException(409, str(exc)) from exc
+    return request.app.state.silences.create(  # type: ignore[no-any-return]
+        session, matchers=body.matchers, ends_at=ends_in(body.hours), comment=body.comment,
+        created_by=f"{who.role} via {who.via}")
 
 
 @api.post("/silences/{silence_id}/expire", response_model=schemas.SilenceOut, responses={403: {"model": schemas.Error, "description": "admin role needed"},

@@ -9,12 +9,15 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from ground.settings import Settings
+from gkwatch.web import api, ops, pages
 from gkwatch.web.auth import COOKIE, Authenticator
 from gkwatch.web.guard import UNSAFE_METHODS, HostPolicy, same_origin
 from gkwatch.web.headers import apply as apply_headers
 from gkwatch.web.headers import docs_router
 from gkwatch.web.ratelimit import LoginLimiter
+from gkwatch.web.silences import get_store
+from gkwatch.web.view import fmt_dt, status_label
+from ground.settings import Settings
 
 HERE = Path(__file__).resolve().parent
 #: reachable without a token or login
@@ -37,10 +40,6 @@ def create_app(settings: Settings, *, insecure_local: bool = False) -> FastAPI:
     same-origin Origin. Writes that a browser says come from another origin are refused
     in every mode.
     """
-    from gkwatch.web import api, ops, pages
-    from gkwatch.web.silences import get_store
-    from gkwatch.web.view import fmt_dt, status_label
-
     # docs_url=None: /docs is served by gkwatch.web.headers under a policy hashing its script
     app = FastAPI(title="gkwatch", version="1", docs_url=None, redoc_url=None,
                   description="Compliance of 政府信息公开工作年度报告: verdicts per agency and year, "

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from fastapi import HTTPException, Request
 from sqlmodel import Session
 
-from ground.settings import Settings
 from gkwatch.web.auth import Authenticator, Principal
+from ground.settings import Settings
+from models.db import session_scope
 
 
 def settings_of(request: Request) -> Settings:
@@ -20,8 +21,6 @@ def auth_of(request: Request) -> Authenticator:
 
 def db(request: Request) -> Iterator[Session]:
     """One session per request; commits when the handler returns without error."""
-    from models.db import session_scope
-
     with session_scope(settings_of(request).effective_database_url) as session:
         yield session
 

@@ -7,6 +7,9 @@ import csv
 import io
 from typing import Any
 
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+
 from gkwatch.web.view import STATUS_ZH, fmt_dt
 
 COLUMNS = [("agency", "机关 agency"), ("region", "地区 region"), ("kind", "类型 kind"), ("year", "年度 year"),
@@ -33,9 +36,6 @@ def audit_csv(rows: list[dict[str, Any]], tz: str = "Asia/Shanghai") -> bytes:
 
 
 def audit_xlsx(rows: list[dict[str, Any]], tz: str = "Asia/Shanghai") -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-
     wb = Workbook()
     ws = wb.active
     ws.title = "audit"

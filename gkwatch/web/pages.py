@@ -2,15 +2,25 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
+from gkwatch.web.api import MAX_ID, Id, report_diff
 from gkwatch.web.auth import COOKIE, COOKIE_MAX_AGE, Principal
-from gkwatch.web.api import MAX_ID, Id
 from gkwatch.web.deps import admin, auth_of, db, principal, same_origin
+from gkwatch.web.masking import for_role
+from gkwatch.web.silences import ends_in
+from gkwatch.web.view import report_tables
+from models.queries import (
+    STATUSES,
+    agency_detail,
+    alert_log,
+    audit_rows,
+    filter_options,
+    report_detail,
+)
 
 router = APIRouter(include_in_schema=False)
 Session_ = Annotated[Session, Depends(db)]
@@ -49,8 +59,6 @@ def build_matrix(rows: list[dict[str, Any]], status: str | None) -> dict[str, An
 @router.get("/", response_class=HTMLResponse)
 def matrix(request: Request, session: Session_, who: Who, region: Opt = None, kind: Opt = None,
            status: Opt = None, q: Opt = None) -> HTMLResponse:
-    from models.queries import STATUSES, audit_rows, filter_options
-
     status = status if status in STATUSES else None
     rows = audit_rows(session, region=region or None, kind=kind or None, q=q or None)
     return render(request, "matrix.html", {
@@ -61,8 +69,6 @@ def matrix(request: Request, session: Session_, who: Who, region: Opt = None, ki
 
 @router.get("/agencies/{agency_id}", response_class=HTMLResponse)
 def agency_page(agency_id: Id, request: Request, session: Session_, who: Who) -> HTMLResponse:
-    from models.queries import agency_detail
-
     found = agency_detail(session, agency_id=agency_id)
     if found is None:
         raise HTTPException(404, "no such agency")
@@ -72,10 +78,6 @@ def agency_page(agency_id: Id, request: Request, session: Session_, who: Who) ->
 @router.get("/reports/{report_id}", response_class=HTMLResponse)
 def report_page(report_id: Id, request: Request, session: Session_, who: Who,
                 against: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> HTMLResponse:
-    from gkwatch.web.api import report_diff
-    from gkwatch.web.view import report_tables
-    from models.queries import report_detail
-
     found = report_detail(session, report_id=report_id)
     if found is None:
         raise HTTPException(404, "no such report")
@@ -89,9 +91,6 @@ def report_page(report_id: Id, request: Request, session: Session_, who: Who,
 
 @router.get("/alerts", response_class=HTMLResponse)
 def alerts_page(request: Request, session: Session_, who: Who, state: Opt = None) -> HTMLResponse:
-    from gkwatch.web.masking import for_role
-    from models.queries import alert_log
-
     state = state if state in ("firing", "resolved") else None
     alerts = for_role(alert_log(session, state=state), is_admin=who.is_admin)
     return render(request, "alerts.html", {"alerts": alerts, "state": state or ""})
@@ -100,7 +99,7 @@ def alerts_page(request: Request, session: Session_, who: Who, state: Opt = None
 @router.get("/silences", response_class=HTMLResponse)
 def silences_page(request: Request, session: Session_, who: Who) -> HTMLResponse:
     store = request.app.state.silences
-    return render(request, "silences.html", {"silences": store.list(session), "available": store.available,
+    return render(request, "silences.html", {"silences": store.list(session),
                                              "error": request.query_params.get("error", "")})
 
 
@@ -116,17 +115,12 @@ def create_silence(request: Request, session: Session_, who: Annotated[Principal
                    year: Annotated[str, Form(max_length=8)] = "",
                    hours: Annotated[float, Form(gt=0, le=24 * 366)] = 24,
                    comment: Annotated[str, Form(max_length=500)] = "") -> Response:
-    from gkwatch.web.silences import SilencesUnavailable, ends_in
-
     _check_form(request, who, csrf)
     matchers = {k: v.strip() for k, v in (("kind", kind), ("agency_id", agency_id), ("year", year)) if v.strip()}
     if not matchers:
         return RedirectResponse("/silences?error=give+at+least+one+label", status_code=303)
-    try:
-        request.app.state.silences.create(session, matchers=matchers, ends_at=ends_in(hours), comment=comment,
-                                          created_by=f"{who.role} via {who.via}")
-    except SilencesUnavailable as exc:
-        return RedirectResponse(f"/silences?error={quote(str(exc))}", status_code=303)
+    request.app.state.silences.create(session, matchers=matchers, ends_at=ends_in(hours), comment=comment,
+                                      created_by=f"{who.role} via {who.via}")
     return RedirectResponse("/silences", status_code=303)
 
 

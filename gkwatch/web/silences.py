@@ -1,24 +1,16 @@
-"""Silences as the dashboard sees them: a small interface over whatever stores them.
-
-The Silence table is built in ``models/alerting.py`` by the alerts work; until it exists
-the dashboard lists none and refuses to create any (HTTP 409 with a reason), so the
-pages and the API keep working either way. :func:`get_store` picks the implementation.
-"""
+"""Silences as the dashboard sees them: list, create and expire rows of the ``Silence``
+table (``models/alerting.py``), which ``alerts/mute.py`` reads at send time."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-
-class SilencesUnavailable(Exception):
-    """Silences are not stored by this installation (no Silence table)."""
+from models.alerting import Silence
 
 
 class SilenceStore(Protocol):
-    available: bool
-
     def list(self, session: Session) -> list[dict[str, Any]]:
         """Every silence, newest first, as :class:`gkwatch.web.schemas.SilenceOut` dicts."""
 
@@ -30,27 +22,9 @@ class SilenceStore(Protocol):
         """End a silence now; None when there is no such silence."""
 
 
-class NoSilences:
-    """Used while no Silence table exists."""
-
-    available = False
-
-    def list(self, session: Session) -> list[dict[str, Any]]:
-        return []
-
-    def create(self, session: Session, *, matchers: dict[str, str], ends_at: datetime, comment: str,
-               created_by: str) -> dict[str, Any]:
-        raise SilencesUnavailable("silences are not available in this installation (no Silence table)")
-
-    def expire(self, session: Session, *, silence_id: int) -> dict[str, Any] | None:
-        return None
-
-
 class TableSilences:
     """Over a SQLModel ``Silence`` table with ``matchers`` (JSON), ``starts_at``, ``ends_at``,
-    ``comment`` and ``created_by`` columns — the names used by the alerts work."""
-
-    available = True
+    ``comment`` and ``created_by`` columns."""
 
     def __init__(self, model: Any) -> None:
         self.model = model
@@ -64,8 +38,6 @@ class TableSilences:
                 "created_by": getattr(row, "created_by", "") or "", "active": active}
 
     def list(self, session: Session) -> list[dict[str, Any]]:
-        from sqlmodel import col, select
-
         rows = session.exec(select(self.model).order_by(col(self.model.id).desc())).all()
         return [self._out(r) for r in rows]
 
@@ -90,14 +62,7 @@ class TableSilences:
 
 
 def get_store() -> SilenceStore:
-    """The table-backed store when ``models.alerting.Silence`` exists, else :class:`NoSilences`."""
-    try:
-        from models.alerting import Silence  # type: ignore[import-not-found]
-    except ImportError:
-        return NoSilences()
-    needed = {"matchers", "starts_at", "ends_at"}
-    if not needed <= set(getattr(Silence, "model_fields", {})):
-        return NoSilences()
+    """The store the dashboard uses."""
     return TableSilences(Silence)
 
 

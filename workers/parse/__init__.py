@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ground.errors import ExtractionError, ParseError
+from workers.extract import DEFAULT_MAX_BYTES, extract
+from workers.parse.report import build_report
 
 __all__ = ["parse_path", "parse_bytes", "parse_document", "SCHEMA"]
 
@@ -20,8 +22,6 @@ SCHEMA = "gkwatch.report/1"
 
 def parse_path(path: Path, *, max_bytes: int | None = None) -> dict:
     """Parse a report file; the size limit is checked before the file is read."""
-    from workers.extract import DEFAULT_MAX_BYTES
-
     path = Path(path)
     limit = max_bytes or DEFAULT_MAX_BYTES
     try:
@@ -37,8 +37,6 @@ def parse_path(path: Path, *, max_bytes: int | None = None) -> dict:
 def parse_bytes(data: bytes, *, filename: str, content_type: str | None = None,
                 max_bytes: int | None = None, source: str | None = None) -> dict:
     """Parse file bytes; ``filename`` and ``content_type`` only help to recognise the format."""
-    from workers.extract import DEFAULT_MAX_BYTES, extract
-
     doc = extract(data, filename=filename, content_type=content_type,
                   max_bytes=max_bytes or DEFAULT_MAX_BYTES)
     return parse_document(doc, source=source or filename)
@@ -52,8 +50,6 @@ MAX_TEXT_CHARS = 1_000_000
 
 def parse_document(doc, *, source: str | None = None) -> dict:
     """Document model → report dict (pure function)."""
-    from workers.parse.report import build_report
-
     chars = sum(len(b.text) + sum(len(c.text) for r in b.rows for c in r) for b in doc.blocks)
     if chars > MAX_TEXT_CHARS:
         raise ExtractionError(f"the document holds {chars} characters of text, over the limit of "

@@ -24,6 +24,8 @@ from workers.extract.rules import cell_index
 from workers.parse.layouts import Layouts
 from workers.parse.normalize import is_blank_mark, is_number, norm, to_number
 from workers.parse.rows import Item, Row
+from workers.parse.table3 import find_region
+from workers.parse.table24 import t2_row_name, table4_start, table4_stop
 from workers.reading import POSITION, Reading
 
 Span = tuple[float, float]
@@ -223,9 +225,6 @@ def place(rows: list[Row], idx: Sequence[int], ncols: int, header: list[Row], wh
 def place_table_columns(rows: list[Row], L: Layouts, version: str | None = None) -> list[str]:
     """Place the numbers of PDF tables 三 (7 columns), 四 (15 in one row) and the blocks of
     二 (as many columns as the layout ``version`` gives the block's rows) by position."""
-    from workers.parse.table24 import table4_start, table4_stop
-    from workers.parse.table3 import find_region
-
     if not any(r.words for r in rows):
         return []
     warnings: list[str] = []
@@ -249,8 +248,6 @@ def _place_table2(rows: list[Row], L: Layouts, version: str | None, end: int) ->
     """Table 二 is a stack of blocks (第二十条第（x）项), each with its own column headings:
     consecutive rows named in the layout with the same number of fields form one block,
     placed against the heading lines printed above it."""
-    from workers.parse.table24 import t2_row_name
-
     fields = L.t2_fields.get(version or "2021") or L.t2_fields["2021"]
     begin = next((i for i in range(end) if "第二十条" in rows[i].label), -1)
     if begin < 0:

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-
 from typing import Callable
 
 from workers.parse.fused import T3_TOTAL, T4_TOTAL, Identity, balanced, read_run
 from workers.parse.layouts import Layouts, RowSpec
 from workers.parse.normalize import is_blank_mark, is_number, norm, to_number
 from workers.parse.rows import Row
+from workers.parse.table3 import match_cell
+from workers.parse.table24 import t2_row_name
 from workers.reading import TEXT, Reading
 
 # where a printed numbering starts inside joined label text: 一、 (一) 1. 1、
@@ -122,8 +123,6 @@ def align(segs: list[Segment], match: Callable[[str], str | None], width: Callab
 def t3_matcher(L: Layouts, version: str | None):
     """Sub-label → table-三 row key (a collapsed row whose sub-rows the layout has is a
     group heading, never a row of its own here)."""
-    from workers.parse.table3 import match_cell
-
     keys = L.t3_keys(version)
     specs: list[RowSpec] = [s for s in L.t3_rows if s.key in keys]
     split = {s.key for s in specs if s.collapsed and any(o.key.startswith(s.key + ".") for o in specs)}
@@ -143,8 +142,6 @@ def stream_table3(rows: list[Row], L: Layouts, version: str | None
 def stream_table2(rows: list[Row], L: Layouts, version: str | None
                   ) -> tuple[dict[str, StreamRow], dict[str, str]]:
     """Table 二's rows by name; each has as many cells as the layout gives it fields."""
-    from workers.parse.table24 import t2_row_name
-
     fields = L.t2_fields.get(version or "2021") or L.t2_fields["2021"]
 
     names = sorted(((w, name) for name, words in L.t2_rows.items() if name in fields for w in words),

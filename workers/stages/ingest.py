@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
@@ -32,8 +33,6 @@ def parse_ts(value: str | None) -> datetime | None:
         return None
     dt = datetime.fromisoformat(value)
     if dt.tzinfo is None:
-        from zoneinfo import ZoneInfo
-
         dt = dt.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
     return dt
 

@@ -3,7 +3,17 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from .cells import Sum, as_int, combine, row_cells, t3_group_value, t3_row_value, table3, table4
+from .cells import (
+    Sum,
+    as_int,
+    combine,
+    row_cells,
+    t3_group_value,
+    t3_row_value,
+    t4_group_value,
+    table3,
+    table4,
+)
 from .labels import T3_OTHER_SPLIT, section_zh
 from .registry import NOT_ASSESSABLE, Context, Issue, check, na
 from .statements import Statement, scan
@@ -38,7 +48,6 @@ def _app_candidates(report: dict) -> dict[str, tuple[str, list[Sum]]]:
 
 
 def _lit_candidates(report: dict) -> dict[str, tuple[str, list[Sum]]]:
-    from .cells import t4_group_value
     rv = t4_group_value(report, "review")
     d, a = t4_group_value(report, "litigation_direct"), t4_group_value(report, "litigation_after_review")
     lit = combine(d, a) + d + a
