@@ -1,4 +1,8 @@
-"""``gkwatch alerts list|test|deliver`` and ``gkwatch silence add|list|expire``."""
+"""``gkwatch alerts list|test|deliver`` and ``gkwatch silence add|list|expire``.
+
+Handlers import what they run when they run (lazy on purpose): ``gkwatch parse`` must
+start without SQLAlchemy, FastAPI, Celery or Scrapy (see ``gkwatch/cli.py``).
+"""
 from __future__ import annotations
 
 import argparse

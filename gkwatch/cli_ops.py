@@ -1,5 +1,9 @@
 """Operations sub-commands: ``gkwatch queues`` (queue depths, leases, last error per
-stage) and ``gkwatch workers`` (the Celery processes of one machine, supervised)."""
+stage) and ``gkwatch workers`` (the Celery processes of one machine, supervised).
+
+Handlers import what they run when they run (lazy on purpose): ``gkwatch parse`` must
+start without SQLAlchemy, FastAPI, Celery or Scrapy (see ``gkwatch/cli.py``).
+"""
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,8 @@
-"""``gkwatch web``: the dashboard and JSON API."""
+"""``gkwatch web``: the dashboard and JSON API.
+
+Handlers import what they run when they run (lazy on purpose): ``gkwatch parse`` must
+start without SQLAlchemy, FastAPI, Celery or Scrapy (see ``gkwatch/cli.py``).
+"""
 from __future__ import annotations
 
 import argparse

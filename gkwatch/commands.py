@@ -1,4 +1,8 @@
-"""Service sub-commands (demo, discover, crawl, serve, status, db), registered on the parser."""
+"""Service sub-commands (demo, discover, crawl, serve, status, db), registered on the parser.
+
+Handlers import what they run when they run (lazy on purpose): ``gkwatch parse`` must
+start without SQLAlchemy, FastAPI, Celery or Scrapy (see ``gkwatch/cli.py``).
+"""
 from __future__ import annotations
 
 import argparse

@@ -25,6 +25,8 @@ def init_sentry(settings: Any) -> bool:
     """
     if not settings.sentry_dsn:
         return False
+    # lazy: only with a DSN; the Celery integration imports Celery itself, which the CLI,
+    # the web app and the crawl's child process otherwise never load
     from sentry_sdk.integrations.celery import CeleryIntegration
     from sentry_sdk.integrations.logging import LoggingIntegration
 

@@ -41,6 +41,7 @@ def get_engine(url: str) -> Engine:
 
 
 def alembic_config(url: str):  # type: ignore[no-untyped-def]
+    # lazy: Alembic (and its Mako templates) load only to migrate; workers never do
     from alembic.config import Config
 
     cfg = Config()
@@ -54,7 +55,7 @@ def upgrade(url: str, revision: str = "heads") -> None:
 
     ``heads`` rather than ``head``: branches added in parallel apply until merged.
     """
-    from alembic import command
+    from alembic import command  # lazy: see alembic_config
 
     cfg = alembic_config(url)
     with get_engine(url).begin() as conn:

@@ -46,7 +46,7 @@ class AppriseChannel(Channel):
     digest = True
 
     def send(self, message: Message) -> None:
-        try:
+        try:  # lazy: an optional extra (pip install gkwatch[apprise]), loaded by its channel only
             import apprise
         except ImportError as exc:
             raise ConfigError("the apprise channel needs the apprise package (pip install apprise)") from exc
