@@ -17,6 +17,7 @@ from alerts.config import AlertsConfig
 from alerts.lifecycle import AlertSpec, sync_alerts
 from alerts.policy import BEIJING, DeadlinePolicy, tables_audited
 from alerts.routes import Route
+from ground.catalogue import CATALOGUE
 from models import Agency, AgencyYear, Document, DocumentVersion, Finding, Portal, Report, utcnow
 
 STATUS_ZH = {"on_time": "按时发布", "late": "逾期发布", "missing": "未发布", "pending": "未到期限",
@@ -127,6 +128,16 @@ def backfill_reason(session: Session, document: Document | None, published: date
             f"(more than {days} days earlier)")
 
 
+def publication_alert(rule: str, agency_id: int | None, year: int | None, *, context: dict[str, Any],
+                      extra: dict[str, Any] | None = None, **params: Any) -> AlertSpec:
+    """The alert of a publication rule: its severity and texts (``alert``, which may name
+    the ``year``) from the catalogue."""
+    entry = CATALOGUE[rule]
+    zh, en = entry.text("alert", year=year, **params)
+    return AlertSpec(rule, agency_id, year, entry.severity, zh, en, rule=rule, extra=dict(extra or {}),
+                     context=context)
+
+
 def evaluate_portals(session: Session, *, agency: Agency, config: AlertsConfig, now: datetime) -> None:
     """P-UNREACHABLE for each portal of the agency that failed N crawls in a row."""
     ctx = {"agency": agency.name, "region": agency.region, "agency_kind": agency.kind}
@@ -134,11 +145,9 @@ def evaluate_portals(session: Session, *, agency: Agency, config: AlertsConfig, 
     for portal in session.exec(select(Portal).where(Portal.agency_id == agency.id)).all():
         if portal.enabled and portal.consecutive_failures >= config.unreachable_after:
             url = (portal.list_urls or [""])[0]
-            desired.append(AlertSpec(
-                "P-UNREACHABLE", agency.id, None, "warning",
-                f"{agency.name} 的门户 {url} 已连续 {portal.consecutive_failures} 次无法抓取",
-                f"the portal {url} of {agency.name} failed {portal.consecutive_failures} crawls in a row",
-                rule="P-UNREACHABLE", extra={"portal_id": portal.id}, context=ctx))
+            desired.append(publication_alert(
+                "P-UNREACHABLE", agency.id, None, extra={"portal_id": portal.id}, context=ctx,
+                agency=agency.name, url=url, failures=portal.consecutive_failures))
     sync_alerts(session, scope={"agency_id": agency.id, "year": None, "context": ctx},
                 desired=desired, routes=list(config.routes), now=now)
 
@@ -231,12 +240,8 @@ def _unparsed_alerts(*, agency: Agency, year: int, found: Found, ctx: dict[str, 
     shown = "、".join(urls[:3]) + (f" 等 {len(urls)} 个文档" if len(urls) > 3 else "")
     shown_en = ", ".join(urls[:3]) + (f" and {len(urls) - 3} more" if len(urls) > 3 else "")
     why_zh, why_en = found.unparsed[0][0].message_zh, found.unparsed[0][0].message_en
-    return [AlertSpec(
-        "P-UNPARSED", agency.id, year, "warning",
-        f"{agency.name} {year}年度报告已发布，但无法读取其中的表格，数据未能核查，请人工查看：{shown}（{why_zh}）",
-        f"{agency.name} published its {year} report, but its tables could not be read and its numbers "
-        f"are not checked; please read it by hand: {shown_en} ({why_en})",
-        rule="P-UNPARSED", context=ctx)]
+    return [publication_alert("P-UNPARSED", agency.id, year, context=ctx, agency=agency.name,
+                              shown_zh=shown, shown_en=shown_en, why_zh=why_zh, why_en=why_en)]
 
 
 def _desired_alerts(session: Session, *, agency: Agency, year: int, status: str, deadline: datetime,
@@ -245,15 +250,11 @@ def _desired_alerts(session: Session, *, agency: Agency, year: int, status: str,
     name, aid = agency.name, agency.id
     out: list[AlertSpec] = []
     if status == "missing":
-        out.append(AlertSpec("P-MISSING", aid, year, "error",
-                             f"{name} 未在 {_bj(deadline)} 前发布{year}年度政府信息公开工作年度报告",
-                             f"{name} has not published its {year} annual report by {_bj(deadline)}",
-                             rule="P-MISSING", context=ctx))
+        out.append(publication_alert("P-MISSING", aid, year, context=ctx, agency=name,
+                                     deadline=_bj(deadline)))
     elif status == "late":
-        out.append(AlertSpec("P-LATE", aid, year, "error",
-                             f"{name} {year}年度报告于 {_bj(published)} 发布，晚于期限 {_bj(deadline)}",
-                             f"{name} published its {year} report on {_bj(published)}, after {_bj(deadline)}",
-                             rule="P-LATE", context=ctx))
+        out.append(publication_alert("P-LATE", aid, year, context=ctx, agency=name,
+                                     published=_bj(published), deadline=_bj(deadline)))
     for rule in sorted({f.rule for f in failing}):
         first = next(f for f in failing if f.rule == rule)
         out.append(AlertSpec("inconsistent", aid, year, "error",
@@ -262,7 +263,6 @@ def _desired_alerts(session: Session, *, agency: Agency, year: int, status: str,
                              rule=rule, context=ctx))
     for f in session.exec(select(Finding).where(Finding.agency_id == aid, Finding.year == year,
                                                 Finding.rule == "P-CHANGED")).all():
-        out.append(AlertSpec("P-CHANGED", aid, year, "warning", f"{name}：{f.message_zh}",
-                             f"{name}: {f.message_en}", rule="P-CHANGED",
-                             extra={"version_id": f.version_id}, context=ctx))
+        out.append(publication_alert("P-CHANGED", aid, year, extra={"version_id": f.version_id}, context=ctx,
+                                     agency=name, finding_zh=f.message_zh, finding_en=f.message_en))
     return out

@@ -67,3 +67,20 @@ def test_import_is_light() -> None:
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlmodel','celery','scrapy','sqlalchemy')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_publication_rules_take_severity_and_texts_from_the_catalogue() -> None:
+    from ground.catalogue import CATALOGUE, publication_finding
+
+    used = {"P-MISSING": {"alert"}, "P-LATE": {"alert"}, "P-UNREACHABLE": {"alert"},
+            "P-CHANGED": {"numbers", "redated", "alert"}, "P-DATES": {"fail"},
+            "P-UNPARSED": {"fail", "given_up", "alert"}}
+    for rid, variants in used.items():
+        assert variants <= set(CATALOGUE[rid].messages), rid
+    text = _text().replace('id = "P-DATES"\nseverity = "info"', 'id = "P-DATES"\nseverity = "warning"')
+    assert load_catalogue(REGISTRY, text=text)["P-DATES"].severity == "warning"
+    f = publication_finding("P-DATES", "fail", where={"url": "u"}, actual=["a", "b"], shown="meta 2025-01-02")
+    assert f["severity"] == CATALOGUE["P-DATES"].severity and f["status"] == "fail"
+    assert f["message_zh"].endswith("meta 2025-01-02") and f["message_en"].endswith("meta 2025-01-02")
+    with pytest.raises(ConfigError, match="no message"):
+        publication_finding("P-DATES", "nonesuch", where={})

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ground.catalogue import publication_finding
 from ground.errors import DocumentError
 from workers import parse
 from workers.validate import validate
@@ -24,10 +25,8 @@ def empty_report() -> dict[str, Any]:
 
 def unparsed_finding(exc: DocumentError) -> dict[str, Any]:
     """A document that cannot be parsed is a finding, never a silent success."""
-    return {"rule": "P-UNPARSED", "severity": "warning", "status": "fail",
-            "where": {"document": exc.source}, "expected": "three tables", "actual": type(exc).__name__,
-            "message_zh": f"文档无法解析为年报三张表：{exc}",
-            "message_en": f"the document could not be parsed into the report tables: {exc}"}
+    return publication_finding("P-UNPARSED", "fail", where={"document": exc.source}, expected="three tables",
+                               actual=type(exc).__name__, error=exc)
 
 
 def check_report(report: dict[str, Any], *, previous: dict[str, Any] | None = None,

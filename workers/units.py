@@ -23,6 +23,7 @@ from alerts.config import load_config
 from alerts.evaluate import evaluate_agency_year
 from alerts.outbox import deliver_due
 from alerts.policy import BEIJING, DeadlinePolicy, end_of_day
+from ground.catalogue import publication_finding
 from ground.errors import CrawlError
 from ground.retry import backoff
 from ground.telemetry import capture, unit_scope
@@ -175,12 +176,10 @@ def _give_up_version(session: Session, version: DocumentVersion, doc: Document, 
                      attempts: int) -> None:
     """A version that crashed the parser on every attempt: one P-UNPARSED finding, ``failed``."""
     session.exec(delete(Finding).where(Finding.version_id == version.id))  # type: ignore[call-overload]
-    session.add(Finding(
-        agency_id=doc.agency_id, year=doc.year, version_id=version.id, rule="P-UNPARSED", severity="warning",
-        status="fail", where={"document": doc.url, "attempts": attempts}, expected="three tables",
-        actual=error.split(":", 1)[0],
-        message_zh=f"文档在 {attempts} 次尝试后仍无法处理（{error[:200]}）：{doc.url}",
-        message_en=f"the document could not be processed after {attempts} attempts ({error[:200]}): {doc.url}"))
+    f = publication_finding("P-UNPARSED", "given_up", where={"document": doc.url, "attempts": attempts},
+                            expected="three tables", actual=error.split(":", 1)[0], attempts=attempts,
+                            error=error[:200], url=doc.url)
+    session.add(Finding(agency_id=doc.agency_id, year=doc.year, version_id=version.id, **f))
     session.commit()
     finish(session, DocumentVersion, version.id, state="failed", error=error)  # type: ignore[arg-type]
 

@@ -7,6 +7,7 @@ from typing import Any
 from sqlmodel import Session, col, delete, select
 
 from alerts.policy import tables_audited
+from ground.catalogue import publication_finding
 from ground.errors import DocumentError
 from models import Agency, Document, DocumentVersion, Finding, Report
 from workers import parse
@@ -37,11 +38,9 @@ def detect_changes(session: Session, *, version: DocumentVersion, report: dict[s
     if cells:
         shown = "；".join(f"{c['table']} {c['row']}[{c['column']}] {c['old']}→{c['new']}" for c in cells[:5])
         more = f" …(+{len(cells) - 5})" if len(cells) > 5 else ""
-        out.append({"rule": "P-CHANGED", "severity": "warning", "status": "fail",
-                    "where": {"url": url, "change": "content", "cells": cells[:50]},
-                    "expected": None, "actual": len(cells),
-                    "message_zh": f"已发布年报的数据被修改（{len(cells)}处）：{shown}{more}",
-                    "message_en": f"numbers of a published report changed ({len(cells)} cells): {shown}{more}"})
+        out.append(publication_finding("P-CHANGED", "numbers",
+                                       where={"url": url, "change": "content", "cells": cells[:50]},
+                                       actual=len(cells), count=len(cells), shown=shown, more=more))
     return out
 
 
@@ -50,12 +49,9 @@ def date_change(session: Session, *, version: DocumentVersion, url: str) -> list
     prev = session.get(DocumentVersion, version.previous_version_id) if version.previous_version_id else None
     if prev is None or not prev.dates_key or not version.dates_key or prev.dates_key == version.dates_key:
         return []
-    return [{"rule": "P-CHANGED", "severity": "warning", "status": "fail",
-             "where": {"url": url, "change": "date"}, "expected": prev.dates_key,
-             "actual": version.dates_key,
-             "message_zh": f"已发布年报的发布日期被修改：{prev.dates_key[:16]} → {version.dates_key[:16]}（{url}）",
-             "message_en": f"the publication date of a published report changed: "
-                           f"{prev.dates_key[:16]} → {version.dates_key[:16]} ({url})"}]
+    return [publication_finding("P-CHANGED", "redated", where={"url": url, "change": "date"},
+                                expected=prev.dates_key, actual=version.dates_key,
+                                before=prev.dates_key[:16], after=version.dates_key[:16], url=url)]
 
 
 def date_findings(version: DocumentVersion, *, url: str) -> list[dict[str, Any]]:
@@ -67,10 +63,8 @@ def date_findings(version: DocumentVersion, *, url: str) -> list[dict[str, Any]]
     if len(by_day) < 2:
         return []
     shown = "，".join(f"{'/'.join(srcs)} {day}" for day, srcs in sorted(by_day.items()))
-    return [{"rule": "P-DATES", "severity": "info", "status": "fail",
-             "where": {"url": url, "dates": version.dates}, "expected": version.dates_key[:10] or None,
-             "actual": sorted(by_day), "message_zh": f"页面上的发布日期不一致：{shown}",
-             "message_en": f"the publication dates on the page disagree: {shown}"}]
+    return [publication_finding("P-DATES", "fail", where={"url": url, "dates": version.dates},
+                                expected=version.dates_key[:10] or None, actual=sorted(by_day), shown=shown)]
 
 
 def process_version(session: Session, *, version_id: int) -> tuple[int | None, int | None]:
