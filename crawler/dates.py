@@ -291,10 +291,3 @@ def best_date(dates: list[DateValue]) -> str | None:
     ranked = sorted(dates, key=lambda d: SOURCES.index(d["source"]) if d["source"] in SOURCES else 99)
     return ranked[0]["value"] if ranked else None
 
-
-def extract_dates(page: str | bytes | None = None, *, url: str | None = None,
-                  list_date: str | None = None,
-                  list_date_info: dict[str, str] | None = None) -> tuple[list[DateValue], str | None]:
-    """``(all dates best first, best date)`` for one document."""
-    dates = collect_dates(page, url=url, list_date=list_date, list_date_info=list_date_info)
-    return dates, best_date(dates)

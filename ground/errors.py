@@ -9,13 +9,12 @@ every error carries the context a person needs to act on it::
     ├── DocumentError            a document could not be turned into a report  (.source)
     │   ├── UnsupportedFormat    no extractor for this kind of file
     │   ├── ExtractionError      the file is corrupt, encrypted, empty, too large, or image-only
+    │   │   ├── EncryptedDocument  the document needs a password
     │   │   └── OcrUnavailable   image-only document and no OCR engine installed
     │   └── ParseError           text was extracted but the three tables were not found
     ├── CrawlError               a portal or page could not be fetched   (.url)
-    │   └── OffHostRedirect      a redirect pointed outside the agency's allowed hosts
-    ├── DeliveryError            a notification could not be delivered   (.channel, .retry_after)
-    │   └── EndpointGone         the receiver answered 410 Gone: disable it
-    └── StateError               the database holds something that should not be possible
+    └── DeliveryError            a notification could not be delivered   (.channel, .retry_after)
+        └── EndpointGone         the receiver answered 410 Gone: disable it
 """
 from __future__ import annotations
 
@@ -67,10 +66,6 @@ class CrawlError(GkwatchError):
         super().__init__(f"{url}: {message}" if url else message)
 
 
-class OffHostRedirect(CrawlError):
-    """A redirect pointed to a host outside the agency's allowed hosts."""
-
-
 class DeliveryError(GkwatchError):
     """A notification could not be delivered; it stays in the outbox for a retry."""
 
@@ -83,7 +78,3 @@ class DeliveryError(GkwatchError):
 
 class EndpointGone(DeliveryError):
     """The receiver answered 410 Gone; the endpoint must be disabled, not retried."""
-
-
-class StateError(GkwatchError):
-    """The database holds a state that the code does not expect."""

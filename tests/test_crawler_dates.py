@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from crawler.dates import (best_date, collect_dates, complete_list_date, decode_html,
-                           extract_dates, infer_year, parse_date, parse_month_day, url_date)
+                           infer_year, parse_date, parse_month_day, url_date)
 from crawler.listing import parse_list_page
 from crawler.rules import load_rules
 
@@ -48,8 +48,8 @@ PAGE = """<html><head>
 
 
 def test_all_page_dates_best_first() -> None:
-    dates, best = extract_dates(PAGE, url="http://h/c/202501/t20250119_1.html",
-                                list_date="2025-01-23")
+    dates = collect_dates(PAGE, url="http://h/c/202501/t20250119_1.html", list_date="2025-01-23")
+    best = best_date(dates)
     assert dates == [
         {"source": "meta", "value": "2025-01-20T09:00:00+08:00"},
         {"source": "header", "value": "2025-01-21T00:00:00+08:00"},

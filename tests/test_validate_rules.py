@@ -5,7 +5,7 @@ import copy
 
 import pytest
 
-from workers.validate import RULES, render_findings_table, validate, validate_pair
+from workers.validate import RULES, validate, validate_pair
 from workers.validate.agency import COUNTY, TOWNSHIP, infer_level
 
 ROWS = ["1", "2", "3.1", "3.2", *(f"3.3.{i}" for i in range(1, 9)), *(f"3.4.{i}" for i in range(1, 4)),
@@ -348,14 +348,15 @@ def test_validate_runs_cross_year_only_with_previous() -> None:
     assert all(f["rule"].startswith("X-") for f in validate_pair(make_report(), prev))
 
 
-def test_render_findings_table() -> None:
+def test_render_check_shows_the_failing_rule_with_its_message() -> None:
+    from gkwatch.render import render_check
+
     rep = make_report()
     rep["table3"]["4"] = [0, 0, 0, 0, 0, 0, 1]
-    out = render_findings_table(validate(rep))
-    first = out.splitlines()[2]
-    assert "T3-BALANCE" in first and "勾稽" in first
-    assert "does not balance" in out.splitlines()[3]
-    assert "无" in render_findings_table([]) or "no findings" in render_findings_table([])
+    out = render_check({"report": rep, "findings": validate(rep)})
+    line = next(x for x in out.splitlines() if "T3-BALANCE" in x)
+    assert "error" in line and "勾稽" in line
+    assert "no failing checks" in render_check({"report": make_report(), "findings": []})
 
 
 def test_every_rule_has_titles() -> None:

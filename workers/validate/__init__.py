@@ -8,6 +8,5 @@ Pure functions over the ``gkwatch.report/1`` dict; nothing here touches a databa
 from __future__ import annotations
 
 from .engine import RULES, validate, validate_pair
-from .render import render_findings_table
 
-__all__ = ["RULES", "validate", "validate_pair", "render_findings_table"]
+__all__ = ["RULES", "validate", "validate_pair"]
