@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from alerts.channels import CHANNELS
 from alerts.policy import DEFAULT_DEADLINES, DeadlinePolicy
 from alerts.routes import Receiver, Route, Timers, matches, settings_routes
 from ground.errors import ConfigError
@@ -90,12 +91,12 @@ def _receivers(data: dict[str, Any]) -> dict[str, tuple[Receiver, ...]]:
     out: dict[str, tuple[Receiver, ...]] = {}
     for i, r in enumerate(data.get("receivers", [])):
         where = f"receivers[{i}]"
-        _only(r, {"name", "email", "webhook", "apprise"}, where)
+        _only(r, {"name", *CHANNELS}, where)  # one key per registered channel kind
         name = r.get("name") or ConfigError(f"{where}: a receiver needs a name")
         if isinstance(name, ConfigError):
             raise name
         items: list[Receiver] = []
-        for channel in ("email", "webhook", "apprise"):
+        for channel in sorted(CHANNELS):
             values = r.get(channel, [])
             for v in [values] if isinstance(values, str) else values:
                 items.append(Receiver(channel, str(v)))
