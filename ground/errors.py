@@ -13,8 +13,9 @@ every error carries the context a person needs to act on it::
     │   │   └── OcrUnavailable   image-only document and no OCR engine installed
     │   └── ParseError           text was extracted but the three tables were not found
     ├── CrawlError               a portal or page could not be fetched   (.url)
-    └── DeliveryError            a notification could not be delivered   (.channel, .retry_after)
-        └── EndpointGone         the receiver answered 410 Gone: disable it
+    ├── DeliveryError            a notification could not be delivered   (.channel, .retry_after)
+    │   └── EndpointGone         the receiver answered 410 Gone: disable it
+    └── TimeLimitExceeded        a unit of work ran past its time limit and was stopped (.limit)
 """
 from __future__ import annotations
 
@@ -78,3 +79,11 @@ class DeliveryError(GkwatchError):
 
 class EndpointGone(DeliveryError):
     """The receiver answered 410 Gone; the endpoint must be disabled, not retried."""
+
+
+class TimeLimitExceeded(GkwatchError):
+    """A unit of work ran longer than its limit and was stopped (it is retried, then given up)."""
+
+    def __init__(self, message: str, *, limit: float) -> None:
+        self.limit = limit
+        super().__init__(message)
