@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Callable
 
+from gkwatch.render import render_check, render_report
 from ground.errors import DocumentError, GkwatchError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -29,8 +31,6 @@ def cmd_parse(args: argparse.Namespace) -> int:
     if args.format == "json":
         _print_json(report)
     else:
-        from gkwatch.render import render_report
-
         print(render_report(report))
     return 0
 
@@ -45,8 +45,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.format == "json":
         _print_json(results[0] if len(results) == 1 else results)
     else:
-        from gkwatch.render import render_check
-
         for res in results:
             print(render_check(res))
     failed = any(f.get("status") == "fail" and f.get("severity") == "error"
@@ -91,8 +89,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gkwatch: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into head/less that closed early
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except KeyboardInterrupt:
