@@ -40,14 +40,10 @@ class Row:
     drawn: list[tuple[float, float]] | None = None  # PDF: extents of the drawn cells it crosses
     dropped: bool = False  # values present, but their columns could not be decided
     placed: bool = False  # values placed in their columns by position (columns.py)
-
-    @property
-    def label(self) -> str:
-        return norm("".join(i.text for i in self.labels))
-
-    @property
-    def text(self) -> str:
-        return " ".join(i.text for i in self.cells)
+    #: the labels joined and normalised, and the cells' text: set once by ``_finish`` (the
+    #: matchers read them many times; labels and cells never change afterwards)
+    label: str = ""
+    text: str = ""
 
 
 def _split_line(text: str, prov: dict) -> list[Item]:
@@ -82,6 +78,8 @@ def _finish(row: Row) -> Row:
         if not is_blank_mark(it.text) and to_number(it.text) is None:
             last = i
     row.labels = [c for c in row.cells[: last + 1] if c.text.strip()]
+    row.label = norm("".join(i.text for i in row.labels))
+    row.text = " ".join(i.text for i in row.cells)
     vals = row.cells[last + 1:]
     if not row.grid:
         while vals and not vals[0].text.strip():
