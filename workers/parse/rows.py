@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from workers.extract.model import Document, Word
 from workers.reading import Reading
-from workers.parse.normalize import has_cjk, is_blank_mark, is_number, norm, to_number
+from workers.parse.normalize import has_cjk, is_blank_mark, is_number, norm, short_cached, to_number
 
 # trailing cells: numbers (a money amount may keep its unit, "251000元"), "/" or "—"
 _TRAIL_NUM = re.compile(r"^(.*?)((?:\s+(?:-?\d+(?:\.\d+)?(?:万元|元)?|/|—))+)\s*$")
@@ -72,10 +72,16 @@ def _with_x(items: list[Item], words: list[Word] | None) -> list[Item]:
     return items
 
 
+@short_cached
+def _is_label(text: str) -> bool:
+    """A cell that is neither a number nor a blank mark: text of a label."""
+    return not is_blank_mark(text) and to_number(text) is None
+
+
 def _finish(row: Row) -> Row:
     last = -1
     for i, it in enumerate(row.cells):
-        if not is_blank_mark(it.text) and to_number(it.text) is None:
+        if _is_label(it.text):
             last = i
     row.labels = [c for c in row.cells[: last + 1] if c.text.strip()]
     row.label = norm("".join(i.text for i in row.labels))
@@ -103,7 +109,9 @@ def build_rows(doc: Document) -> list[Row]:
                 if c.span:
                     continue
                 prov = {"page": b.page, "table": b.table, "row": c.row, "col": c.col}
-                txt = c.text.replace("\n", " ") if not has_cjk(c.text) else c.text.replace("\n", "")
+                txt = c.text
+                if "\n" in txt:
+                    txt = txt.replace("\n", " ") if not has_cjk(txt) else txt.replace("\n", "")
                 if b.grid:
                     items.append(Item(txt.strip(), prov))
                 else:
