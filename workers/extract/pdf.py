@@ -11,6 +11,8 @@ read from the page's ruling lines by ``rules.py``), a second reading of its colu
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from gkwatch.errors import ExtractionError
@@ -26,7 +28,7 @@ _FOOTER_RE = re.compile(r"^\s*[-—–－]+\s*\d{1,3}\s*[-—–－]+\s*$|^\s*�
 _GAP_RATIO = 0.5
 
 
-def _words(chars: list[tuple[str, float, float, bool]], cuts: list[float] = ()) -> list[Word]:
+def _words(chars: Sequence[tuple[str, float, float, bool]], cuts: Sequence[float] = ()) -> list[Word]:
     """Group one line's characters ``(ch, x0, x1, is_space)`` into words by gap.
 
     pdfium's generated spaces are only hints: the gap decides. A space printed in the
@@ -39,6 +41,8 @@ def _words(chars: list[tuple[str, float, float, bool]], cuts: list[float] = ()) 
     x0 = x1 = 0.0
     prev_w = 0.0
     hard = False
+    cuts = sorted(cuts)
+    ncuts = len(cuts)
     for ch, a, b, space in chars:
         if space:
             hard = hard or a >= 0  # real spaces carry a box; generated ones are marked -1
@@ -47,8 +51,12 @@ def _words(chars: list[tuple[str, float, float, bool]], cuts: list[float] = ()) 
         mid = (a + b) / 2
         if buf:
             gap = a - x1
-            split = hard or gap > _GAP_RATIO * (w + prev_w) / 2 or gap < -(w + prev_w) \
-                or any(prev_mid < c < mid for c in cuts)
+            split = hard or gap > _GAP_RATIO * (w + prev_w) / 2 or gap < -(w + prev_w)
+            if not split and ncuts:
+                # a cut strictly between the two glyphs' centres: the first cut right of
+                # prev_mid lies left of mid
+                k = bisect_right(cuts, prev_mid)
+                split = k < ncuts and cuts[k] < mid
             if split:
                 words.append(Word("".join(buf), x0, x1))
                 buf = []
@@ -77,6 +85,7 @@ def _page_lines(page) -> list[_Line]:
     Words are formed from the character boxes (see ``_words``) so that the parser can
     place each number in its column, blank cells included."""
     import pypdfium2.raw as raw  # lazy
+    from pypdfium2 import PdfiumError
 
     tp = page.get_textpage()
     try:
@@ -99,17 +108,22 @@ def _page_lines(page) -> list[_Line]:
             chars.clear()
             mids.clear()
 
+        # pdfium's functions called directly, one box reused: the helper ``get_charbox``
+        # costs more than the box itself, for every character of the page
+        handle, generated, loose_box = tp.raw, raw.FPDFText_IsGenerated, raw.FPDFText_GetLooseCharBox
+        box = raw.FS_RECTF()
         for i, ch in enumerate(text):
             if ch in "\r\n":
                 flush()
                 continue
             if ch.isspace():
-                real = not raw.FPDFText_IsGenerated(tp.raw, i)
+                real = not generated(handle, i)
                 chars.append((" ", 0.0 if real else -1.0, 0.0, True))
                 continue
-            left, bottom, right, top = tp.get_charbox(i, loose=True)
-            chars.append((ch, left, right, False))
-            mids.append((bottom + top) / 2)
+            if not loose_box(handle, i, box):
+                raise PdfiumError("Failed to get charbox.")
+            chars.append((ch, box.left, box.right, False))
+            mids.append((box.bottom + box.top) / 2)
         flush()
         return out
     finally:
@@ -119,7 +133,7 @@ def _page_lines(page) -> list[_Line]:
 def _regroup(ln: _Line, cells: list[tuple[float, float]]) -> _Line:
     """The line's words again, split where a drawn cell border stands between glyphs."""
     cuts = sorted({x for c in cells for x in c})
-    words = _words(list(ln.chars), cuts)
+    words = _words(ln.chars, cuts)
     return ln._replace(text=" ".join(w.text for w in words), words=words)
 
 
@@ -127,7 +141,7 @@ def _line_cells(page, lines: list[_Line], pno: int, notes: list[str]
                 ) -> list[list[tuple[float, float]] | None]:
     """The drawn cells each line of a page crosses (see ``rules.py``); None for all lines
     of a page with too many drawing objects to read, noted in ``notes``."""
-    from workers.extract.rules import MAX_OBJECTS, cells_at, read_page_rules
+    from workers.extract.rules import MAX_OBJECTS, cells_finder, read_page_rules
 
     rules = read_page_rules(page)
     if rules is None:
@@ -135,7 +149,8 @@ def _line_cells(page, lines: list[_Line], pno: int, notes: list[str]
         return [None] * len(lines)
     if not rules.vertical:
         return [None] * len(lines)
-    return [cells_at(rules, ln.y) if ln.y is not None and ln.words else None for ln in lines]
+    at = cells_finder(rules)
+    return [at(ln.y) if ln.y is not None and ln.words else None for ln in lines]
 
 
 def pdf_to_document(data: bytes, *, source: str | None = None) -> Document:
