@@ -1,6 +1,6 @@
 """gkwatch's parse against the raw-extraction limit, side by side in one process.
 
-    .venv/bin/python benchmarks/bench_parse_raw.py [--repeats 15] [--pin] [--memory]
+    .venv/bin/python benchmarks/bench_parse_raw.py [--repeats 15] [--pin] [--cold] [--memory]
 
 For each document the same bytes go through two paths, alternately, after a warm-up run:
 
@@ -119,7 +119,13 @@ def _timed(fn: Callable[[], object], samples: list[float]) -> None:
     samples.append((time.perf_counter() - t0) * 1000)
 
 
-def side_by_side(docs: list[Doc], repeats: int) -> dict:
+def side_by_side(docs: list[Doc], repeats: int, cold: bool = False) -> dict:
+    """Median ms of each path per document. ``cold``: the parser's caches of label and
+    cell readings are emptied before each full run, as for a document whose labels were
+    never seen (a worker's caches are warm with the standard labels after its first
+    reports; warm repeats of one document hit them for every cell)."""
+    from workers.parse.normalize import clear_caches
+
     rows = []
     for name, fmt, data in docs:
         raw = raw_html if fmt == "html" else raw_pdf
@@ -128,6 +134,8 @@ def side_by_side(docs: list[Doc], repeats: int) -> dict:
         f: list[float] = []
         for _ in range(repeats):  # alternate, so that load from other jobs hits both alike
             _timed(lambda raw=raw, data=data: raw(data), r)
+            if cold:
+                clear_caches()
             _timed(lambda name=name, data=data: full(name, data), f)
         rows.append({"document": name, "format": fmt, "kb": len(data) // 1024,
                      "raw_ms": statistics.median(r), "full_ms": statistics.median(f)})
@@ -180,6 +188,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=15, help="timed runs of each path per document")
     ap.add_argument("--pin", action="store_true", help="run on one core (os.sched_setaffinity)")
+    ap.add_argument("--cold", action="store_true", help="empty the parser's caches before each full run")
     ap.add_argument("--memory", action="store_true", help="peak memory of a child parsing the corpus")
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
     ap.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
@@ -201,7 +210,7 @@ def main() -> int:
         return 0
     if args.pin:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    res = side_by_side(corpus_docs() + generated_docs(), args.repeats)
+    res = side_by_side(corpus_docs() + generated_docs(), args.repeats, cold=args.cold)
     if args.json:
         print(json.dumps(res, ensure_ascii=False))
         return 0

@@ -68,7 +68,7 @@ def _lines(text: str) -> str:
     one = text.strip("\n")  # breaks at either end make only empty lines
     if "\n" not in one:
         return _WS.sub(" ", one).strip()
-    lines = [_WS.sub(" ", x).strip() for x in text.split("\n")]
+    lines = [_WS.sub(" ", x).strip() for x in one.split("\n") if x.strip()]
     return "\n".join(x for x in lines if x)
 
 

@@ -42,9 +42,20 @@ def nfkc(text: str) -> str:
 CACHED_CHARS = 200
 
 
+_CACHES: list = []
+
+
+def clear_caches() -> None:
+    """Forget every cached result: the next document is read as the first one would be
+    (``benchmarks/bench_parse_raw.py --cold``)."""
+    for c in _CACHES:
+        c.cache_clear()
+
+
 def short_cached(fn: Callable[[str], T]) -> Callable[[str], T]:
     """``fn`` (pure, one string argument) with its results for short strings cached."""
     cached = lru_cache(maxsize=8192)(fn)
+    _CACHES.append(cached)
 
     @wraps(fn)
     def call(text: str) -> T:
