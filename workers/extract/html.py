@@ -31,6 +31,7 @@ def _tag(el) -> str:
     return name
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _LINE_TAGS = frozenset(("p", "div", "br", "li"))  # a cell's text breaks a line where one starts
 
 
@@ -47,9 +48,14 @@ def mark_cell_lines(root) -> set:
     from lxml import etree  # lazy
 
     prefixed = [(e, _tag(e)) for e in _xpath("descendant-or-self::*[contains(name(), ':')]")(root)]
-    for e in chain(root.iter(*_LINE_TAGS), (e for e, name in prefixed if name in _LINE_TAGS)):
-        e.text = "\n" + (e.text or "")
     walk_only: set = set()
+    for e in chain(root.iter(*_LINE_TAGS), (e for e, name in prefixed if name in _LINE_TAGS)):
+        text = e.text or ""
+        if _NOT_XML.search(text):
+            # lxml refuses to set such text (after dropping the old one): walk those cells
+            walk_only.update(e.iterancestors("td", "th"))
+        else:
+            e.text = "\n" + text
     for e in chain(root.iter(etree.Comment, etree.ProcessingInstruction, etree.Entity, *_SKIP),
                    (e for e, name in prefixed if name in _SKIP)):
         walk_only.update(e.iterancestors("td", "th"))
@@ -264,8 +270,10 @@ def html_to_document(text: str, *, encoding: str | None) -> Document:
         # a Python call for every element touched, a third of the time spent here
         # from UTF-8 bytes: libxml2 reads them some 30% faster than a str (same tree). A
         # text starting with an XML declaration still goes in as a str, which lxml refuses
-        # when the declaration names an encoding, as it always did here.
-        if text.startswith("<?xml"):
+        # when the declaration names an encoding, as it always did here; so does a text
+        # with characters XML forbids (controls of a damaged file), which libxml2 treats
+        # differently in bytes.
+        if text.startswith("<?xml") or _NOT_XML.search(text):
             root = etree.fromstring(text, _html_parser(None))
         else:
             try:
