@@ -28,19 +28,24 @@ _FOOTER_RE = re.compile(r"^\s*[-—–－]+\s*\d{1,3}\s*[-—–－]+\s*$|^\s*�
 _GAP_RATIO = 0.5
 
 
-def _words(chars: Sequence[tuple[str, float, float, bool]], cuts: Sequence[float] = ()) -> list[Word]:
+def _words(chars: Sequence[tuple[str, float, float, bool]], cuts: Sequence[float] = (),
+           glued: list[tuple[float, float]] | None = None) -> list[Word]:
     """Group one line's characters ``(ch, x0, x1, is_space)`` into words by gap.
 
     pdfium's generated spaces are only hints: the gap decides. A space printed in the
     file (not generated) always separates, and so does a drawn cell border (``cuts``, the
     x of the vertical rules crossing the line): digits of neighbouring cells set close
-    together ("300" and "1" → "3001") are two numbers when a rule stands between them."""
+    together ("300" and "1" → "3001") are two numbers when a rule stands between them.
+    ``glued`` receives, for each word of several characters, the range from the lowest to
+    the highest centre of the glyph pairs it joined: only a cut inside one of them can
+    split a word (``_cut_inside``)."""
     words: list[Word] = []
     prev_mid = 0.0
     buf: list[str] = []
     x0 = x1 = 0.0
     prev_w = 0.0
     hard = False
+    lo = hi = 0.0
     cuts = sorted(cuts)
     ncuts = len(cuts)
     for ch, a, b, space in chars:
@@ -58,8 +63,12 @@ def _words(chars: Sequence[tuple[str, float, float, bool]], cuts: Sequence[float
                 k = bisect_right(cuts, prev_mid)
                 split = k < ncuts and cuts[k] < mid
             if split:
+                if glued is not None and len(buf) > 1:
+                    glued.append((lo, hi))
                 words.append(Word("".join(buf), x0, x1))
                 buf = []
+            else:
+                lo, hi = (prev_mid, mid) if len(buf) == 1 else (min(lo, prev_mid), max(hi, mid))
         if not buf:
             x0 = a
         buf.append(ch)
@@ -68,8 +77,21 @@ def _words(chars: Sequence[tuple[str, float, float, bool]], cuts: Sequence[float
         prev_mid = mid
         hard = False
     if buf:
+        if glued is not None and len(buf) > 1:
+            glued.append((lo, hi))
         words.append(Word("".join(buf), x0, x1))
     return words
+
+
+def _cut_inside(glued: Sequence[tuple[float, float]], cells: list[tuple[float, float]]) -> bool:
+    """Whether a border of ``cells`` lies strictly inside one of the ranges ``glued``
+    (see ``_words``): else regrouping at the borders gives the same words again."""
+    cuts = sorted({x for c in cells for x in c})
+    for lo, hi in glued:
+        k = bisect_right(cuts, lo)
+        if k < len(cuts) and cuts[k] < hi:
+            return True
+    return False
 
 
 class _Line(NamedTuple):
@@ -77,6 +99,7 @@ class _Line(NamedTuple):
     words: list[Word] | None
     y: float | None  # vertical centre of the line's glyph boxes (page units, y upwards)
     chars: tuple = ()  # the characters the words were made of, to regroup at drawn rules
+    glued: tuple = ()  # where a drawn rule could split a word (``_words``)
 
 
 def _page_lines(page) -> list[_Line]:
@@ -99,12 +122,14 @@ def _page_lines(page) -> list[_Line]:
         mids: list[float] = []
 
         def flush() -> None:
-            words = _words(chars)
+            glued: list[tuple[float, float]] = []
+            words = _words(chars, glued=glued)
             if words:
                 # the median, so that a stray superscript or a glyph of a neighbouring
                 # wrapped cell line does not pull the height out of the table row
                 y = sorted(mids)[len(mids) // 2] if mids else None
-                out.append(_Line(" ".join(w.text for w in words), words, y, tuple(chars)))
+                out.append(_Line(" ".join(w.text for w in words), words, y, tuple(chars),
+                                 tuple(glued)))
             chars.clear()
             mids.clear()
 
@@ -177,8 +202,8 @@ def pdf_to_document(data: bytes, *, source: str | None = None) -> Document:
                 # pages without text (scans, figures) are not worth reading rules of
                 cells = _line_cells(page, lines, pno + 1, notes) if lines else []
                 for ln, cl in zip(lines, cells):
-                    if cl and ln.chars:
-                        ln = _regroup(ln, cl)
+                    if cl and ln.chars and _cut_inside(ln.glued, cl):
+                        ln = _regroup(ln, cl)  # words are read twice only where it matters
                     text_chars += len(ln.text)
                     blocks.append(Block("para", text=ln.text, page=pno + 1, words=ln.words,
                                         cells=cl))
