@@ -21,8 +21,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from gkwatch.procs import die_with_parent
 from models import utcnow
 from models.db import session_scope, upgrade
+from workers.sandbox import ParseSandbox
 
 log = logging.getLogger("gkwatch.service")
 
@@ -49,6 +51,8 @@ class Service:
         self.stopping = threading.Event()
         self._last: dict[str, float] = {}
         self.units_done = 0
+        # one document never stalls the service: each is read in a child with a time limit
+        self.sandbox = ParseSandbox(settings.process_time_limit)
 
     def stop(self, *_: Any) -> None:
         log.info("stopping after the current unit of work")
@@ -75,7 +79,7 @@ class Service:
         if len(work) > 1:
             log.info("%s unit(s) of work to run", len(work))
         started = time.monotonic()
-        done = drain(self.settings, work, stop=self.stopping, progress=self._progress)
+        done = drain(self.settings, work, stop=self.stopping, progress=self._progress, parse=self.sandbox.parse)
         if done > 1:
             log.info("ran %s unit(s) in %.1fs", done, time.monotonic() - started,
                      extra={"units": done})
@@ -98,9 +102,12 @@ class Service:
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
         log.info("gkwatch service started (database %s)", self.settings.effective_database_url.split("@")[-1])
-        while not self.stopping.is_set():
-            self.run_once(time.monotonic())
-            self.stopping.wait(min(self.ticks.deliver, self.ticks.crawl, self.ticks.reconcile))
+        try:
+            while not self.stopping.is_set():
+                self.run_once(time.monotonic())
+                self.stopping.wait(min(self.ticks.deliver, self.ticks.crawl, self.ticks.reconcile))
+        finally:
+            self.sandbox.close()
         log.info("gkwatch service stopped; %s unit(s) of work done", self.units_done)
 
 
@@ -124,7 +131,7 @@ class CeleryService:
         self.procs: dict[str, subprocess.Popen] = {}
 
     def commands(self) -> dict[str, list[str]]:
-        base = [sys.executable, "-m", "celery", "-A", "workers.app"]
+        base = [sys.executable, "-m", "celery", "-A", self.settings.celery_app]
         out = {name: base + ["worker", "-Q", queues, "-n", f"{name}@%h",
                              "-c", str(conc or self.process_concurrency), "-l", "INFO"]
                for name, queues, conc in WORKER_GROUPS}
@@ -151,7 +158,8 @@ class CeleryService:
                 if time.monotonic() - started.get(name, -1e9) < 5:
                     continue  # a process that keeps dying is restarted at most every 5 s
                 started[name] = time.monotonic()
-                self.procs[name] = subprocess.Popen(cmd)
+                # PDEATHSIG: a kill -9 of this supervisor does not leave workers running unseen
+                self.procs[name] = subprocess.Popen(cmd, preexec_fn=die_with_parent)  # noqa: PLW1509
             self.stopping.wait(1.0)
         log.info("stopping celery processes (warm shutdown)")
         for proc in self.procs.values():

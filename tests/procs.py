@@ -31,13 +31,31 @@ def redis_server(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
+class PostgresProcess(servers.PostgresProcess):
+    """``servers.PostgresProcess`` (kill, restart), or the test skipped without PostgreSQL."""
+
+    def __init__(self) -> None:
+        if servers.pg_bindir() is None:
+            pytest.skip("PostgreSQL is not installed (.ci/run installs it)")
+        super().__init__()
+
+
+@contextmanager
+def restartable_postgres() -> Iterator[PostgresProcess]:
+    server = PostgresProcess()
+    try:
+        server.start()
+        server.createdb()
+        yield server
+    finally:
+        server.remove()
+
+
 @contextmanager
 def postgres_server(tmp_path: Path) -> Iterator[str]:
     """A private PostgreSQL cluster on a free loopback port; yields a SQLAlchemy URL."""
-    if servers.pg_bindir() is None:
-        pytest.skip("PostgreSQL is not installed (.ci/run installs it)")
-    with servers.postgres_server(tmp_path) as url:
-        yield url
+    with restartable_postgres() as server:
+        yield server.url
 
 
 # --- helpers for the pipeline fault tests (appended) ------------------------------------
