@@ -196,7 +196,11 @@ def pdf_to_document(data: bytes, *, source: str | None = None) -> Document:
         text_chars = 0
         notes: list[str] = []
         for pno in range(npages):
-            page = pdf[pno]
+            try:
+                page = pdf[pno]
+            except pdfium.PdfiumError as exc:  # a damaged page tree: the file, not a bug here
+                raise ExtractionError(f"corrupt or unreadable PDF: page {pno + 1}: {exc}",
+                                      source=source) from exc
             try:
                 lines = [ln for ln in _page_lines(page) if not _FOOTER_RE.match(ln.text)]
                 # pages without text (scans, figures) are not worth reading rules of
