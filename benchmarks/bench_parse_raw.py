@@ -15,9 +15,9 @@ summed medians. Documents: the corpus's HTML and text-layer PDFs (``../shared/co
 the Word-exported page 015 also transcoded to GBK as a GBK portal would serve it, and pages
 and PDFs of the demo generator (a GBK ``art`` page with Word markup, a UTF-8 ``trs`` page).
 
-``--memory`` instead runs a fresh child process that parses every corpus document (all
-formats with a gold file) and the generated ones, and prints the child's peak resident
-memory (``VmHWM``) after imports and after parsing.
+``--memory`` instead runs a fresh child process with a worker's imports that parses and
+checks every corpus document (all formats with a gold file) and the generated ones, and
+prints the child's peak resident memory (``VmHWM``) after imports and after parsing.
 """
 from __future__ import annotations
 
@@ -156,15 +156,19 @@ def _vmhwm_mb() -> float:
 
 
 def memory_child() -> dict:
-    """In a fresh process: peak RSS after imports, then after parsing every document."""
-    # the imports a worker has loaded anyway, before its first document
+    """In a fresh process: peak RSS after a worker's imports (the Celery app, its tasks and
+    stages, the extractors), then after parsing and checking every document, as the
+    process stage does."""
     import lxml.html  # noqa: F401
     import pypdfium2  # noqa: F401
 
     import workers.extract.html
-    import workers.extract.pdf  # noqa: F401
+    import workers.extract.pdf
+    import workers.stages.process
+    import workers.tasks  # noqa: F401
     from gkwatch.errors import DocumentError
     from workers.parse import parse_bytes
+    from workers.pipeline import check_report
 
     after_imports = _vmhwm_mb()
     docs: list[tuple[str, bytes]] = []
@@ -177,7 +181,7 @@ def memory_child() -> dict:
     failed = 0
     for name, data in docs:
         try:
-            parse_bytes(data, filename=name)
+            check_report(parse_bytes(data, filename=name))
         except DocumentError:
             failed += 1
     return {"documents": len(docs), "failed": failed, "vmhwm_after_imports_mb": round(after_imports, 1),
