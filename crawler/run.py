@@ -30,7 +30,7 @@ def crawl_settings(spec: Any, *, snapshot_dir: Path, out_path: Path,
                    log_level: str = "WARNING") -> dict[str, Any]:
     """Scrapy settings for one portal; every politeness knob is set explicitly."""
     delay = spec.download_delay
-    return {
+    settings = {
         "BOT_NAME": "gkwatch",
         "USER_AGENT": USER_AGENT,
         # the library default is False (practices.md): we obey unless the spec says not
@@ -59,6 +59,11 @@ def crawl_settings(spec: Any, *, snapshot_dir: Path, out_path: Path,
         "GKWATCH_SNAPSHOT_DIR": str(snapshot_dir),
         "GKWATCH_OUT_PATH": str(out_path),
     }
+    if spec.list_kind != "auto":  # a kind may need more (the browser's download handler)
+        from crawler.kinds import get_kind
+
+        settings.update(get_kind(spec.list_kind).settings(spec))
+    return settings
 
 
 def main(argv: list[str] | None = None) -> int:
