@@ -51,7 +51,7 @@ async (maxPages) => {
       const text = (el.innerText || el.value || "").trim().toLowerCase();
       if (!NEXT.includes(text) || realLink(el)) continue;
       if (el.disabled || /disabled/.test(el.className || "")) continue;
-      if (el.children.length > 1) continue;
+      if (el.children.length > 0) continue;  // the innermost element: a click bubbles up
       return el;
     }
     return null;

@@ -8,7 +8,7 @@ The mapping sits in the portal spec (``api``; in portals.toml ``[agency.api]``):
     params = {columnId = "123"}      # fixed parameters
     page_param = "pageNo"            # page number parameter
     size_param = "pageSize"          # page size parameter ("" when the API has none)
-    page_size = 20
+    page_size = 20                   # 0: the API decides (size of the answers)
     first_page = 1
     records = "data.list"            # dotted path to the list of records
     title = "title"                  # dotted paths inside one record
@@ -34,7 +34,8 @@ from crawler.listing import ListEntry, ListPage, ListRequest
 from crawler.rules import LinkRules, classify_title, looks_truncated, report_year
 
 PROFILES: dict[str, dict[str, Any]] = {
-    "gkmlpt": {"method": "GET", "page_param": "page", "size_param": "", "page_size": 100,
+    # the platform decides the page size (page_size 0: as many as the first page held)
+    "gkmlpt": {"method": "GET", "page_param": "page", "size_param": "", "page_size": 0,
                "first_page": 1, "records": "articles", "title": "title", "url": "url",
                "date": "created_at", "total": "total"},
 }
@@ -174,7 +175,7 @@ class JsonApiKind(PortalKind):
         n = int(page.state.get("page") or m["first_page"])
         total = dig(data, m["total"]) if m["total"] else None
         size = int(m["page_size"]) or len(recs)
-        seen = (n - int(m["first_page"]) + 1) * max(size, len(recs))
+        seen = (n - int(m["first_page"]) + 1) * size
         more = seen < int(total) if isinstance(total, (int, str)) and str(total).isdigit() else bool(recs)
         if recs and more and n - int(m["first_page"]) + 1 < int(m["max_pages"]):
             out.requests.append(page_request(spec.api, page.state.get("base") or page.url, n + 1))
