@@ -13,6 +13,9 @@ from gkwatch.demo.citygov import CITY, CITY_GOVERNMENT, SITE_NAME, Body, City, C
 PAGE_SIZE = 2           # rows per list page: every column has three pages
 HANWEB_PER_PAGE = 1     # Hanweb: one row a page, three pages a group (one dataproxy call)
 ENCODING = {"gbk": "gbk"}
+#: stands for the address of a site outside the city (the server fills it in): every page
+#: links it, and no crawl may ever fetch from it
+EXTERNAL = "http://__EXTERNAL__"
 
 
 def _doc(title: str, body: str, *, charset: str = "utf-8", head: str = "") -> str:
@@ -20,7 +23,8 @@ def _doc(title: str, body: str, *, charset: str = "utf-8", head: str = "") -> st
             f'content="text/html; charset={charset}"><title>{escape(title)}</title>{head}</head>'
             f'<body><div class="top"><a href="/">首页</a> <a href="/wza/">无障碍</a> '
             f'<a href="javascript:void(0)">加入收藏</a></div>{body}'
-            f'<div class="footer">本站为测试站点，{CITY}及所列机关均为虚构</div></body></html>')
+            f'<div class="footer"><a href="{EXTERNAL}/">中国政府网</a> <a href="{EXTERNAL}/zwgk/nb.pdf">'
+            f'国务院2024年政府信息公开工作年度报告</a> 本站为测试站点，{CITY}及所列机关均为虚构</div></body></html>')
 
 
 def _day(d: datetime, with_time: bool = False) -> str:

@@ -23,6 +23,8 @@ from gkwatch.demo.reports import make_history
 
 Reply = tuple[int, dict[str, str], bytes]
 ADDRESSES = {h: f"127.0.16.{n}" for n, h in enumerate(HOSTS, 1)}
+#: a site outside the city that every page links to: a crawl must never fetch from it
+ADDRESSES["ext"] = "127.0.16.9"
 _PROXY = "/module/web/jpage/dataproxy.jsp"
 _GKMLPT_API = re.compile(r"^/(\w+)/gkmlpt/api/all/(\d+)$")
 _SPA_API = re.compile(r"^/api/(\w+)/list$")
@@ -66,6 +68,8 @@ class CityServer:
     def __init__(self, seed: int = 16) -> None:
         self.seed = seed
         self.city: City = build_city(seed)
+        #: files drawn on first request (the PDF / DOCX renderings take a while)
+        self.lazy: dict[tuple[str, str], Callable[[], Reply]] = {}
         self.requests: list[tuple[str, str, str]] = []
         self.lock = threading.Lock()
         self._servers: dict[str, ThreadingHTTPServer] = {}
@@ -74,8 +78,13 @@ class CityServer:
             self._servers[label] = ThreadingHTTPServer((addr, 0), handler)
         self.urls = {label: f"http://{ADDRESSES[label]}:{srv.server_address[1]}"
                      for label, srv in self._servers.items()}
-        self.files: dict[str, dict[str, Reply]] = {h: {} for h in HOSTS}
+        self.files: dict[str, dict[str, Reply]] = {h: {} for h in ADDRESSES}
         self._build()
+        ext = self.urls["ext"].encode()
+        for host, files in self.files.items():
+            for path, (status, headers, data) in files.items():
+                if headers.get("Content-Type", "").startswith("text/html"):
+                    files[path] = (status, headers, data.replace(b"http://__EXTERNAL__", ext))
         self._threads: list[threading.Thread] = []
 
     # --- content -----------------------------------------------------------------------
@@ -120,17 +129,20 @@ class CityServer:
     def _build_item(self, body: Body, it: CityItem, history: dict[int, Any], cs: str) -> None:
         report = history.get(it.year) if it.year else None
         if it.direct and report is not None:
-            self._put(body.host, it.path, (200, {"Content-Type": "application/pdf"},
-                                           render_pdf(report, seed=self.seed)))
+            self.lazy[(body.host, it.path)] = lambda: (200, {"Content-Type": "application/pdf"},
+                                                       render_pdf(report, seed=self.seed))
             return
         article = article_html(report, seed=self.seed) if report is not None else pages.notice_text(body, it)
         self._put(body.host, it.path, _html(pages.detail(body, it, article), cs))
         for path, fmt in it.attachments:
             assert report is not None
-            data = render_pdf(report, seed=self.seed) if fmt == "pdf" else render_docx(report, seed=self.seed)
-            ctype = "application/pdf" if fmt == "pdf" else \
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-            self._put(body.host, path, (200, {"Content-Type": ctype}, data))
+            self.lazy[(body.host, path)] = lambda fmt=fmt, report=report: self._render(report, fmt)
+
+    def _render(self, report: dict[str, Any], fmt: str) -> Reply:
+        if fmt == "pdf":
+            return 200, {"Content-Type": "application/pdf"}, render_pdf(report, seed=self.seed)
+        return 200, {"Content-Type": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}, \
+            render_docx(report, seed=self.seed)
 
     # --- answers -----------------------------------------------------------------------
 
@@ -146,6 +158,10 @@ class CityServer:
         }
         if host in dynamic and (answer := dynamic[host]()) is not None:
             return answer
+        if method == "GET" and (host, parts.path) in self.lazy:
+            with self.lock:
+                if parts.path not in self.files[host]:
+                    self.files[host][parts.path] = self.lazy[(host, parts.path)]()
         found = self.files[host].get(parts.path) if method == "GET" else None
         return found or (404, {"Content-Type": "text/html; charset=utf-8"}, "<h1>404 页面不存在</h1>".encode())
 
@@ -203,3 +219,7 @@ class CityServer:
     def hosts(self) -> dict[str, str]:
         """host label → ``address`` (what allowed_hosts name)."""
         return dict(ADDRESSES)
+
+    def requests_to(self, host: str) -> list[tuple[str, str]]:
+        with self.lock:
+            return [(m, p) for h, m, p in self.requests if h == host]
