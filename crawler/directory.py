@@ -154,9 +154,11 @@ def looks_script_drawn(page: str, base_url: str) -> bool:
         return False
     if tree.xpath("//script[@type='text/xml']") or "createPageHTML" in page:
         return False  # Hanweb data island, TRS pager: read without a browser
+    host = urlsplit(base_url).hostname
+    # document-like links of the column's own site (a footer link elsewhere does not count)
     docs = [link for link in links(page, base_url)
-            if urlsplit(link.url).path.rsplit("/", 1)[-1] not in ("", "index.html")
-            and len(link.text) >= 8]
+            if urlsplit(link.url).hostname == host and len(link.text) >= 8
+            and urlsplit(link.url).path.rsplit("/", 1)[-1] not in ("", "index.html")]
     mounts = tree.xpath("//*[@id='app' or @id='root' or @v-cloak or @ng-app]")
     return not docs and bool(mounts or tree.xpath("//script[@src]"))
 

@@ -220,9 +220,13 @@ def gov_name() -> str:
 
 
 def plan_rows(city: City, urls: dict[str, str]) -> list[dict[str, Any]]:
-    """What was planted, as plain data: body, kinds, column URL, reports and their dates."""
+    """What was planted, as plain data: body, kinds, column URL, reports and their dates
+    (a file linked straight from the list has only the day the list prints)."""
+    def shown(r: CityItem) -> datetime:
+        return r.published.replace(hour=0, minute=0) if r.direct else r.published
+
     return [{"name": b.name, "kind": b.kind, "portal": b.portal, "host": b.host,
              "column": urls[b.host] + b.column_path,
              "reports": [{"year": r.year, "url": urls[b.host] + r.path,
-                          "published": r.published.strftime("%Y-%m-%dT%H:%M:00+08:00")} for r in b.reports]}
+                          "published": shown(r).strftime("%Y-%m-%dT%H:%M:00+08:00")} for r in b.reports]}
             for b in city.bodies]

@@ -1,0 +1,115 @@
+"""``gkwatch portals discover / import / list / export / remove`` on the fixture city
+(gkwatch/demo/cityserve.py: 30 bodies on five hosts at 127.0.16.x), and office rosters."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from sqlmodel import select
+
+from crawler.survey import survey
+from gkwatch.demo.cityserve import CityServer
+from gkwatch.errors import ConfigError
+from gkwatch.portals import import_portals, load_portals
+from gkwatch.portals_io import load_roster, normalise_kind, survey_entries, toml_text
+from models import Agency, Portal
+
+
+@pytest.fixture(scope="module")
+def city() -> Iterator[CityServer]:
+    with CityServer() as server:
+        yield server
+
+
+def test_discover_finds_every_body_its_kind_and_column(city: CityServer) -> None:
+    before = len(city.requests)
+    found = survey(city.url("www", "/"), delay=0)
+    plan = {row["name"]: row for row in city.plan()}
+    got = {b.name: (b.kind, b.column_url, b.list_kind) for b in found.bodies}
+    assert got == {n: (r["kind"], r["column"], r["portal"]) for n, r in plan.items()}
+    assert len(got) == 30 and all(b.problem is None for b in found.bodies)
+    assert Counter(k for k, _, _ in got.values()) == {"部门": 17, "乡镇街道": 12, "本级政府": 1}
+    assert found.government == "青岚市人民政府" and found.region == "青岚市"
+    # one robots.txt per host, then only the directory, body and column pages
+    hosts = Counter(h for h, m, p in city.requests[before:] if p == "/robots.txt")
+    assert hosts == {"www": 1, "jcms": 1, "xxgk": 1, "app": 1, "gbk": 1}
+    assert city.requests_to("ext") == [] and len(found.fetched) == len(city.requests) - before
+
+
+def test_discovered_toml_imports_with_each_kinds_options(city: CityServer, tmp_path: Path, session) -> None:
+    found = survey(city.url("www", "/zwgk/index.html"), delay=0)  # the 信息公开 page works too
+    path = tmp_path / "portals.toml"
+    path.write_text(toml_text(survey_entries(found), "review me"), encoding="utf-8")
+    entries = {e.name: e for e in load_portals(path)}
+    assert len(entries) == 30
+    town = entries["青岚市城关街道办事处"]
+    assert town.kind == "乡镇街道" and town.parent == "青岚市人民政府" and town.api is not None
+    assert town.api["profile"] == "gkmlpt" and "sid=" in town.api["endpoint"]
+    assert entries["青岚市卫生健康委员会"].render == "browser"
+    assert import_portals(session, entries=list(entries.values())) == 30
+    opts = {a.name: p.options for p, a in session.exec(select(Portal, Agency).where(Portal.agency_id == Agency.id))}
+    assert opts["青岚市卫生健康委员会"]["render"] == "browser" and "api" in opts["青岚市东湖街道办事处"]
+
+
+def _gk(args: list[str], data: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "gkwatch", *args], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "GKWATCH_DATA_DIR": str(data)})
+
+
+def test_portals_commands_round_trip(city: CityServer, tmp_path: Path) -> None:
+    data, toml = tmp_path / "var", tmp_path / "found.toml"
+    out = _gk(["portals", "discover", city.url("www", "/"), "-o", str(toml), "--delay", "0"], data)
+    assert out.returncode == 0, out.stderr
+    assert "wrote 30 of 30 bodies" in out.stderr
+    assert _gk(["portals", "import", str(toml)], data).returncode == 0
+    rows = json.loads(_gk(["portals", "list", "--format", "json"], data).stdout)
+    assert len(rows) == 30 and Counter(r["render"] or (r["api"] or {}).get("profile") for r in rows) == \
+        {None: 21, "gkmlpt": 6, "browser": 3}
+    exported = tmp_path / "exported.toml"
+    assert _gk(["portals", "export", "-o", str(exported)], data).returncode == 0
+    # the same portals come back (with the hosts they default to written out)
+    same = lambda path: {e.name: {**e.model_dump(), "allowed_hosts": e.hosts()} for e in load_portals(path)}  # noqa: E731
+    assert same(exported) == same(toml)
+    out = _gk(["portals", "remove", "青岚市水利局", "不存在的局"], data)
+    assert out.returncode == 1 and "青岚市水利局: removed" in out.stderr and "unknown agency" in out.stderr
+    assert len(json.loads(_gk(["portals", "list", "--format", "json"], data).stdout)) == 29
+
+
+def test_roster_csv_in_gbk_and_xlsx(tmp_path: Path) -> None:
+    rows = [["单位名称", "类型", "地区", "年报栏目地址"],
+            ["某县人民政府", "县政府", "某县", "http://127.0.0.1/zfxxgk/nb/"],
+            ["某县教育局", "", "某县", "http://127.0.0.1/jyj/nb/"],
+            ["某县城南街道办事处", "乡镇（街道）", "某县", "http://127.0.0.1/cnjd/nb/ ; http://127.0.0.1/cnjd/nb2/"]]
+    path = tmp_path / "roster.csv"
+    with path.open("w", encoding="gbk", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    entries = load_roster(path)
+    assert [(e.name, e.kind, len(e.list_urls)) for e in entries] == \
+        [("某县人民政府", "本级政府", 1), ("某县教育局", "部门", 1), ("某县城南街道办事处", "乡镇街道", 2)]
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for r in rows:
+        wb.active.append(r)
+    xlsx = tmp_path / "roster.xlsx"
+    wb.save(xlsx)
+    assert [e.model_dump() for e in load_roster(xlsx)] == [e.model_dump() for e in entries]
+
+
+def test_roster_errors_name_the_row(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("单位名称,类型,地区,年报栏目地址\n某县教育局,部门,某县,ftp://x/\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"row 2 \(某县教育局\)"):
+        load_roster(path)
+    path.write_text("名字,网址\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="单位名称"):
+        load_roster(path)
+    with pytest.raises(ConfigError, match="类型"):
+        normalise_kind("事业单位", "某县档案馆")
