@@ -234,6 +234,23 @@ def trs_pages(tree: etree._Element, base: str) -> list[str]:
     return urls
 
 
+#: query parameters by which viewer pages (pdf.js ``viewer.html?file=…``, preview.jsp?url=…)
+#: name the file they show
+_VIEWER_PARAMS = ("file", "url", "src", "path", "filepath", "fileUrl")
+
+
+def wrapped_file(url: str, rules: LinkRules) -> str | None:
+    """The attachment a preview page shows, from its query string, or None."""
+    from urllib.parse import parse_qsl
+
+    for key, value in parse_qsl(urlsplit(url).query):
+        if key in _VIEWER_PARAMS and value:
+            inner = _resolve(url, value)
+            if urlsplit(inner).scheme in ("http", "https") and rules.is_attachment(inner):
+                return inner
+    return None
+
+
 @dataclass
 class DetailPage:
     title: str | None
@@ -264,6 +281,8 @@ def parse_detail_page(page: str | bytes, base_url: str, rules: LinkRules,
         if rules.is_pseudo(href):
             continue
         url = _resolve(base, href)
+        if not rules.is_attachment(url):
+            url = wrapped_file(url, rules) or url  # a viewer page wrapping the file
         if urlsplit(url).scheme in ("http", "https") and rules.is_attachment(url) \
                 and url not in attachments:
             attachments.append(url)
