@@ -87,8 +87,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from crawler.spiders.annual_reports import AnnualReportsSpider
 
-    settings = crawl_settings(spec, snapshot_dir=Path(args.snapshots), out_path=Path(args.out),
-                              log_level=args.log_level)
+    try:
+        settings = crawl_settings(spec, snapshot_dir=Path(args.snapshots), out_path=Path(args.out),
+                                  log_level=args.log_level)
+    except ConfigError as exc:  # a kind that cannot run here (no chromium)
+        print(f"crawler.run: bad spec: {exc}", file=sys.stderr)
+        return 2
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(AnnualReportsSpider)
     process.crawl(crawler, spec=raw)

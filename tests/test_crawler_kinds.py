@@ -115,7 +115,8 @@ def test_bad_kind_options_are_config_errors_naming_the_key(extra: dict, message:
         load_spec({"list_urls": ["http://a.test/col/"], **extra})
 
 
-def test_browser_settings_keep_the_same_host_rule_in_the_browser() -> None:
+def test_browser_settings_keep_the_same_host_rule_in_the_browser(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("crawler.kinds.browser.chromium_path", lambda: "/usr/bin/chromium")
     spec = load_spec({"list_urls": ["http://a.test/nb.html"], "render": "browser",
                       "browser": {"concurrency": 2, "timeout": 9}})
     s = REGISTRY["browser"].settings(spec)

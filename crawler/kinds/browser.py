@@ -107,6 +107,14 @@ class BrowserKind(PortalKind):
                 "playwright_page_methods": [PageMethod("evaluate", WALK_PAGES_JS, opts["pages"])]}
 
     def settings(self, spec: Any) -> dict[str, Any]:
+        """Checked when a crawl starts, not when the portal is imported: the machine that
+        edits portals.toml need not be the one that crawls."""
+        import importlib.util
+
+        if importlib.util.find_spec("scrapy_playwright") is None:
+            raise ConfigError("render = \"browser\" needs scrapy-playwright (pip install 'gkwatch[browser]')")
+        if chromium_path() is None:
+            raise ConfigError(f"render = \"browser\": no chromium at {CHROMIUM} (apt-get install chromium)")
         opts = options(spec)
         hosts = list(spec.allowed_hosts)
 
