@@ -81,7 +81,7 @@ class CityServer:
         self.files: dict[str, dict[str, Reply]] = {h: {} for h in ADDRESSES}
         self._build()
         ext = self.urls["ext"].encode()
-        for host, files in self.files.items():
+        for files in self.files.values():
             for path, (status, headers, data) in files.items():
                 if headers.get("Content-Type", "").startswith("text/html"):
                     files[path] = (status, headers, data.replace(b"http://__EXTERNAL__", ext))
