@@ -76,6 +76,7 @@ class CityItem:
     path: str = ""                 # the detail page (or, when ``direct``, the file itself)
     attachments: list[tuple[str, str]] = field(default_factory=list)   # (path, format)
     direct: str | None = None      # "pdf": the list links the file itself
+    viewer: bool = False           # the page shows its PDF in a viewer (viewer.html?file=…)
 
 
 @dataclass
@@ -167,6 +168,11 @@ def _items(body: Body, index: int, seed: int) -> list[CityItem]:
             it.attachments.append(("", "docx"))
         if it.year == YEARS[0] and body.portal == "static" and index in (2, 27):
             it.direct = "pdf"
+        if it.year == YEARS[-2] and index == 8:      # a ZIP holding the report
+            it.attachments.append(("", "zip"))
+        if it.year == YEARS[-1] and index == 13:     # the PDF only inside a viewer page
+            it.attachments.append(("", "pdf"))
+            it.viewer = True
     return out
 
 

@@ -200,7 +200,11 @@ def spa_answer(body: Body, page: int) -> str:
 def detail(body: Body, it: CityItem, article: str) -> str:
     head = (f'<meta name="ArticleTitle" content="{escape(it.title)}">'
             f'<meta name="PubDate" content="{_day(it.published, True)}">')
-    atts = "".join(f'<li><a href="{p}">{escape(it.title)}.{fmt}</a></li>' for p, fmt in it.attachments)
+    if it.viewer:  # no link to the file: a viewer page shows it
+        atts = "".join(f'<iframe src="/pdfjs/web/viewer.html?file={quote(p, safe="")}"></iframe>'
+                       for p, _ in it.attachments)
+    else:
+        atts = "".join(f'<li><a href="{p}">{escape(it.title)}.{fmt}</a></li>' for p, fmt in it.attachments)
     main = (f"<h1>{escape(it.title)}</h1><div class='info'>发布时间：{_day(it.published, True)}　"
             f"来源：{escape(body.name)}</div><div id='zoom'>{article}</div>"
             + (f"<div class='fujian'>附件：<ul>{atts}</ul></div>" if atts else ""))

@@ -9,8 +9,10 @@ every request per host so a test can check that nothing else was fetched::
 """
 from __future__ import annotations
 
+import io
 import re
 import threading
+import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
@@ -141,6 +143,13 @@ class CityServer:
     def _render(self, report: dict[str, Any], fmt: str) -> Reply:
         if fmt == "pdf":
             return 200, {"Content-Type": "application/pdf"}, render_pdf(report, seed=self.seed)
+        if fmt == "zip":  # the report zipped with a note, as offices upload it
+            buf = io.BytesIO()
+            with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+                zf.writestr(f"{report['agency']}{report['year']}年政府信息公开工作年度报告.pdf",
+                            render_pdf(report, seed=self.seed))
+                zf.writestr("说明.txt", "附件为本单位年度报告。")
+            return 200, {"Content-Type": "application/zip"}, buf.getvalue()
         return 200, {"Content-Type": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}, \
             render_docx(report, seed=self.seed)
 
