@@ -15,7 +15,8 @@ every error carries the context a person needs to act on it::
     │   └── OffHostRedirect      a redirect pointed outside the agency's allowed hosts
     ├── DeliveryError            a notification could not be delivered   (.channel, .retry_after)
     │   └── EndpointGone         the receiver answered 410 Gone: disable it
-    └── StateError               the database holds something that should not be possible
+    ├── StateError               the database holds something that should not be possible
+    └── TimeLimitExceeded        a unit of work ran past its time limit and was stopped (.limit)
 """
 from __future__ import annotations
 
@@ -87,3 +88,11 @@ class EndpointGone(DeliveryError):
 
 class StateError(GkwatchError):
     """The database holds a state that the code does not expect."""
+
+
+class TimeLimitExceeded(GkwatchError):
+    """A unit of work ran longer than its limit and was stopped (it is retried, then given up)."""
+
+    def __init__(self, message: str, *, limit: float) -> None:
+        self.limit = limit
+        super().__init__(message)

@@ -18,7 +18,8 @@ from typing import Any
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
+def die_with_parent() -> None:
+    """Ask the kernel to SIGKILL this process when its parent dies (Linux; else nothing)."""
     if sys.platform.startswith("linux"):
         try:
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -55,7 +56,7 @@ def run_group(args: list[str], *, timeout: float, **kw: Any) -> subprocess.Compl
     a new process group that is killed as a whole on timeout (``TimeoutExpired`` is
     raised as with ``subprocess.run``), and dies if this process dies."""
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True, preexec_fn=_die_with_parent, **kw)
+                            start_new_session=True, preexec_fn=die_with_parent, **kw)
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -23,6 +23,7 @@ from typing import Any
 
 from models import utcnow
 from models.db import session_scope, upgrade
+from workers.sandbox import ParseSandbox
 
 log = logging.getLogger("gkwatch.service")
 
@@ -49,6 +50,8 @@ class Service:
         self.stopping = threading.Event()
         self._last: dict[str, float] = {}
         self.units_done = 0
+        # one document never stalls the service: each is read in a child with a time limit
+        self.sandbox = ParseSandbox(settings.process_time_limit)
 
     def stop(self, *_: Any) -> None:
         log.info("stopping after the current unit of work")
@@ -75,7 +78,7 @@ class Service:
         if len(work) > 1:
             log.info("%s unit(s) of work to run", len(work))
         started = time.monotonic()
-        done = drain(self.settings, work, stop=self.stopping, progress=self._progress)
+        done = drain(self.settings, work, stop=self.stopping, progress=self._progress, parse=self.sandbox.parse)
         if done > 1:
             log.info("ran %s unit(s) in %.1fs", done, time.monotonic() - started,
                      extra={"units": done})
@@ -98,9 +101,12 @@ class Service:
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
         log.info("gkwatch service started (database %s)", self.settings.effective_database_url.split("@")[-1])
-        while not self.stopping.is_set():
-            self.run_once(time.monotonic())
-            self.stopping.wait(min(self.ticks.deliver, self.ticks.crawl, self.ticks.reconcile))
+        try:
+            while not self.stopping.is_set():
+                self.run_once(time.monotonic())
+                self.stopping.wait(min(self.ticks.deliver, self.ticks.crawl, self.ticks.reconcile))
+        finally:
+            self.sandbox.close()
         log.info("gkwatch service stopped; %s unit(s) of work done", self.units_done)
 
 
@@ -124,7 +130,7 @@ class CeleryService:
         self.procs: dict[str, subprocess.Popen] = {}
 
     def commands(self) -> dict[str, list[str]]:
-        base = [sys.executable, "-m", "celery", "-A", "workers.app"]
+        base = [sys.executable, "-m", "celery", "-A", self.settings.celery_app]
         out = {name: base + ["worker", "-Q", queues, "-n", f"{name}@%h",
                              "-c", str(conc or self.process_concurrency), "-l", "INFO"]
                for name, queues, conc in WORKER_GROUPS}

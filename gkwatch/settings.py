@@ -83,7 +83,11 @@ class Settings(BaseSettings):
     retry_countdown_max: float = Field(
         300.0, ge=0, description="retries due sooner go back through the broker; later ones wait in the "
                                  "database for the reconciler (keep far below visibility_timeout)")
-    process_time_limit: float = Field(300.0, gt=0, description="hard time limit of one process/evaluate task")
+    process_time_limit: float = Field(
+        300.0, gt=0, description="hard time limit of one process/evaluate task (embedded serve: of reading "
+                                 "one document, in a child process)")
+    celery_app: str = Field("workers.app", pattern=r"^[A-Za-z_][\w.]*(:[A-Za-z_]\w*)?$",
+                            description="the Celery app `gkwatch workers` starts (module or module:attribute)")
     visibility_timeout: int = Field(7200, gt=0, description="Redis redelivers unacked messages after this")
     tick_crawl_seconds: float = Field(300.0, gt=0, description="beat: look for due portals")
     tick_deliver_seconds: float = Field(30.0, gt=0, description="beat: deliver due notifications")

@@ -18,10 +18,11 @@ from models import AgencyYear, DocumentVersion, Report
 from models.db import session_scope
 
 ROOT = Path(__file__).resolve().parents[1]
-#: ``gkwatch serve`` with a parser that takes a moment, so SIGTERM lands mid-run
-SERVE = ("import sys, time\nimport workers.parse as p\nreal = p.parse_bytes\n"
-         "def slow(data, **kw):\n    time.sleep(0.2)\n    return real(data, **kw)\n"
-         "p.parse_bytes = slow\nfrom gkwatch.cli import main\nsys.exit(main(['serve']))\n")
+#: ``gkwatch serve`` with a reader that takes a moment, so SIGTERM lands mid-run (the
+#: service reads documents in a time-limited child: the wait is put before handing over)
+SERVE = ("import sys, time\nimport workers.sandbox as sb\nreal = sb.ParseSandbox.parse\n"
+         "def slow(self, data, **kw):\n    time.sleep(0.2)\n    return real(self, data, **kw)\n"
+         "sb.ParseSandbox.parse = slow\nfrom gkwatch.cli import main\nsys.exit(main(['serve']))\n")
 
 
 def _start(env: dict[str, str], log: Path) -> subprocess.Popen:

@@ -36,13 +36,15 @@ def pending_work(settings: Any) -> list[Work]:
 
 def drain(settings: Any, work: list[Work], *, now: datetime | None = None,
           progress: Callable[[str, int, int], None] | None = None,
-          stop: threading.Event | None = None) -> int:
+          stop: threading.Event | None = None, parse: Callable[..., Any] | None = None) -> int:
     """Run ``work`` and everything it leads to; returns how many units ran.
 
     A unit that fails is retried here after its backoff when that is at most
     ``retry_countdown_max`` away (later retries are left to the next reconcile pass).
     ``stop`` ends the loop between two units (a clean shutdown loses nothing: the
-    database still lists the rest as pending).
+    database still lists the rest as pending). ``parse`` replaces the in-process reader of
+    the process stage (the service passes :class:`workers.sandbox.ParseSandbox`'s, which
+    bounds each document's time).
     """
     queue: deque[Work] = deque(work)
     queued = set(queue)
@@ -63,7 +65,12 @@ def drain(settings: Any, work: list[Work], *, now: datetime | None = None,
         func = UNITS[stage]
         try:
             # ``now`` is the audit time of an evaluation; deliveries always run on the clock
-            follow = func(settings, unit, now=now) if stage == "evaluate" else func(settings, unit)
+            if stage == "evaluate":
+                follow = func(settings, unit, now=now)
+            elif stage == "process" and parse is not None:
+                follow = func(settings, unit, parse=parse)
+            else:
+                follow = func(settings, unit)
         except RetryLater as exc:
             if exc.delay <= settings.retry_countdown_max:
                 heapq.heappush(later, (time.monotonic() + exc.delay, item))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -186,7 +187,7 @@ def _give_up_version(session: Session, version: DocumentVersion, doc: Document, 
     finish(session, DocumentVersion, version.id, state="failed", error=error)  # type: ignore[arg-type]
 
 
-def run_process_unit(settings: Any, version_id: int) -> list[Work]:
+def run_process_unit(settings: Any, version_id: int, *, parse: Callable[..., Any] | None = None) -> list[Work]:
     from workers.stages.process import next_year_report, process_version
 
     with session_scope(settings.effective_database_url) as s:
@@ -214,7 +215,7 @@ def run_process_unit(settings: Any, version_id: int) -> list[Work]:
                 _give_up_version(s, version, doc, err, version.attempts - 1)
                 return follow
             try:
-                agency_id, year = process_version(s, version_id=version_id)
+                agency_id, year = process_version(s, version_id=version_id, parse=parse)
             except Exception as exc:
                 s.rollback()
                 if version.attempts >= max_attempts(settings):

@@ -1,6 +1,7 @@
 """Process one document version: extract → parse → validate, store report and findings."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,16 +73,22 @@ def date_findings(version: DocumentVersion, *, url: str) -> list[dict[str, Any]]
              "message_en": f"the publication dates on the page disagree: {shown}"}]
 
 
-def process_version(session: Session, *, version_id: int) -> tuple[int | None, int | None]:
+def process_version(session: Session, *, version_id: int,
+                    parse: Callable[..., dict[str, Any]] | None = None) -> tuple[int | None, int | None]:
     """Parse and validate one version; returns the (agency_id, year) to re-evaluate.
+
+    ``parse`` reads the bytes (default :func:`workers.parse.parse_bytes`, looked up at each
+    call; the embedded service passes a time-limited child process, :mod:`workers.sandbox`).
 
     Re-running it replaces the version's report and findings, so a redelivered task
     changes nothing. A version that cannot be parsed gets a P-UNPARSED finding (never for
     a report year before 2019, whose tables are not audited) and its date findings; its
     publication counts all the same (see :mod:`alerts.evaluate`).
     """
-    from workers.parse import parse_bytes
+    import workers.parse
     from workers.pipeline import check_report, unparsed_finding
+
+    parse = parse or workers.parse.parse_bytes
 
     version = session.get(DocumentVersion, version_id)
     if version is None:
@@ -99,7 +106,7 @@ def process_version(session: Session, *, version_id: int) -> tuple[int | None, i
         return doc.agency_id, doc.year
     data = Path(version.snapshot).read_bytes()
     try:
-        report = parse_bytes(data, filename=doc.url.rsplit("/", 1)[-1] or "index.html",
+        report = parse(data, filename=doc.url.rsplit("/", 1)[-1] or "index.html",
                              content_type=version.content_type or None)
     except DocumentError as exc:
         # A detail page whose tables live in an attachment is not itself unparsed.
