@@ -16,6 +16,7 @@ from crawler.discover import discover
 from gkwatch.demo.citygov import Body
 from gkwatch.demo.citygov_pages import gkmlpt_sid
 from gkwatch.demo.cityserve import CityServer
+from gkwatch.errors import CrawlError
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -111,3 +112,32 @@ def test_auto_kind_finds_nothing_in_a_spa_shell(city: CityServer) -> None:
     body = _body(city, "browser")
     result = discover(city.url(body.host, body.column_path), download_delay=0, timeout=120)
     assert [e for e in result["entries"] if not e["url"].startswith(city.urls["ext"])] == []
+
+
+@pytest.mark.parametrize("portal, rule, kw", [
+    ("hanweb", "/module/web/jpage/", {}),
+    ("jsonapi", "/{prefix}/gkmlpt/api/", {"api": True}),
+])
+def test_robots_txt_binds_every_kind(city: CityServer, portal: str, rule: str, kw: dict[str, Any]) -> None:
+    """A kind's own requests (dataproxy POSTs, API pages) obey robots.txt like any page."""
+    body = _body(city, portal)
+    robots = city.files[body.host]["/robots.txt"]
+    city.files[body.host]["/robots.txt"] = (200, {"Content-Type": "text/plain"},
+                                            f"User-agent: *\nDisallow: {rule.format(prefix=body.prefix)}\n".encode())
+    extra: dict[str, Any] = {}
+    if kw.get("api"):
+        extra = {"kind": "jsonapi", "api": {"profile": "gkmlpt", "endpoint":
+                                            f"/{body.prefix}/gkmlpt/api/all/{body.col_id}?sid={gkmlpt_sid(body)}"}}
+    before = len(city.requests)
+    try:
+        if portal == "hanweb":  # the first page's island still gives its reports
+            result = discover(city.url(body.host, body.column_path), download_delay=0, timeout=120)
+            fetched = {e["year"] for e in result["entries"] if e["status"] == 200}
+            assert fetched == {r.year for r in body.items[:3] if r.year}
+        else:  # the API is the column: forbidden, the column is unreachable, and says why
+            with pytest.raises(CrawlError, match="robots"):
+                discover(city.url(body.host, body.column_path), download_delay=0, timeout=120, **extra)
+    finally:
+        city.files[body.host]["/robots.txt"] = robots
+    asked = [p for h, m, p in city.requests[before:] if p.startswith(rule.format(prefix=body.prefix))]
+    assert asked == []
