@@ -85,10 +85,26 @@ def links(page: str, base_url: str) -> list[Link]:
     return out
 
 
+def option_links(page: str, base_url: str) -> list[Link]:
+    """``<option value="URL">name</option>``: directories often list 部门 / 乡镇 sites in a
+    drop-down that a script opens."""
+    try:
+        tree = lxml_html.document_fromstring(page) if page.strip() else None
+    except (etree.ParserError, ValueError):
+        tree = None
+    out = []
+    for opt in tree.xpath("//option[@value]") if tree is not None else []:
+        url = urljoin(base_url, (opt.get("value") or "").strip())
+        if urlsplit(url).scheme in ("http", "https") and urlsplit(url).netloc:
+            out.append(Link(re.sub(r"\s+", "", opt.text_content()), url))
+    return out
+
+
 def body_links(page: str, base_url: str) -> list[Link]:
-    """The links of a directory that name a body, once each (first link wins)."""
+    """The links (and drop-down entries) of a directory that name a body, once each (first
+    one wins)."""
     seen: dict[str, Link] = {}
-    for link in links(page, base_url):
+    for link in [*links(page, base_url), *option_links(page, base_url)]:
         if looks_like_body(link.text) and link.text not in seen:
             seen[link.text] = link
     return list(seen.values())

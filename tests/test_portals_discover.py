@@ -113,3 +113,56 @@ def test_roster_errors_name_the_row(tmp_path: Path) -> None:
         load_roster(path)
     with pytest.raises(ConfigError, match="类型"):
         normalise_kind("事业单位", "某县档案馆")
+
+
+@pytest.mark.parametrize("name, kind", [
+    ("青岚市人民政府", "本级政府"), ("某县人民政府", "本级政府"), ("某自治县人民政府", "本级政府"),
+    ("青岚市人民政府办公室", "部门"), ("青岚市乡村振兴局", "部门"), ("某区发展和改革委员会", "部门"),
+    ("某区东湖街道办事处", "乡镇街道"), ("某县石门镇人民政府", "乡镇街道"), ("某县云台乡", "乡镇街道"),
+])
+def test_agency_kind_from_the_name(name: str, kind: str) -> None:
+    from crawler.directory import agency_kind
+
+    assert agency_kind(name) == kind
+
+
+def test_directory_reading_rules() -> None:
+    from crawler.directory import body_links, column_link, looks_script_drawn
+
+    page = ("<a href='/jyj/'>某县教育局</a><a href='/nb/2024.html'>某县教育局2024年政府信息公开工作年度报告</a>"
+            "<a href='/zn.html'>政府信息公开指南</a><select><option value=''>乡镇网站</option>"
+            "<option value='http://sxz.a.test/'>某县石溪镇人民政府</option></select>")
+    assert [(b.text, b.url) for b in body_links(page, "http://a.test/zwgk/")] == \
+        [("某县教育局", "http://a.test/jyj/"), ("某县石溪镇人民政府", "http://sxz.a.test/")]
+    col = column_link("<a href='/nb/2024.html'>2024年政府信息公开工作年度报告</a>"
+                      "<a href='/tz.html'>关于报送年度报告的通知</a><a href='/ndbg/'>政府信息公开年度报告</a>",
+                      "http://a.test/jyj/")
+    assert col is not None and col.url == "http://a.test/ndbg/"  # the column, not a report in it
+    shell = "<div id='app'></div><script src='/app.js'></script><a href='/'>首页</a>"
+    assert looks_script_drawn(shell, "http://a.test/nb.html")
+    assert not looks_script_drawn(shell + "<a href='/c/1.html'>某县2024年政府信息公开工作年度报告</a>",
+                                  "http://a.test/nb.html")
+
+
+def test_bodies_discover_cannot_settle_are_flagged_not_guessed(tmp_path: Path) -> None:
+    from crawler.testserver import SiteServer, html_reply
+
+    names = ["某县教育局", "某县财政局", "某县民政局", "某县水利局", "某县林业局"]
+    with SiteServer(host="127.0.16.21") as other, SiteServer(routes={}, host="127.0.16.20") as srv:
+        srv.routes["/zwgk/"] = html_reply("".join(f"<a href='/b{i}/'>{n}</a>" for i, n in enumerate(names)))
+        srv.routes["/"] = html_reply("<a href='/zwgk/'>政府信息公开</a>")
+        for i in range(5):
+            col = {0: "<a href='ndbg/'>政府信息公开年报</a>", 1: "<a href='zn.html'>政府信息公开指南</a>",
+                   2: f"<a href='{other.url('/nb/')}'>政府信息公开年报</a>"}.get(i, "<a href='ndbg/'>年报</a>")
+            srv.routes[f"/b{i}/"] = html_reply(col)
+            srv.routes[f"/b{i}/ndbg/"] = html_reply("<ul><li><a href='1.html'>某县2024年政府信息公开工作年度报告</a></li></ul>")
+        found = survey(srv.url("/"), delay=0)
+        entries = survey_entries(found)
+        text = toml_text(entries)
+    by = {b.name: b for b in found.bodies}
+    assert by["某县教育局"].column_url == srv.url("/b0/ndbg/") and by["某县教育局"].list_kind == "static"
+    assert by["某县财政局"].column_url is None and "no 政府信息公开年报 column" in (by["某县财政局"].problem or "")
+    assert "another host" in (by["某县民政局"].problem or "")
+    assert other.requests == []  # a column off the directory's hosts is reported, not fetched
+    assert found.government is None and text.count("[[agency]]") == 4  # 财政局 left out, commented
+    assert "TO CHECK: no 政府信息公开年报 column" in text
