@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree, html as lxml_html
 
+from crawler.kinds.jsonapi import gkmlpt_api, gkmlpt_column
 from crawler.rules import PSEUDO_LINK
 
 #: endings of body names (longest first where one ends another)
@@ -138,26 +138,6 @@ def column_link(page: str, base_url: str) -> Link | None:
                     best = (rank, link)
                 break
     return best[1] if best else None
-
-
-_GKMLPT = re.compile(r"^(?P<root>.*/gkmlpt)/index(?:\.html?)?#(?P<col>\d+)$")
-_SID = re.compile(r"""['"]?SID['"]?\s*:\s*['"](\d+)['"]""")
-
-
-def gkmlpt_column(url: str) -> tuple[str, str] | None:
-    """``(platform root URL, column id)`` of a gkmlpt column URL ``…/gkmlpt/index#123``."""
-    m = _GKMLPT.match(url)
-    return (m.group("root"), m.group("col")) if m else None
-
-
-def gkmlpt_api(url: str, page: str) -> dict[str, Any] | None:
-    """The ``api`` mapping of a gkmlpt column, reading the site id from its index page."""
-    col = gkmlpt_column(url)
-    sid = _SID.search(page)
-    if not col or not sid:
-        return None
-    root, column = col
-    return {"profile": "gkmlpt", "endpoint": f"{urlsplit(root).path}/api/all/{column}?sid={sid.group(1)}"}
 
 
 def looks_script_drawn(page: str, base_url: str) -> bool:

@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 from gkwatch.errors import CrawlError
 
 from crawler.directory import (Link, agency_kind, body_links, column_link, directory_links,
-                               gkmlpt_api, gkmlpt_column, group_links, looks_script_drawn,
-                               region_of)
+                               group_links, looks_script_drawn, region_of)
 from crawler.fetcher import Page, PoliteFetcher
+from crawler.kinds.jsonapi import gkmlpt_api, gkmlpt_column
 from crawler.rules import client_url, host_allowed
 
 MIN_BODIES = 5          # a page linking fewer bodies is not the directory

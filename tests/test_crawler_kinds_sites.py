@@ -40,7 +40,7 @@ def _found(result: dict[str, Any]) -> list[tuple[int, str, str]]:
     return sorted((e["year"], e["url"], e["published_at"]) for e in result["entries"] if e["status"] == 200)
 
 
-def _crawl(city: CityServer, body: Body, **kw: Any) -> dict[str, Any]:
+def _crawl(city: CityServer, body: Body, *, html_read: bool = True, **kw: Any) -> dict[str, Any]:
     before = len(city.requests)
     result = discover(city.url(body.host, body.column_path), download_delay=0, timeout=180, **kw)
     assert _found(result) == _planted(city, body)
@@ -50,7 +50,7 @@ def _crawl(city: CityServer, body: Body, **kw: Any) -> dict[str, Any]:
     # every page links a report on a site outside the city: reported, never fetched
     offhost = [e for e in result["entries"] if e["status"] != 200]
     assert [(e["url"].startswith(city.urls["ext"]), e["error"]) for e in offhost] == \
-        [(True, "off-host link: host not in allowed_hosts")]
+        ([(True, "off-host link: host not in allowed_hosts")] if html_read else [])
     return result
 
 
@@ -96,6 +96,14 @@ def test_jsonapi_gkmlpt_mapping_from_the_command_line(city: CityServer) -> None:
     pages = sorted(p for h, m, p in city.requests[before:] if "/api/all/" in p)
     assert [p.rsplit("page=", 1)[-1] for p in pages] == ["1", "2", "3"]
     assert city.requests_to("ext") == []
+
+
+def test_gkmlpt_column_is_detected_without_a_mapping(city: CityServer) -> None:
+    """A roster names only the column (``…/gkmlpt/index#<column>``): the page gives the API."""
+    body = _body(city, "jsonapi")
+    before = len(city.requests)
+    _crawl(city, body, html_read=False)  # the column page is a shell: only its API is read
+    assert any("/api/all/" in p for h, m, p in city.requests[before:])
 
 
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="chromium is not installed (apt-get install chromium)")

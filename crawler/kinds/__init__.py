@@ -3,7 +3,8 @@
 - ``static``  plain HTML lists (the fallback of every page)
 - ``trs``     TRS WCM, ``createPageHTML`` pagination (detected)
 - ``hanweb``  Hanweb JCMS ``<datastore>`` + ``dataproxy.jsp`` (detected)
-- ``jsonapi`` a JSON list API, by the portal's ``api`` mapping (configured)
+- ``jsonapi`` a JSON list API, by the portal's ``api`` mapping (configured; a gkmlpt
+  column ``…/gkmlpt/index#<column>`` is detected)
 - ``browser`` rendered by Chromium, ``render = "browser"`` (configured)
 
 A list answer is read by the kind its request named; a plain GET by the spec's
@@ -34,12 +35,12 @@ def get_kind(name: str) -> PortalKind:
     return REGISTRY[name]
 
 
-def detect_kind(body: bytes | str, encoding: str | None = None) -> PortalKind:
-    """The kind a plain HTML list page is in, judged from the page itself."""
+def detect_kind(body: bytes | str, encoding: str | None = None, url: str = "") -> PortalKind:
+    """The kind a plain HTML list page is in, judged from the page itself (and its URL)."""
     text = body if isinstance(body, str) else decode_html(body, encoding)
     ranked = sorted((k for k in REGISTRY.values() if k.detect_rank is not None),
                     key=lambda k: k.detect_rank or 0)
-    return next(k for k in ranked if k.detects(text))
+    return next(k for k in ranked if k.detects(text, url))
 
 
 def start_kind(raw: Mapping[str, Any]) -> str:

@@ -24,6 +24,8 @@ class ListInput:
     encoding: str | None = None
     #: the ``state`` of the :class:`ListRequest` that asked for it (empty for a plain GET)
     state: Mapping[str, str] = field(default_factory=dict)
+    #: the URL as asked, fragment kept (``…/gkmlpt/index#12``: the column is the fragment)
+    asked_url: str = ""
 
 
 class PortalKind:
@@ -35,8 +37,8 @@ class PortalKind:
     #: a short line for ``gkwatch discover --kind`` help and the README
     summary: str = ""
 
-    def detects(self, text: str) -> bool:
-        """True if a list page in this kind's shape (``text``: the decoded page)."""
+    def detects(self, text: str, url: str = "") -> bool:
+        """True if a list page in this kind's shape (``text``: the decoded page at ``url``)."""
         return False
 
     def start_requests(self, spec: Any) -> list[ListRequest] | None:

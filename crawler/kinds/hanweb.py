@@ -67,7 +67,7 @@ class HanwebKind(PortalKind):
     detect_rank = 10
     summary = "Hanweb JCMS: <datastore> data island, further pages from dataproxy.jsp"
 
-    def detects(self, text: str) -> bool:
+    def detects(self, text: str, url: str = "") -> bool:
         return bool(_DATASTORE.search(text)) and "<record" in text.lower()
 
     def read(self, page: ListInput, rules: LinkRules, spec: Any) -> ListPage:

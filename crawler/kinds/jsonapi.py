@@ -22,6 +22,7 @@ The mapping sits in the portal spec (``api``; in portals.toml ``[agency.api]``):
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any, Mapping
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit, parse_qsl
@@ -45,6 +46,26 @@ DEFAULTS: dict[str, Any] = {"method": "GET", "body": "query", "params": {}, "pag
                             "total": "", "max_pages": 50}
 _TEXT_KEYS = ("endpoint", "method", "body", "page_param", "size_param", "records", "title", "url",
               "url_template", "date", "total", "profile")
+
+
+_GKMLPT = re.compile(r"^(?P<root>.*/gkmlpt)/index(?:\.html?)?#(?P<col>\d+)$")
+_SID = re.compile(r"""['"]?SID['"]?\s*:\s*['"](\d+)['"]""")
+
+
+def gkmlpt_column(url: str) -> tuple[str, str] | None:
+    """``(platform root URL, column id)`` of a gkmlpt column URL ``…/gkmlpt/index#123``."""
+    m = _GKMLPT.match(url)
+    return (m.group("root"), m.group("col")) if m else None
+
+
+def gkmlpt_api(url: str, page: str) -> dict[str, Any] | None:
+    """The ``api`` mapping of a gkmlpt column, the site id (SID) read from its index page."""
+    col = gkmlpt_column(url)
+    sid = _SID.search(page)
+    if not col or not sid:
+        return None
+    root, column = col
+    return {"profile": "gkmlpt", "endpoint": f"{urlsplit(root).path}/api/all/{column}?sid={sid.group(1)}"}
 
 
 def mapping(api: Mapping[str, Any]) -> dict[str, Any]:
@@ -103,7 +124,7 @@ def page_request(api: Mapping[str, Any], base_url: str, page: int) -> ListReques
     params[m["page_param"]] = str(page)
     if m["size_param"]:
         params[m["size_param"]] = str(m["page_size"])
-    state = (("page", str(page)), ("base", base_url))
+    state = (("page", str(page)), ("base", base_url), ("api", json.dumps(dict(api), ensure_ascii=False)))
     if m["method"] == "POST" and m["body"] in ("form", "json"):
         if m["body"] == "json":
             return ListRequest(url=endpoint, kind=JsonApiKind.kind, method="POST",
@@ -118,7 +139,12 @@ def page_request(api: Mapping[str, Any], base_url: str, page: int) -> ListReques
 
 class JsonApiKind(PortalKind):
     kind = "jsonapi"
-    summary = "JSON list API, read by the portal's [api] mapping"
+    #: detected only for gkmlpt columns, whose page names the site id the API needs
+    detect_rank = 5
+    summary = "JSON list API, read by the portal's [api] mapping (gkmlpt detected)"
+
+    def detects(self, text: str, url: str = "") -> bool:
+        return gkmlpt_api(url, text) is not None
 
     def check(self, raw: Mapping[str, Any]) -> None:
         api = raw.get("api")
@@ -148,7 +174,13 @@ class JsonApiKind(PortalKind):
 
     def read(self, page: ListInput, rules: LinkRules, spec: Any) -> ListPage:
         out = ListPage()
-        m = mapping(spec.api)
+        if "api" not in page.state:  # a gkmlpt column page: its API comes next
+            api = gkmlpt_api(page.asked_url or page.url, decode_html(page.body, page.encoding))
+            if api:
+                out.requests.append(page_request(api, page.url, int(mapping(api)["first_page"])))
+            return out
+        api = json.loads(page.state["api"])
+        m = mapping(api)
         try:
             data = json.loads(decode_html(page.body, page.encoding or "utf-8"))
         except ValueError:
@@ -178,7 +210,7 @@ class JsonApiKind(PortalKind):
         seen = (n - int(m["first_page"]) + 1) * size
         more = seen < int(total) if isinstance(total, (int, str)) and str(total).isdigit() else bool(recs)
         if recs and more and n - int(m["first_page"]) + 1 < int(m["max_pages"]):
-            out.requests.append(page_request(spec.api, page.state.get("base") or page.url, n + 1))
+            out.requests.append(page_request(api, page.state.get("base") or page.url, n + 1))
         return out
 
     def _url(self, rec: Mapping[str, Any], m: Mapping[str, Any], base: str) -> str | None:

@@ -14,7 +14,7 @@ class StaticKind(PortalKind):
     detect_rank = 99  # last: every page can be read as plain HTML
     summary = "plain HTML lists, pagination by links"
 
-    def detects(self, text: str) -> bool:
+    def detects(self, text: str, url: str = "") -> bool:
         return True
 
     def read(self, page: ListInput, rules: LinkRules, spec: Any) -> ListPage:

@@ -17,7 +17,7 @@ class TrsKind(PortalKind):
     detect_rank = 20
     summary = "TRS WCM: index_N.html pages drawn by createPageHTML()"
 
-    def detects(self, text: str) -> bool:
+    def detects(self, text: str, url: str = "") -> bool:
         return bool(_PAGER.search(text))
 
     def read(self, page: ListInput, rules: LinkRules, spec: Any) -> ListPage:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from typing import Any, AsyncIterator, Iterator
+from urllib.parse import urldefrag
 
 import scrapy
 from scrapy.exceptions import CloseSpider, IgnoreRequest
@@ -136,6 +137,9 @@ class AnnualReportsSpider(scrapy.Spider):
         if fresh and not repeated:
             for url in page.pagination:
                 yield from self._more_list(url, depth)
+        # a kind's own next requests likewise; but a shell page that lists nothing itself
+        # (a gkmlpt column) hands over to the requests its kind read from it
+        if (fresh and not repeated) or (not items and not page.pagination):
             for req in page.requests:
                 yield from self._more_list(req, depth)
         if depth < MAX_SUBCOLUMN_DEPTH:
@@ -146,10 +150,14 @@ class AnnualReportsSpider(scrapy.Spider):
         """The list answer read by the kind its request named, or the one the page shows."""
         encoding = response.encoding if isinstance(response, TextResponse) else None
         name = response.meta.get("list_kind") or self.spec.list_kind
-        kind = detect_kind(response.body, encoding) if name == "auto" else get_kind(name)
+        # the downloader drops the fragment from response.url; some columns live in it
+        asked = response.request.url if response.request is not None else response.url
+        asked = asked if urldefrag(asked)[0] == response.url else response.url
+        kind = detect_kind(response.body, encoding, asked) if name == "auto" else get_kind(name)
         self.crawler.stats.inc_value(f"gkwatch/list_pages/{kind.kind}")
         return kind.read(ListInput(body=response.body, url=response.url, encoding=encoding,
-                                   state=response.meta.get("list_state") or {}), self.rules, self.spec)
+                                   state=response.meta.get("list_state") or {}, asked_url=asked),
+                         self.rules, self.spec)
 
     def _browser_budget_left(self, kind: str) -> bool:
         """The browser kind's own time budget, counted from its first rendered page."""
