@@ -133,3 +133,25 @@ def test_browser_settings_keep_the_same_host_rule_in_the_browser(monkeypatch: py
     assert abort(Req("http://cdn.other.test/app.js")) and abort(Req("http://a.test/logo.png", "image"))
     # judged as the browser reads it (a backslash is a slash): host other.test, not a.test
     assert abort(Req("http://other.test\\@a.test/x"))
+
+
+def test_browser_time_budget_stops_further_rendered_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from scrapy.settings import Settings
+    from scrapy.statscollectors import MemoryStatsCollector
+
+    from crawler.spiders import annual_reports
+    from crawler.spiders.annual_reports import AnnualReportsSpider
+
+    spider = AnnualReportsSpider(spec={"list_urls": ["http://a.test/nb.html"], "render": "browser",
+                                       "browser": {"budget": 10}})
+    stats = MemoryStatsCollector(SimpleNamespace(settings=Settings({"STATS_DUMP": False})))  # type: ignore[arg-type]
+    spider.crawler = SimpleNamespace(stats=stats)  # type: ignore[assignment]
+    clock = iter([100.0, 105.0, 111.0])
+    monkeypatch.setattr(annual_reports.time, "monotonic", lambda: next(clock))
+    assert spider._browser_budget_left("browser")            # the budget starts
+    assert list(spider._more_list("http://a.test/nb.html?page=2", 0))   # 5 s in: rendered
+    assert not list(spider._more_list("http://a.test/nb.html?page=3", 0))  # 11 s: spent
+    assert stats.get_value("gkwatch/browser_budget_spent") == 1
+    assert spider._browser_budget_left("static")              # other kinds are not bound by it

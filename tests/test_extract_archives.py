@@ -61,3 +61,19 @@ def test_preview_page_wrapping_the_pdf_gives_the_pdf() -> None:
             "<a href='/viewer.html?file=/x/notes.html'>说明</a></body></html>")
     detail = parse_detail_page(page, "http://a.test/art/1.html", load_rules())
     assert detail.attachments == ["http://a.test/uploadfile/2025/nb.pdf", "http://a.test/files/nb2.docx"]
+
+
+def test_ofd_report_is_p_unparsed_with_the_reason() -> None:
+    from workers.pipeline import check_bytes
+
+    ofd = _zip({"OFD.xml": b"<ofd:OFD xmlns:ofd='http://www.ofdspec.org/2016'/>"})
+    (finding,) = check_bytes(ofd, filename="某县2024年政府信息公开工作年度报告.ofd")["findings"]
+    assert finding["rule"] == "P-UNPARSED" and "GB/T 33190" in finding["message_zh"]
+
+
+def test_zipped_report_parses_like_the_report(pdf: bytes) -> None:
+    from workers.pipeline import check_bytes
+
+    wrapped = check_bytes(_zip({"某县教育局2024年政府信息公开工作年度报告.pdf": pdf}), filename="nb.zip")
+    direct = check_bytes(pdf, filename="nb.pdf")
+    assert wrapped["report"] == direct["report"] and wrapped["report"]["year"] == 2024
