@@ -11,7 +11,6 @@ and the pipeline goes on (its agency-year is still evaluated).
 from __future__ import annotations
 
 import logging
-import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +21,7 @@ from sqlmodel import Session, delete, select
 from gkwatch.telemetry import capture, unit_scope
 from models import Agency, AgencyYear, CrawlRun, Document, DocumentVersion, Finding, Portal, utcnow
 from models.db import session_scope
+from models.lease import backoff as lease_backoff
 from models.lease import claim, finish, request_run, retry_later
 
 log = logging.getLogger("gkwatch.units")
@@ -39,9 +39,8 @@ class RetryLater(Exception):
 
 
 def backoff(attempts: int, settings: Any) -> float:
-    """Delay before attempt ``attempts + 1``: doubling from the base, capped, half jittered."""
-    ceiling = min(settings.retry_max_seconds, settings.retry_base_seconds * 2 ** max(attempts - 1, 0))
-    return ceiling / 2 + random.uniform(0, ceiling / 2)
+    """Delay before attempt ``attempts + 1`` of a stage's unit (:func:`models.lease.backoff`)."""
+    return lease_backoff(attempts, base=settings.retry_base_seconds, cap=settings.retry_max_seconds)
 
 
 def max_attempts(settings: Any) -> int:
