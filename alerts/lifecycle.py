@@ -79,7 +79,7 @@ def _enqueue(session: Session, alert: Alert, *, event: str, routes: list[Route],
         group_key, group_labels = route.group_key(labels)
         row = Delivery(alert_id=alert.id, generation=alert.generation, event=event,  # type: ignore[arg-type]
                        channel=receiver.channel, target=receiver.target,
-                       message_id=f"msg_{uuid.uuid4().hex}",
+                       message_id=f"msg_{uuid.uuid4().hex}", group_key=group_key,
                        payload={"labels": labels, "context": context, "group": group_key,
                                 "group_labels": group_labels, "route": route.name,
                                 "timers": asdict(route.timers)})

@@ -1,14 +1,16 @@
 """Silences and inhibition: why a firing alert is held back right now.
 
 Both act at notification time, as in Alertmanager: the alert keeps firing (and shows in
-``gkwatch alerts list``), only its notification waits. When the silence expires or the
-inhibiting alert resolves, the next delivery tick sends it.
+``gkwatch alerts list``), only its notification waits. A silence expired by hand frees
+it for the next delivery tick; when a silence runs out or the inhibiting alert resolves it
+goes out within a minute (the planner looks at muted events again that often).
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from alerts.config import InhibitRule
@@ -41,6 +43,10 @@ def expire_silence(session: Session, silence_id: int, *, now: datetime | None = 
     if row.ends_at > now:
         row.ends_at = now
         session.add(row)
+        # what it held back is due at once, not at the planner's next look at muted events
+        session.exec(update(Delivery).where(  # type: ignore[call-overload]
+            Delivery.state == "pending", col(Delivery.last_error).is_not(None),
+            col(Delivery.plan_after).is_not(None)).values(plan_after=None))
         session.commit()
     return row
 
@@ -64,6 +70,17 @@ def alert_labels(session: Session, alert: Alert) -> dict[str, Any]:
     return labels
 
 
+def _source_kinds(inhibit: tuple[InhibitRule, ...]) -> list[str] | None:
+    """The alert kinds that can inhibit others, when every rule names them (else None)."""
+    kinds: list[str] = []
+    for rule in inhibit:
+        want = rule.source.get("kind")
+        if want is None:
+            return None
+        kinds += [str(k) for k in (want if isinstance(want, (list, tuple)) else [want])]
+    return kinds
+
+
 class Muter:
     """Answers "is this alert held back, and by what?" for one delivery tick."""
 
@@ -73,7 +90,11 @@ class Muter:
         self.inhibit = inhibit
         self.sources: list[tuple[Alert, dict[str, Any]]] = []
         if inhibit:
-            for alert in session.exec(select(Alert).where(Alert.state == "firing")).all():
+            firing = select(Alert).where(Alert.state == "firing")
+            kinds = _source_kinds(inhibit)
+            if kinds is not None:  # only alerts that can be a source: not every alert firing
+                firing = firing.where(col(Alert.kind).in_(kinds))
+            for alert in session.exec(firing).all():
                 # cheap test on the identity labels first; the full labels cost a query
                 if not any(matches({k: v for k, v in r.source.items() if k in alert.labels}, alert.labels)
                            for r in inhibit):

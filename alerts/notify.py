@@ -19,7 +19,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from alerts import render
@@ -38,10 +38,11 @@ def _log(session: Session, gid: GroupId) -> NotificationLog | None:
         NotificationLog.group_key == gid[2])).first()
 
 
-def _in_flight(session: Session, gid: GroupId) -> bool:
-    return session.exec(select(Notification.id).where(
+def _in_flight(session: Session, gid: GroupId) -> Notification | None:
+    """The group's message not yet sent, if any (one at a time, so they arrive in order)."""
+    return session.exec(select(Notification).where(
         Notification.channel == gid[0], Notification.target == gid[1], Notification.group_key == gid[2],
-        col(Notification.state).in_(("pending", "running")))).first() is not None
+        col(Notification.state).in_(("pending", "running")))).first()
 
 
 def _skip(session: Session, d: Delivery, why: str) -> None:
@@ -103,30 +104,67 @@ def _freeze(session: Session, gid: GroupId, *, events: list[dict[str, Any]], rea
     return n
 
 
+#: a muted event is looked at again this often (a silence may end or be lifted early)
+MUTE_RECHECK = timedelta(seconds=60)
+
+
+def group_of(d: Delivery) -> GroupId:
+    """The (channel, target, group key) of an outbox row (rows written before the
+    ``group_key`` column carry it in their payload only)."""
+    if not d.group_key:
+        d.group_key = str(d.payload.get("group") or "default:{}")
+    return (d.channel, d.target, d.group_key)
+
+
+def _due_groups(session: Session, *, now: datetime, flush: bool) -> dict[GroupId, list[Delivery]]:
+    """The groups with a pending row due at ``now``, each with all its pending rows."""
+    due = select(Delivery).where(Delivery.state == "pending")
+    if not flush:
+        due = due.where(or_(col(Delivery.plan_after).is_(None), col(Delivery.plan_after) <= now))
+    gids = {group_of(d) for d in session.exec(due).all()}
+    session.flush()  # group keys filled in above are visible to the queries below
+    groups: dict[GroupId, list[Delivery]] = {}
+    for gid in sorted(gids):
+        groups[gid] = list(session.exec(select(Delivery).where(
+            Delivery.state == "pending", Delivery.channel == gid[0], Delivery.target == gid[1],
+            Delivery.group_key == gid[2]).order_by(col(Delivery.id))).all())
+    return groups
+
+
+def _wait(rows: list[Delivery], until: datetime, session: Session) -> None:
+    for d in rows:
+        if d.state == "pending" and (d.plan_after is None or d.plan_after < until):
+            d.plan_after = until
+            session.add(d)
+
+
 def plan(session: Session, *, config: AlertsConfig, now: datetime, flush: bool = False) -> int:
     """Freeze every message that is due at ``now``; returns how many were planned.
 
+    A sweep reads only the rows due at ``now`` (``plan_after``): a group that waits for a
+    timer, for its message in flight or for a silence is pushed to when that can change,
+    so what a sweep costs follows what it has to send, not how many alerts exist.
     ``flush`` ignores ``group_wait`` and ``group_interval`` (a demo, ``alerts test``).
     """
     muter = Muter(session, inhibit=config.inhibit, now=now)
     disabled = {(e.channel, e.target) for e in session.exec(select(DisabledEndpoint)).all()}
-    groups: dict[GroupId, list[Delivery]] = defaultdict(list)
-    for d in session.exec(select(Delivery).where(Delivery.state == "pending").order_by(col(Delivery.id))).all():
-        groups[(d.channel, d.target, str(d.payload.get("group") or "default:{}"))].append(d)
     planned = 0
-    for gid, rows in groups.items():
+    for gid, rows in _due_groups(session, now=now, flush=flush).items():
         if (gid[0], gid[1]) in disabled:
             for d in rows:
                 d.state, d.last_error = "dead", "endpoint disabled after 410 Gone"
                 session.add(d)
-            session.commit()
             continue
-        if _in_flight(session, gid):
+        flight = _in_flight(session, gid)
+        if flight is not None:
+            # looked at again when that message can have gone (a success also releases it)
+            _wait(rows, max(flight.next_attempt_at, flight.lease_until or now, now), session)
             continue
         log = _log(session, gid)
         ready = _choose(session, rows, log, muter)
+        _wait([d for d in rows if d.state == "pending" and d.last_error and
+               all(d is not r for r, _ in ready)], now + MUTE_RECHECK, session)
         if not ready:
-            session.commit()
             continue
         timers = Timers(**(ready[0][0].payload.get("timers") or {}))
         if log is None or log.last_planned_at is None:
@@ -134,13 +172,13 @@ def plan(session: Session, *, config: AlertsConfig, now: datetime, flush: bool =
         else:
             due = log.last_planned_at + timedelta(seconds=timers.group_interval)
         if due > now and not flush:
-            session.commit()
+            _wait([d for d, _ in ready], due, session)
             continue
         events = [render.event(a, d.payload.get("labels") or a.labels, event=d.event) for d, a in ready]
         first = ready[0][0].payload
         group_labels = dict(first.get("group_labels") or {})
         ids = [d.id for d, _ in ready]
-        session.flush()
+        session.commit()  # what was decided about the other groups stands whatever happens next
         # take the rows with a conditional UPDATE: a second notifier running at the same
         # time finds them taken and plans nothing, so no event is sent twice
         taken = session.exec(update(Delivery).where(col(Delivery.id).in_(ids), Delivery.state == "pending")  # type: ignore[call-overload]
@@ -156,20 +194,29 @@ def plan(session: Session, *, config: AlertsConfig, now: datetime, flush: bool =
         session.add(log)
         session.commit()
         planned += 1
+    session.commit()
     return planned + _plan_repeats(session, muter=muter, now=now, disabled=disabled)
+
+
+def release_group(session: Session, n: Notification) -> None:
+    """The group's message in flight has gone (sent or given up): its waiting rows are due."""
+    session.exec(update(Delivery).where(  # type: ignore[call-overload]
+        Delivery.state == "pending", Delivery.channel == n.channel, Delivery.target == n.target,
+        Delivery.group_key == n.group_key).values(plan_after=None))
 
 
 def _plan_repeats(session: Session, *, muter: Muter, now: datetime, disabled: set[tuple[str, str]]) -> int:
     """Alerts still firing, told last more than ``repeat_interval`` ago: say so again."""
     planned = 0
-    for log in session.exec(select(NotificationLog)).all():
+    for log in session.exec(select(NotificationLog).where(col(NotificationLog.repeat_due_at) <= now)).all():
         if not log.firing or log.last_sent_at is None or (log.channel, log.target) in disabled:
-            continue
-        if log.last_sent_at + timedelta(seconds=log.repeat_interval) > now:
+            log.repeat_due_at = None if not log.firing or log.last_sent_at is None else now + MUTE_RECHECK
+            session.add(log)
+            session.commit()
             continue
         gid = (log.channel, log.target, log.group_key)
-        if _in_flight(session, gid):
-            continue
+        if _in_flight(session, gid) is not None:
+            continue  # its send records a new repeat time
         alerts = session.exec(select(Alert).where(col(Alert.fingerprint).in_(log.firing),
                                                   Alert.state == "firing")).all()
         still = {a.fingerprint for a in alerts}
@@ -184,7 +231,10 @@ def _plan_repeats(session: Session, *, muter: Muter, now: datetime, disabled: se
             if a.kind in EVENT_KINDS | QUIET_RESOLVE_KINDS or muter.reason(a, labels):
                 continue
             events.append(render.event(a, labels, event="firing", repeat=True))
-        if not events:
+        if not events:  # all muted now: looked at again in a minute
+            log.repeat_due_at = now + MUTE_RECHECK if log.firing else None
+            session.add(log)
+            session.commit()
             continue
         # the same guard for repeats: only the notifier that moves last_planned_at plans one
         moved = session.exec(update(NotificationLog).where(  # type: ignore[call-overload]
@@ -217,5 +267,6 @@ def record_sent(session: Session, n: Notification, *, now: datetime) -> None:
             firing.remove(e["fingerprint"])
     log.firing = firing
     log.last_sent_at, log.last_reason, log.last_message_id = now, n.reason, n.message_id
+    log.repeat_due_at = now + timedelta(seconds=log.repeat_interval) if firing else None
     log.notifications += 1
     session.add(log)

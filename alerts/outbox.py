@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from alerts import render
 from alerts.channels import Message, get_channel
 from alerts.config import AlertsConfig, load_config
-from alerts.notify import plan, record_sent
+from alerts.notify import plan, record_sent, release_group
 from ground.errors import ConfigError, DeliveryError, EndpointGone
 from models import Delivery, DisabledEndpoint, Notification, utcnow
 from models.lease import backoff as lease_backoff
@@ -110,6 +110,7 @@ def send_one(session: Session, nid: int, *, settings: Any, config: AlertsConfig,
         record_sent(session, n, now=now)
         report.sent += 1
         _receiver_is_back(session, n, now=now)
+        release_group(session, n)
     session.add(n)
     session.commit()
 
@@ -137,6 +138,7 @@ def _give_up(session: Session, n: Notification, error: str, *, report: DeliveryR
     n.state, n.lease_until, n.last_error = "dead", None, error[:2000]
     _rows(session, n, state="dead", error=n.last_error)
     report.dead += 1
+    release_group(session, n)
 
 
 def _disable(session: Session, n: Notification, reason: str) -> None:

@@ -142,10 +142,10 @@ def progress_counts(settings: Any) -> dict[str, int]:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from celery import Celery
 
+    from benchmarks.servers import celery_worker, postgres_server, redis_server
     from ground.settings import Settings
     from gkwatch.sinks import SmtpSink
     from models.db import upgrade
-    from tests.procs import celery_worker, postgres_server, redis_server
     from workers.tasks import dispatch
 
     tmp = Path(tempfile.mkdtemp(prefix="gkwatch-bench-"))

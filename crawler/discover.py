@@ -41,7 +41,9 @@ def _entries(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def discover(url: str, *, allowed_hosts: list[str] | None = None, timeout: float = 120,
              download_delay: float = 1.0, page_budget: int = 100,
-             obey_robots: bool = True, byte_budget: int = 50_000_000) -> dict[str, Any]:
+             obey_robots: bool = True, byte_budget: int = 50_000_000,
+             kind: str = "auto", api: dict[str, Any] | None = None,
+             browser: dict[str, int] | None = None) -> dict[str, Any]:
     """Crawl the column at ``url`` once and return ``{"entries": [...], "list_pages": [...]}``.
 
     Each entry: ``title, url, year, published_at`` (best date, ISO 8601 +08:00),
@@ -49,8 +51,10 @@ def discover(url: str, *, allowed_hosts: list[str] | None = None, timeout: float
     None) and ``error`` (None, or why the page could not be read).
     ``byte_budget`` caps the bytes downloaded in all (the spider closes once it is spent;
     a single document may not be larger either).
+    ``kind`` names the portal kind (:mod:`crawler.kinds`; ``auto`` reads it from the page,
+    ``browser`` renders list pages in Chromium, ``jsonapi`` needs the ``api`` mapping).
     Raises :class:`CrawlError` if the crawl itself fails, :class:`ConfigError` for a
-    budget that is not a positive integer.
+    budget that is not a positive integer or a bad kind.
     """
     host = urlsplit(url).hostname
     if not host or urlsplit(url).scheme not in ("http", "https"):
@@ -61,6 +65,14 @@ def discover(url: str, *, allowed_hosts: list[str] | None = None, timeout: float
         "byte_budget": byte_budget, "download_delay": download_delay,
         "obey_robots": obey_robots, "known": {},
     }
+    if kind == "browser":
+        spec["render"] = "browser"
+    elif kind != "auto":
+        spec["list_kind"] = kind
+    if api:
+        spec["api"] = api
+    if browser:
+        spec["browser"] = browser
     load_spec(spec)  # a bad budget is the caller's ConfigError, not a crashed child
     with tempfile.TemporaryDirectory(prefix="gkwatch-discover-") as tmp:
         items = run_crawl(spec, snapshot_dir=Path(tmp) / "snapshots",

@@ -10,13 +10,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import parse_qsl, urldefrag, urljoin, urlsplit
 
-from lxml import etree, html as lxml_html
+from lxml import etree
+from lxml import html as lxml_html
 
-from crawler.dates import DATE_RE, SHORT_DATE_RE, complete_list_date, decode_html, parse_date
-from crawler.rules import (LinkRules, TitleMatch, classify_title, looks_like_report_body,
-                           looks_truncated, report_year)
+from crawler.dates import (
+    DATE_RE,
+    SHORT_DATE_RE,
+    complete_list_date,
+    decode_html,
+    parse_date,
+)
+from crawler.rules import (
+    LinkRules,
+    TitleMatch,
+    classify_title,
+    looks_like_report_body,
+    looks_truncated,
+    report_year,
+)
 
 #: createPageHTML(pageCount, currentPage, "index", "html") — TRS pagination drawn by JS
 _TRS_PAGER = re.compile(
@@ -38,10 +51,25 @@ class ListEntry:
     by_title: bool = False
 
 
+@dataclass(frozen=True)
+class ListRequest:
+    """A further list page that is not a plain GET of a link: a Hanweb dataproxy POST, a
+    JSON API page. ``kind`` names the portal kind that reads the answer (crawler.kinds)."""
+
+    url: str
+    kind: str
+    method: str = "GET"
+    form: tuple[tuple[str, str], ...] = ()      # form fields, in order (POST)
+    json_body: str | None = None                # a JSON request body (POST)
+    state: tuple[tuple[str, str], ...] = ()     # what the kind needs to read the answer
+
+
 @dataclass
 class ListPage:
     entries: list[ListEntry] = field(default_factory=list)
     pagination: list[str] = field(default_factory=list)
+    #: further pages that need a request of their own shape (POST form, JSON API)
+    requests: list[ListRequest] = field(default_factory=list)
     subcolumns: list[str] = field(default_factory=list)
     item_links: int = 0            # links that look like documents (report or not)
     item_signature: frozenset[str] = frozenset()
@@ -141,13 +169,15 @@ def _resolve(base_url: str, href: str) -> str:
 
 
 def parse_list_page(page: str | bytes, base_url: str, rules: LinkRules,
-                    encoding: str | None = None, *, today: date | None = None) -> ListPage:
+                    encoding: str | None = None, *, today: date | None = None,
+                    trs_pager: bool = True) -> ListPage:
     """Entries (annual-report links), pagination links and sub-columns of a column page.
 
     A link is an entry when its URL has a report shape (or is an attachment) and its
     title names a report (or is cut short), or, whatever its URL, when its text or title
     attribute clearly names a report and the rules allow it (``by_title``).  ``today``
     bounds the years inferred for year-less list dates (default: today in Beijing).
+    ``trs_pager``: also follow TRS's ``createPageHTML`` script pagination.
     """
     out = ListPage()
     tree = parse_tree(page, encoding)
@@ -185,7 +215,8 @@ def parse_list_page(page: str | bytes, base_url: str, rules: LinkRules,
                 out.pagination.append(url)
         elif rules.is_subcolumn(url, text) and url not in out.subcolumns:
             out.subcolumns.append(url)
-    out.pagination += [u for u in _trs_pages(tree, base) if u not in out.pagination and u != base_url]
+    if trs_pager:
+        out.pagination += [u for u in trs_pages(tree, base) if u not in out.pagination and u != base_url]
     out.item_links = len(items)
     out.item_signature = frozenset(items)
     return out
@@ -197,7 +228,11 @@ def _maybe_report(text: str) -> bool:
         "公开" in text or "年报" in text or "年度报" in text)
 
 
-def _trs_pages(tree: etree._Element, base: str) -> list[str]:
+def has_trs_pager(tree: etree._Element) -> bool:
+    return any(_TRS_PAGER.search(s) for s in tree.xpath("//script/text()"))
+
+
+def trs_pages(tree: etree._Element, base: str) -> list[str]:
     """Pages announced by TRS's ``createPageHTML(count, current, "index", "html")``."""
     urls: list[str] = []
     for script in tree.xpath("//script/text()"):
@@ -210,6 +245,21 @@ def _trs_pages(tree: etree._Element, base: str) -> list[str]:
         if nxt < count:
             urls.append(urljoin(base, f"{stem}_{nxt}.{ext}"))
     return urls
+
+
+#: query parameters by which viewer pages (pdf.js ``viewer.html?file=…``, preview.jsp?url=…)
+#: name the file they show
+_VIEWER_PARAMS = ("file", "url", "src", "path", "filepath", "fileUrl")
+
+
+def wrapped_file(url: str, rules: LinkRules) -> str | None:
+    """The attachment a preview page shows, from its query string, or None."""
+    for key, value in parse_qsl(urlsplit(url).query):
+        if key in _VIEWER_PARAMS and value:
+            inner = _resolve(url, value)
+            if urlsplit(inner).scheme in ("http", "https") and rules.is_attachment(inner):
+                return inner
+    return None
 
 
 @dataclass
@@ -242,6 +292,8 @@ def parse_detail_page(page: str | bytes, base_url: str, rules: LinkRules,
         if rules.is_pseudo(href):
             continue
         url = _resolve(base, href)
+        if not rules.is_attachment(url):
+            url = wrapped_file(url, rules) or url  # a viewer page wrapping the file
         if urlsplit(url).scheme in ("http", "https") and rules.is_attachment(url) \
                 and url not in attachments:
             attachments.append(url)

@@ -31,7 +31,7 @@ def crawl_settings(spec: Any, *, snapshot_dir: Path, out_path: Path,
                    log_level: str = "WARNING") -> dict[str, Any]:
     """Scrapy settings for one portal; every politeness knob is set explicitly."""
     delay = spec.download_delay
-    return {
+    settings = {
         "BOT_NAME": "gkwatch",
         "USER_AGENT": USER_AGENT,
         # the library default is False (practices.md): we obey unless the spec says not
@@ -60,6 +60,11 @@ def crawl_settings(spec: Any, *, snapshot_dir: Path, out_path: Path,
         "GKWATCH_SNAPSHOT_DIR": str(snapshot_dir),
         "GKWATCH_OUT_PATH": str(out_path),
     }
+    if spec.list_kind != "auto":  # a kind may need more (the browser's download handler)
+        from crawler.kinds import get_kind
+
+        settings.update(get_kind(spec.list_kind).settings(spec))
+    return settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,8 +88,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from crawler.spiders.annual_reports import AnnualReportsSpider
 
-    settings = crawl_settings(spec, snapshot_dir=Path(args.snapshots), out_path=Path(args.out),
-                              log_level=args.log_level)
+    try:
+        settings = crawl_settings(spec, snapshot_dir=Path(args.snapshots), out_path=Path(args.out),
+                                  log_level=args.log_level)
+    except ConfigError as exc:  # a kind that cannot run here (no chromium)
+        print(f"crawler.run: bad spec: {exc}", file=sys.stderr)
+        return 2
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(AnnualReportsSpider)
     process.crawl(crawler, spec=raw)

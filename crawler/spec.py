@@ -3,7 +3,12 @@
 ``{"portal_id": int|null, "agency": str, "list_urls": [...], "allowed_hosts": [...],
 "link_patterns": [...]?, "page_budget": 200, "byte_budget": 50_000_000,
 "download_delay": 1.0, "obey_robots": true, "known": {url: {"etag", "last_modified",
-"sha256"}}, "max_list_pages": 50?, "max_document_bytes": …?}``
+"sha256"}}, "max_list_pages": 50?, "max_document_bytes": …?,
+"list_kind": "auto"?, "render": "browser"?, "api": {…}?, "browser": {…}?}``
+
+``list_kind`` names how the column's list is read (:mod:`crawler.kinds`; ``auto``: from
+the page); ``api`` is a JSON list API mapping (:mod:`crawler.kinds.jsonapi`), ``render =
+"browser"`` renders list pages in Chromium (:mod:`crawler.kinds.browser`).
 """
 from __future__ import annotations
 
@@ -11,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from ground.errors import ConfigError
-
+from crawler.kinds import LIST_KINDS, REGISTRY, start_kind
 from crawler.rules import host_allowed, rules_from_spec
+from ground.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,10 @@ class PortalSpec:
     download_delay: float = 1.0
     obey_robots: bool = True
     known: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    list_kind: str = "auto"
+    render: str | None = None
+    api: Mapping[str, Any] | None = None
+    browser: Mapping[str, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -39,6 +48,9 @@ class PortalSpec:
             "max_document_bytes": self.max_document_bytes, "max_list_pages": self.max_list_pages,
             "download_delay": self.download_delay, "obey_robots": self.obey_robots,
             "known": {k: dict(v) for k, v in self.known.items()},
+            "list_kind": self.list_kind, "render": self.render,
+            "api": dict(self.api) if self.api else None,
+            "browser": dict(self.browser) if self.browser else None,
         }
 
 
@@ -78,6 +90,7 @@ def load_spec(spec: Mapping[str, Any]) -> PortalSpec:
     if pid is not None and (isinstance(pid, bool) or not isinstance(pid, int)):
         raise ConfigError(f"portal spec: portal_id must be an integer or null, got {pid!r}")
     byte_budget = _int(spec, "byte_budget", 50_000_000)
+    list_kind = _list_kind(spec)
     return PortalSpec(
         list_urls=tuple(urls), allowed_hosts=tuple(hosts), portal_id=pid,
         agency=str(spec.get("agency") or ""), link_patterns=tuple(spec.get("link_patterns") or ()),
@@ -85,5 +98,22 @@ def load_spec(spec: Mapping[str, Any]) -> PortalSpec:
         max_document_bytes=_int(spec, "max_document_bytes", min(byte_budget, 50_000_000)),
         max_list_pages=_int(spec, "max_list_pages", 50),
         download_delay=float(delay), obey_robots=bool(spec.get("obey_robots", True)),
-        known=dict(known),
+        known=dict(known), list_kind=list_kind, render=spec.get("render") or None,
+        api=dict(spec["api"]) if spec.get("api") else None,
+        browser=dict(spec["browser"]) if spec.get("browser") else None,
     )
+
+
+def _list_kind(spec: Mapping[str, Any]) -> str:
+    """The kind the column starts in, its own part of the spec checked by the kind."""
+    render = spec.get("render")
+    if render not in (None, "", "browser"):
+        raise ConfigError(f"portal spec: render must be \"browser\" or absent, got {render!r}")
+    kind = start_kind(spec)
+    if kind not in LIST_KINDS:
+        raise ConfigError(f"portal spec: list_kind must be one of {', '.join(LIST_KINDS)}, got {kind!r}")
+    if kind == "jsonapi" or spec.get("api"):
+        REGISTRY["jsonapi"].check(spec)
+    if kind == "browser" or spec.get("browser"):
+        REGISTRY["browser"].check(spec)
+    return kind

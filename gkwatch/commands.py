@@ -71,8 +71,16 @@ def cmd_discover(args: argparse.Namespace) -> int:
     """Crawl one column once, store nothing, list the annual reports found."""
     from crawler.discover import discover
 
+    api = None
+    if args.api:
+        try:
+            api = json.loads(args.api)
+        except ValueError as exc:
+            raise SystemExit(f"gkwatch discover: --api must be a JSON object: {exc}") from None
+    kind = args.kind or ("jsonapi" if api else "auto")
     result = discover(args.url, allowed_hosts=args.allowed_host or None, timeout=args.timeout,
-                      download_delay=args.delay, obey_robots=not args.ignore_robots)
+                      download_delay=args.delay, obey_robots=not args.ignore_robots,
+                      kind=kind, api=api)
     if args.format == "json":
         _dump(result)
         return 0
@@ -177,19 +185,6 @@ def _start_web(settings, args: argparse.Namespace):  # type: ignore[no-untyped-d
     return server
 
 
-def cmd_portals_import(args: argparse.Namespace) -> int:
-    """Import agencies and their portals from a TOML file."""
-    from gkwatch.portals import import_portals, load_portals
-    from models.db import session_scope
-
-    entries = load_portals(Path(args.file))
-    settings = _settings()
-    with session_scope(settings.effective_database_url) as s:
-        n = import_portals(s, entries=entries)
-    _err(f"imported {n} agencies with their portals")
-    return 0
-
-
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from ground.settings import get_settings
     from models.db import upgrade
@@ -201,7 +196,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 #: modules that add more sub-commands; each has ``register(sub)`` and imports lazily
-EXTRA_COMMANDS = ("gkwatch.cli_ops", "gkwatch.cli_alerts", "gkwatch.cli_web")
+EXTRA_COMMANDS = ("gkwatch.cli_ops", "gkwatch.cli_alerts", "gkwatch.cli_web", "gkwatch.cli_portals")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -222,6 +217,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--timeout", type=float, default=300)
     p.add_argument("--delay", type=float, default=1.0, help="seconds between requests to the host (polite: ≥1)")
     p.add_argument("--ignore-robots", action="store_true", help="do not obey robots.txt (your own sites only)")
+    p.add_argument("--kind", choices=("auto", "static", "trs", "hanweb", "jsonapi", "browser"),
+                   help="how the column's list is read (default: from the page; browser: render in Chromium)")
+    p.add_argument("--api", help='JSON list API mapping, e.g. \'{"profile": "gkmlpt", "endpoint": "/gkmlpt/api/all/12?sid=3"}\'')
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=cmd_discover)
 
@@ -239,12 +237,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--web-port", type=int, help="also serve the dashboard on this port (needs a web token)")
     p.add_argument("--web-host", default="127.0.0.1", help="address of the dashboard (default 127.0.0.1)")
     p.set_defaults(func=cmd_serve)
-
-    p = sub.add_parser("portals", help="manage the watched portals")
-    psub = p.add_subparsers(dest="portals_command", required=True)
-    pp = psub.add_parser("import", help="import agencies and portals from a TOML file")
-    pp.add_argument("file")
-    pp.set_defaults(func=cmd_portals_import)
 
     p = sub.add_parser("db", help="database maintenance")
     dsub = p.add_subparsers(dest="db_command", required=True)

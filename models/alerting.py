@@ -15,7 +15,7 @@ from typing import Any, Optional
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.tables import _json, _ts
+from models.tables import UTCDateTime, _json, _ts
 
 
 class Silence(SQLModel, table=True):
@@ -74,6 +74,9 @@ class NotificationLog(SQLModel, table=True):
     #: fingerprints the receiver was last told are firing (resolved ones leave the list)
     firing: list[str] = _json([])
     notifications: int = 0
+    #: when the alerts still firing are told again (None: nothing to repeat); indexed, so a
+    #: sweep reads the groups due for a repeat, not every group ever notified
+    repeat_due_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime, index=True)
 
 
 class DisabledEndpoint(SQLModel, table=True):

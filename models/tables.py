@@ -260,6 +260,11 @@ class Delivery(SQLModel, table=True):
     target: str = Field(max_length=500)
     message_id: str = Field(max_length=64)
     payload: dict[str, Any] = _json({})
+    #: the receiver's group (route and group_by labels): the planner takes a group at once
+    group_key: str = Field(default="", max_length=500, index=True)
+    #: not looked at again before this (its group waits for a timer, a message in flight or
+    #: a silence): a sweep reads what is due, not every pending row
+    plan_after: Optional[datetime] = Field(default=None, sa_type=UTCDateTime, index=True)
     state: str = Field(default="pending", max_length=10, index=True)  # pending/running/sent/dead
     attempts: int = 0
     next_attempt_at: datetime = _ts(now=True)

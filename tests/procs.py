@@ -1,133 +1,43 @@
-"""Start real servers and workers for integration tests (redis-server, celery worker)."""
+"""Start real servers and workers for integration tests (redis-server, PostgreSQL, celery).
+
+The servers themselves live in ``benchmarks/servers.py`` (the benchmarks need them without
+pytest); here a missing server program skips the test instead of failing it.
+"""
 from __future__ import annotations
 
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from benchmarks import servers
+from benchmarks.servers import celery_worker, wait_port  # noqa: F401  (re-exported for the tests)
 from gkwatch.sinks import free_port
-
-
-def wait_port(port: int, timeout: float = 20.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
 
 
 @contextmanager
 def redis_server(tmp_path: Path) -> Iterator[str]:
     """A private redis-server on a free loopback port; yields its URL."""
-    exe = shutil.which("redis-server")
-    if exe is None:
+    if servers.redis_exe() is None:
         pytest.skip("redis-server is not installed (.ci/run installs it)")
-    port = free_port()
-    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(tmp_path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_port(port)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with servers.redis_server(tmp_path) as url:
+        yield url
 
 
-@contextmanager
-def celery_worker(env: dict[str, str], *, queues: str = "crawl,process,evaluate,notify",
-                  concurrency: int = 2, log: Path | None = None) -> Iterator[subprocess.Popen]:
-    """A real ``celery worker`` process with the given environment."""
-    full_env = {**os.environ, **env}
-    out = open(log, "wb") if log else subprocess.DEVNULL
-    proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "workers.app", "worker", "-Q", queues,
-                             "-c", str(concurrency), "--pool", "prefork", "-l", "INFO", "--without-gossip",
-                             "--without-mingle", "--without-heartbeat"],
-                            env=full_env, stdout=out, stderr=subprocess.STDOUT,
-                            cwd=str(Path(__file__).resolve().parents[1]))
-    try:
-        yield proc
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-        if log:
-            out.close()  # type: ignore[union-attr]
-
-
-def _pg_bin() -> Path | None:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    return found[-1].parent if found else None
-
-
-class PostgresProcess:
-    """A private PostgreSQL cluster on a free loopback port that a test can kill
-    (``pg_ctl -m immediate``: as a crash, no shutdown checkpoint) and start again.
-
-    PostgreSQL refuses to run as root, so when the tests run as root the cluster is
-    created and started as the ``postgres`` system user.
-    """
+class PostgresProcess(servers.PostgresProcess):
+    """``servers.PostgresProcess`` (kill, restart), or the test skipped without PostgreSQL."""
 
     def __init__(self) -> None:
-        bindir = _pg_bin()
-        if bindir is None:
+        if servers.pg_bindir() is None:
             pytest.skip("PostgreSQL is not installed (.ci/run installs it)")
-        import pwd
-        import tempfile
-
-        self.bindir = bindir
-        self.base = Path(tempfile.mkdtemp(prefix="gkwatch-pg-"))
-        self.data, self.sock = self.base / "data", self.base / "sock"
-        self.sock.mkdir()
-        self.as_user: list[str] = []
-        if os.geteuid() == 0:
-            pw = pwd.getpwnam("postgres")
-            for p in (self.base, self.sock):
-                os.chown(p, pw.pw_uid, pw.pw_gid)
-            self.as_user = ["runuser", "-u", "postgres", "--"]
-        self.port = free_port()
-        self.url = f"postgresql+psycopg://gkwatch@127.0.0.1:{self.port}/gkwatch"
-        subprocess.run(self.as_user + [str(bindir / "initdb"), "-D", str(self.data), "-U", "gkwatch",
-                                       "--auth=trust", "-E", "UTF8", "--locale=C"],
-                       check=True, stdout=subprocess.DEVNULL)
-
-    def start(self) -> None:
-        subprocess.run(self.as_user + [str(self.bindir / "pg_ctl"), "-D", str(self.data), "-w", "-l",
-                                       str(self.base / "log"), "-o",
-                                       f"-p {self.port} -k {self.sock} -c listen_addresses=127.0.0.1 -c fsync=off",
-                                       "start"], check=True, stdout=subprocess.DEVNULL)
-
-    def kill(self) -> None:
-        """Stop at once, as a crash would (every connection is cut, nothing is flushed)."""
-        subprocess.run(self.as_user + [str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
-                                       "stop"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def restart(self, pause: float = 1.0) -> None:
-        self.kill()
-        time.sleep(pause)  # clients see the connection refused for a moment
-        self.start()
-
-    def createdb(self) -> None:
-        subprocess.run(self.as_user + [str(self.bindir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port),
-                                       "-U", "gkwatch", "gkwatch"], check=True)
-
-    def remove(self) -> None:
-        self.kill()
-        shutil.rmtree(self.base, ignore_errors=True)
+        super().__init__()
 
 
 @contextmanager

@@ -17,9 +17,9 @@ LAZY = {
     # the command line: `gkwatch parse` starts without SQLAlchemy, FastAPI, Celery, Scrapy
     "gkwatch.cli": "command handlers", "gkwatch.commands": "command handlers",
     "gkwatch.cli_alerts": "command handlers", "gkwatch.cli_ops": "command handlers",
-    "gkwatch.cli_web": "command handlers",
+    "gkwatch.cli_web": "command handlers", "gkwatch.cli_portals": "command handlers",
     "crawler.run": "Scrapy and Twisted load in the crawl's child process only",
-    "alerts.channels.apprise": "optional extra",
+    "alerts.channels.apprise": "optional extra", "crawler.kinds.browser": "optional extra (scrapy-playwright)",
     "ground.telemetry": "Sentry's Celery integration loads Celery, only with a DSN",
     "models.db": "Alembic loads only to migrate",
     # each format's library (pypdfium2, python-docx, openpyxl, xlrd, lxml, OpenCV, NumPy,

@@ -155,6 +155,17 @@ def test_pdf_errors() -> None:
         extract(buf.getvalue(), filename="scan.pdf")
 
 
+def test_pdf_whose_page_cannot_be_loaded_is_a_clear_error() -> None:
+    """A page tree that promises more pages than the file holds (a damaged download):
+    pdfium opens the file but cannot load a page, which is the file's fault."""
+    import re
+
+    good = _pdf([["示范"]])
+    damaged = re.sub(rb"/Count \d+", b"/Count 9", good, count=1)
+    with pytest.raises(ExtractionError, match="page"):
+        extract(damaged, filename="damaged.pdf")
+
+
 def test_docx_tables_and_paragraphs_in_order(tmp_path) -> None:
     import docx
 

@@ -12,7 +12,9 @@ list pages (higher priority), so a budget cut loses pagination depth, not report
 """
 from __future__ import annotations
 
+import time
 from typing import Any, AsyncIterator, Iterator
+from urllib.parse import urldefrag
 
 import scrapy
 from scrapy.exceptions import CloseSpider, IgnoreRequest
@@ -21,7 +23,15 @@ from twisted.python.failure import Failure
 
 from crawler.dates import best_date, collect_dates
 from crawler.items import document_item, list_page_item
-from crawler.listing import ListEntry, ListPage, parse_detail_page, parse_list_page
+from crawler.kinds import ListInput, detect_kind, get_kind
+from crawler.kinds.browser import options
+from crawler.listing import (
+    ListEntry,
+    ListPage,
+    ListRequest,
+    parse_detail_page,
+    parse_list_page,
+)
 from crawler.middlewares import OffHostRedirectIgnored
 from crawler.rules import classify_title, host_allowed, rules_from_spec
 from crawler.spec import load_spec
@@ -47,17 +57,41 @@ class AnnualReportsSpider(scrapy.Spider):
         self.signatures_seen: set[frozenset[str]] = set()
         self.entries_seen: set[str] = set()
         self.bytes_seen = 0
+        self.browser_started: float | None = None
 
     # --- requests ----------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for url in self.spec.list_urls:
+        kind = self.spec.list_kind
+        self._browser_budget_left(kind)  # the browser's budget runs from the start
+        starts = get_kind(kind).start_requests(self.spec) if kind != "auto" else None
+        for req in starts or []:
+            self.list_pages_scheduled += 1
+            yield self._kind_request(req, depth=0)
+        for url in self.spec.list_urls if starts is None else []:
             self.list_pages_scheduled += 1
             yield self._list_request(url, depth=0)
 
+    def _list_meta(self, kind: str, depth: int) -> dict[str, Any]:
+        meta: dict[str, Any] = {"handle_httpstatus_list": HANDLED_STATUSES, "depth_sub": depth,
+                                "list_kind": kind}
+        if kind != "auto":
+            meta.update(get_kind(kind).request_meta(self.spec))
+        return meta
+
     def _list_request(self, url: str, depth: int) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_list, errback=self.list_failed,
-                              meta={"handle_httpstatus_list": HANDLED_STATUSES, "depth_sub": depth})
+                              meta=self._list_meta(self.spec.list_kind, depth))
+
+    def _kind_request(self, req: ListRequest, depth: int) -> scrapy.Request:
+        """A list request in a kind's own shape (a dataproxy POST, a JSON API page)."""
+        meta = {**self._list_meta(req.kind, depth), "list_state": dict(req.state)}
+        if req.form:
+            return scrapy.FormRequest(req.url, method=req.method, formdata=list(req.form),
+                                      callback=self.parse_list, errback=self.list_failed, meta=meta)
+        headers = {"Content-Type": "application/json"} if req.json_body is not None else {}
+        return scrapy.Request(req.url, method=req.method, body=req.json_body or b"", headers=headers,
+                              callback=self.parse_list, errback=self.list_failed, meta=meta)
 
     def _doc_request(self, url: str, entry: dict[str, Any], kind: str,
                      parent: str | None = None) -> scrapy.Request:
@@ -96,8 +130,7 @@ class AnnualReportsSpider(scrapy.Spider):
         """Follow a list page's entries, then (budget permitting) its pagination and
         sub-columns."""
         if page is None:
-            encoding = response.encoding if isinstance(response, TextResponse) else None
-            page = parse_list_page(response.body, response.url, self.rules, encoding)
+            page = self._read_list(response)
         items = frozenset(u for u in page.item_signature if host_allowed(u, self.allowed_hosts))
         fresh = items - self.item_links_seen
         repeated = items in self.signatures_seen
@@ -111,18 +144,53 @@ class AnnualReportsSpider(scrapy.Spider):
         if fresh and not repeated:
             for url in page.pagination:
                 yield from self._more_list(url, depth)
+        # a kind's own next requests likewise; but a shell page that lists nothing itself
+        # (a gkmlpt column) hands over to the requests its kind read from it
+        if (fresh and not repeated) or (not items and not page.pagination):
+            for req in page.requests:
+                yield from self._more_list(req, depth)
         if depth < MAX_SUBCOLUMN_DEPTH:
             for url in page.subcolumns:
                 yield from self._more_list(url, depth + 1)
 
-    def _more_list(self, url: str, depth: int) -> Iterator[scrapy.Request]:
+    def _read_list(self, response: Response) -> ListPage:
+        """The list answer read by the kind its request named, or the one the page shows."""
+        encoding = response.encoding if isinstance(response, TextResponse) else None
+        name = response.meta.get("list_kind") or self.spec.list_kind
+        # the downloader drops the fragment from response.url; some columns live in it
+        asked = response.request.url if response.request is not None else response.url
+        asked = asked if urldefrag(asked)[0] == response.url else response.url
+        kind = detect_kind(response.body, encoding, asked) if name == "auto" else get_kind(name)
+        self.crawler.stats.inc_value(f"gkwatch/list_pages/{kind.kind}")
+        return kind.read(ListInput(body=response.body, url=response.url, encoding=encoding,
+                                   state=response.meta.get("list_state") or {}, asked_url=asked),
+                         self.rules, self.spec)
+
+    def _browser_budget_left(self, kind: str) -> bool:
+        """The browser kind's own time budget, counted from its first rendered page."""
+        if kind != "browser":
+            return True
+
+        now = time.monotonic()
+        self.browser_started = self.browser_started or now
+        if now - self.browser_started <= options(self.spec)["budget"]:
+            return True
+        self.crawler.stats.inc_value("gkwatch/browser_budget_spent")
+        return False
+
+    def _more_list(self, target: str | ListRequest, depth: int) -> Iterator[scrapy.Request]:
+        url = target.url if isinstance(target, ListRequest) else target
         if not host_allowed(url, self.allowed_hosts):
             return
         if self.list_pages_scheduled >= self.spec.max_list_pages:
             self.crawler.stats.inc_value("gkwatch/list_pages_capped")
             return
+        kind = target.kind if isinstance(target, ListRequest) else self.spec.list_kind
+        if not self._browser_budget_left(kind):
+            return
         self.list_pages_scheduled += 1
-        yield self._list_request(url, depth)
+        yield self._kind_request(target, depth) if isinstance(target, ListRequest) \
+            else self._list_request(url, depth)
 
     def _follow_entry(self, entry: ListEntry, list_url: str) -> Iterator[Any]:
         if entry.url in self.entries_seen:

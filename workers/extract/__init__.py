@@ -36,13 +36,17 @@ def sniff(data: bytes, filename: str = "", content_type: str | None = None) -> s
             return "docx"
         if b"xl/" in data[:200000] or name.endswith(".xlsx"):
             return "xlsx"
-        if name.endswith((".wps", ".ofd")):
+        if name.endswith(".ofd") or b"OFD.xml" in data[:4096]:
+            return "ofd"
+        if name.endswith(".wps"):
             return "legacy"
         return "zip"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "xls" if name.endswith((".xls", ".et")) or "excel" in ct else "legacy"
     if name.endswith((".doc", ".wps")):
         return "legacy"
+    if name.endswith(".ofd"):
+        return "ofd"
     if name.endswith((".png", ".jpg", ".jpeg", ".gif", ".tif", ".tiff", ".bmp")) or ct.startswith("image/"):
         return "image"
     if name.endswith((".htm", ".html", ".shtml", ".xhtml")) or "html" in ct:
@@ -90,8 +94,15 @@ def extract(data: bytes, *, filename: str = "", content_type: str | None = None,
     if fmt == "image":
         from workers.extract.ocr import ocr_image
         return ocr_image(data, source=src)
+    if fmt == "ofd":
+        from workers.extract.archive import OFD_REASON
+        raise UnsupportedFormat(OFD_REASON, source=src)
     if fmt == "zip":
-        raise UnsupportedFormat("zip archive that is neither DOCX nor XLSX", source=src)
+        from workers.extract.archive import report_member
+        member, inner = report_member(data, source=src)
+        if sniff(inner, member) == "zip":  # archives in archives are not opened
+            raise UnsupportedFormat(f"zip inside a zip: {member}", source=src)
+        return extract(inner, filename=member, max_bytes=max_bytes)
     from workers.extract.textenc import decode
     if fmt == "html":
         from workers.extract.html import html_to_document

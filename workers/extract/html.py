@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+from functools import cache
+from itertools import chain
 
 from ground.errors import ExtractionError
 from workers.extract.model import Block, Cell, Document
@@ -14,16 +16,83 @@ _BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "sec
 _WS = re.compile(r"[ \t\r\n\f\v\u00a0\u3000\u200b\ufeff]+")
 
 
+_NAMES: dict[str, str] = {}  # tag → local name, lowercased ('o:p' → 'p'); a page has few
+
+
 def _tag(el) -> str:
     t = el.tag
     if not isinstance(t, str):
         return ""
-    return t.rsplit("}", 1)[-1].split(":")[-1].lower()
+    name = _NAMES.get(t)
+    if name is None:
+        name = t.rsplit("}", 1)[-1].split(":")[-1].lower()
+        if len(_NAMES) < 4096:  # hostile markup may invent endless tag names
+            _NAMES[t] = name
+    return name
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_LINE_TAGS = frozenset(("p", "div", "br", "li"))  # a cell's text breaks a line where one starts
+
+
+def mark_cell_lines(root) -> set:
+    """Prepare ``root`` for :func:`cell_text`: put a line break at the start of every
+    element that breaks a cell's lines, and return the cells (``td``/``th``) that hold a
+    skipped element or a comment, which only the element walk reads as it must.
+
+    The break is harmless elsewhere: paragraphs (``body_blocks``) start a new block at
+    those elements and strip the whitespace a block begins with, and ``cell_text`` drops
+    the empty lines two breaks make. lxml finds the elements (one pass per kind, in C):
+    an HTML parser's tags are lowercase, so an element's local name (``_tag``) is its tag
+    unless the tag has a prefix (Word's ``<o:p>``), and those an XPath query finds."""
+    from lxml import etree  # lazy
+
+    prefixed = [(e, _tag(e)) for e in _xpath("descendant-or-self::*[contains(name(), ':')]")(root)]
+    walk_only: set = set()
+    for e in chain(root.iter(*_LINE_TAGS), (e for e, name in prefixed if name in _LINE_TAGS)):
+        text = e.text or ""
+        if _NOT_XML.search(text):
+            # lxml refuses to set such text (after dropping the old one): walk those cells
+            walk_only.update(e.iterancestors("td", "th"))
+        else:
+            e.text = "\n" + text
+    for e in chain(root.iter(etree.Comment, etree.ProcessingInstruction, etree.Entity, *_SKIP),
+                   (e for e, name in prefixed if name in _SKIP)):
+        walk_only.update(e.iterancestors("td", "th"))
+    return walk_only
+
+
+@cache
+def _xpath(path: str):
+    from lxml import etree  # lazy, like every heavy import of the extractors
+
+    return etree.XPath(path)
+
+
+def _lines(text: str) -> str:
+    """The non-empty lines of ``text``, whitespace runs made one space."""
+    one = text.strip("\n")  # breaks at either end make only empty lines
+    if "\n" not in one:
+        return _WS.sub(" ", one).strip()
+    lines = [_WS.sub(" ", x).strip() for x in one.split("\n") if x.strip()]
+    return "\n".join(x for x in lines if x)
+
+
+def cell_text(el, walk_only: set) -> str:
+    """Text of a cell of a tree prepared by :func:`mark_cell_lines`: the same as
+    :func:`_cell_text`, read by lxml in one call (the element walk costs several times
+    the parse of the page)."""
+    if el in walk_only:
+        return _cell_text(el)
+    if not len(el):
+        return _lines(el.text or "")  # no child nodes: its string value is its text
+    return _lines(_xpath("string()")(el))  # its text and its descendants', in order
 
 
 def _cell_text(el) -> str:
     """Text of a cell: runs joined without separators (Word splits words over spans),
-    line breaks only at <p>/<br>/<div> boundaries."""
+    line breaks only at <p>/<br>/<div> boundaries. Comments' text is kept (as it always
+    was), the content of ``_SKIP`` elements is not."""
     parts: list[str] = []
 
     def walk(e) -> None:
@@ -45,8 +114,7 @@ def _cell_text(el) -> str:
         walk(ch)
         if ch.tail:
             parts.append(ch.tail)
-    lines = [_WS.sub(" ", x).strip() for x in "".join(parts).split("\n")]
-    return "\n".join(x for x in lines if x)
+    return _lines("".join(parts))
 
 
 def _rows_of(table) -> list:
@@ -65,8 +133,11 @@ def _tds(tr) -> list:
 
 
 def _int_attr(el, name: str) -> int:
+    v = el.get(name)
+    if v is None:
+        return 1
     try:
-        return max(1, min(int(str(el.get(name, "1")).strip() or 1), 200))
+        return max(1, min(int(str(v).strip() or 1), 200))
     except ValueError:
         return 1
 
@@ -76,31 +147,45 @@ def _int_attr(el, name: str) -> int:
 _MAX_GRID_CELLS = 500_000
 
 
-def build_grid(table) -> list[list[Cell]]:
-    """Expand merged cells: the origin keeps the text, covered positions get ``span``."""
+def build_grid(rows: list[list], walk_only: set) -> list[list[Cell]]:
+    """Expand merged cells: the origin keeps the text, covered positions get ``span``.
+    ``rows`` are the table's cells (``td``/``th``) per ``tr``."""
     grid: dict[tuple[int, int], Cell] = {}
     width: dict[int, int] = {}  # row -> 1 + its last column (one pass, not a scan per row)
     nrows = 0
-    for r, tr in enumerate(_rows_of(table)):
+    for r, tds in enumerate(rows):
         c = 0
-        for td in _tds(tr):
+        for td in tds:
             while (r, c) in grid:
                 c += 1
             rs, cs = _int_attr(td, "rowspan"), _int_attr(td, "colspan")
             if len(grid) > _MAX_GRID_CELLS:
                 rs = cs = 1
-            text = _cell_text(td)
-            for dr in range(rs):
-                width[r + dr] = max(width.get(r + dr, 0), c + cs)
-                for dc in range(cs):
-                    grid[(r + dr, c + dc)] = Cell(text, r + dr, c + dc, span=bool(dr or dc))
+            text = cell_text(td, walk_only)
+            if rs == 1 and cs == 1:  # most cells: no merge to expand
+                grid[(r, c)] = Cell(text, r, c)
+                if width.get(r, 0) < c + 1:
+                    width[r] = c + 1
+            else:
+                for dr in range(rs):
+                    width[r + dr] = max(width.get(r + dr, 0), c + cs)
+                    for dc in range(cs):
+                        grid[(r + dr, c + dc)] = Cell(text, r + dr, c + dc, span=bool(dr or dc))
             c += cs
         nrows = max(nrows, r + 1)
-    return [[grid.get((r, c), Cell("", r, c)) for c in range(width.get(r, 0))] for r in range(nrows)]
+    out: list[list[Cell]] = []
+    for r in range(nrows):
+        row: list[Cell] = []
+        for c in range(width.get(r, 0)):
+            cell = grid.get((r, c))
+            row.append(cell if cell is not None else Cell("", r, c))
+        out.append(row)
+    return out
 
 
 def body_blocks(root) -> list[Block]:
     """Paragraphs and tables under ``root`` in reading order (tables not yet numbered)."""
+    walk_only = mark_cell_lines(root)
     blocks: list[Block] = []
     buf: list[str] = []
 
@@ -124,8 +209,8 @@ def body_blocks(root) -> list[Block]:
                         buf.append(ch.tail)
                 flush()
                 return
-            rows = _rows_of(e)
-            blocks.extend(table_blocks([len(_tds(tr)) for tr in rows], build_grid(e)))
+            rows = [_tds(tr) for tr in _rows_of(e)]
+            blocks.extend(table_blocks([len(tds) for tds in rows], build_grid(rows, walk_only)))
             return
         if tag == "br":
             flush()
@@ -170,12 +255,35 @@ def fragment_blocks(markup: str) -> list[Block]:
     return body_blocks(root)
 
 
-def html_to_document(text: str, *, encoding: str | None) -> Document:
-    import lxml.html  # lazy: keep `import workers.parse` light
+@cache
+def _html_parser(encoding: str | None):
     from lxml import etree
 
+    return etree.HTMLParser(encoding=encoding)
+
+
+def html_to_document(text: str, *, encoding: str | None) -> Document:
+    from lxml import etree  # lazy: keep `import workers.parse` light
+
     try:
-        root = lxml.html.document_fromstring(text)
+        # lxml.html's parser with plain elements: its HtmlElement classes are looked up by
+        # a Python call for every element touched, a third of the time spent here
+        # from UTF-8 bytes: libxml2 reads them some 30% faster than a str (same tree). A
+        # text starting with an XML declaration still goes in as a str, which lxml refuses
+        # when the declaration names an encoding, as it always did here; so does a text
+        # with characters XML forbids (controls of a damaged file), which libxml2 treats
+        # differently in bytes.
+        if text.startswith("<?xml") or _NOT_XML.search(text):
+            root = etree.fromstring(text, _html_parser(None))
+        else:
+            try:
+                data = text.encode("utf-8")
+            except UnicodeEncodeError:  # lone surrogates: lxml decides, as before
+                root = etree.fromstring(text, _html_parser(None))
+            else:
+                root = etree.fromstring(data, _html_parser("utf-8"))
+        if root is None:
+            raise etree.ParserError("Document is empty")
     except (etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"unreadable HTML: {exc}") from exc
     meta: dict[str, str] = {}

@@ -11,6 +11,8 @@ read from the page's ruling lines by ``rules.py``), a second reading of its colu
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from ground.errors import ExtractionError
@@ -26,19 +28,26 @@ _FOOTER_RE = re.compile(r"^\s*[-—–－]+\s*\d{1,3}\s*[-—–－]+\s*$|^\s*�
 _GAP_RATIO = 0.5
 
 
-def _words(chars: list[tuple[str, float, float, bool]], cuts: list[float] = ()) -> list[Word]:
+def _words(chars: Sequence[tuple[str, float, float, bool]], cuts: Sequence[float] = (),
+           glued: list[tuple[float, float]] | None = None) -> list[Word]:
     """Group one line's characters ``(ch, x0, x1, is_space)`` into words by gap.
 
     pdfium's generated spaces are only hints: the gap decides. A space printed in the
     file (not generated) always separates, and so does a drawn cell border (``cuts``, the
     x of the vertical rules crossing the line): digits of neighbouring cells set close
-    together ("300" and "1" → "3001") are two numbers when a rule stands between them."""
+    together ("300" and "1" → "3001") are two numbers when a rule stands between them.
+    ``glued`` receives, for each word of several characters, the range from the lowest to
+    the highest centre of the glyph pairs it joined: only a cut inside one of them can
+    split a word (``_cut_inside``)."""
     words: list[Word] = []
     prev_mid = 0.0
     buf: list[str] = []
     x0 = x1 = 0.0
     prev_w = 0.0
     hard = False
+    lo = hi = 0.0
+    cuts = sorted(cuts)
+    ncuts = len(cuts)
     for ch, a, b, space in chars:
         if space:
             hard = hard or a >= 0  # real spaces carry a box; generated ones are marked -1
@@ -47,11 +56,19 @@ def _words(chars: list[tuple[str, float, float, bool]], cuts: list[float] = ()) 
         mid = (a + b) / 2
         if buf:
             gap = a - x1
-            split = hard or gap > _GAP_RATIO * (w + prev_w) / 2 or gap < -(w + prev_w) \
-                or any(prev_mid < c < mid for c in cuts)
+            split = hard or gap > _GAP_RATIO * (w + prev_w) / 2 or gap < -(w + prev_w)
+            if not split and ncuts:
+                # a cut strictly between the two glyphs' centres: the first cut right of
+                # prev_mid lies left of mid
+                k = bisect_right(cuts, prev_mid)
+                split = k < ncuts and cuts[k] < mid
             if split:
+                if glued is not None and len(buf) > 1:
+                    glued.append((lo, hi))
                 words.append(Word("".join(buf), x0, x1))
                 buf = []
+            else:
+                lo, hi = (prev_mid, mid) if len(buf) == 1 else (min(lo, prev_mid), max(hi, mid))
         if not buf:
             x0 = a
         buf.append(ch)
@@ -60,8 +77,21 @@ def _words(chars: list[tuple[str, float, float, bool]], cuts: list[float] = ()) 
         prev_mid = mid
         hard = False
     if buf:
+        if glued is not None and len(buf) > 1:
+            glued.append((lo, hi))
         words.append(Word("".join(buf), x0, x1))
     return words
+
+
+def _cut_inside(glued: Sequence[tuple[float, float]], cells: list[tuple[float, float]]) -> bool:
+    """Whether a border of ``cells`` lies strictly inside one of the ranges ``glued``
+    (see ``_words``): else regrouping at the borders gives the same words again."""
+    cuts = sorted({x for c in cells for x in c})
+    for lo, hi in glued:
+        k = bisect_right(cuts, lo)
+        if k < len(cuts) and cuts[k] < hi:
+            return True
+    return False
 
 
 class _Line(NamedTuple):
@@ -69,6 +99,7 @@ class _Line(NamedTuple):
     words: list[Word] | None
     y: float | None  # vertical centre of the line's glyph boxes (page units, y upwards)
     chars: tuple = ()  # the characters the words were made of, to regroup at drawn rules
+    glued: tuple = ()  # where a drawn rule could split a word (``_words``)
 
 
 def _page_lines(page) -> list[_Line]:
@@ -77,6 +108,7 @@ def _page_lines(page) -> list[_Line]:
     Words are formed from the character boxes (see ``_words``) so that the parser can
     place each number in its column, blank cells included."""
     import pypdfium2.raw as raw  # lazy
+    from pypdfium2 import PdfiumError
 
     tp = page.get_textpage()
     try:
@@ -90,26 +122,33 @@ def _page_lines(page) -> list[_Line]:
         mids: list[float] = []
 
         def flush() -> None:
-            words = _words(chars)
+            glued: list[tuple[float, float]] = []
+            words = _words(chars, glued=glued)
             if words:
                 # the median, so that a stray superscript or a glyph of a neighbouring
                 # wrapped cell line does not pull the height out of the table row
                 y = sorted(mids)[len(mids) // 2] if mids else None
-                out.append(_Line(" ".join(w.text for w in words), words, y, tuple(chars)))
+                out.append(_Line(" ".join(w.text for w in words), words, y, tuple(chars),
+                                 tuple(glued)))
             chars.clear()
             mids.clear()
 
+        # pdfium's functions called directly, one box reused: the helper ``get_charbox``
+        # costs more than the box itself, for every character of the page
+        handle, generated, loose_box = tp.raw, raw.FPDFText_IsGenerated, raw.FPDFText_GetLooseCharBox
+        box = raw.FS_RECTF()
         for i, ch in enumerate(text):
             if ch in "\r\n":
                 flush()
                 continue
             if ch.isspace():
-                real = not raw.FPDFText_IsGenerated(tp.raw, i)
+                real = not generated(handle, i)
                 chars.append((" ", 0.0 if real else -1.0, 0.0, True))
                 continue
-            left, bottom, right, top = tp.get_charbox(i, loose=True)
-            chars.append((ch, left, right, False))
-            mids.append((bottom + top) / 2)
+            if not loose_box(handle, i, box):
+                raise PdfiumError("Failed to get charbox.")
+            chars.append((ch, box.left, box.right, False))
+            mids.append((box.bottom + box.top) / 2)
         flush()
         return out
     finally:
@@ -119,7 +158,7 @@ def _page_lines(page) -> list[_Line]:
 def _regroup(ln: _Line, cells: list[tuple[float, float]]) -> _Line:
     """The line's words again, split where a drawn cell border stands between glyphs."""
     cuts = sorted({x for c in cells for x in c})
-    words = _words(list(ln.chars), cuts)
+    words = _words(ln.chars, cuts)
     return ln._replace(text=" ".join(w.text for w in words), words=words)
 
 
@@ -127,7 +166,7 @@ def _line_cells(page, lines: list[_Line], pno: int, notes: list[str]
                 ) -> list[list[tuple[float, float]] | None]:
     """The drawn cells each line of a page crosses (see ``rules.py``); None for all lines
     of a page with too many drawing objects to read, noted in ``notes``."""
-    from workers.extract.rules import MAX_OBJECTS, cells_at, read_page_rules
+    from workers.extract.rules import MAX_OBJECTS, cells_finder, read_page_rules
 
     rules = read_page_rules(page)
     if rules is None:
@@ -135,7 +174,8 @@ def _line_cells(page, lines: list[_Line], pno: int, notes: list[str]
         return [None] * len(lines)
     if not rules.vertical:
         return [None] * len(lines)
-    return [cells_at(rules, ln.y) if ln.y is not None and ln.words else None for ln in lines]
+    at = cells_finder(rules)
+    return [at(ln.y) if ln.y is not None and ln.words else None for ln in lines]
 
 
 def pdf_to_document(data: bytes, *, source: str | None = None) -> Document:
@@ -156,14 +196,18 @@ def pdf_to_document(data: bytes, *, source: str | None = None) -> Document:
         text_chars = 0
         notes: list[str] = []
         for pno in range(npages):
-            page = pdf[pno]
+            try:
+                page = pdf[pno]
+            except pdfium.PdfiumError as exc:  # a damaged page tree: the file, not a bug here
+                raise ExtractionError(f"corrupt or unreadable PDF: page {pno + 1}: {exc}",
+                                      source=source) from exc
             try:
                 lines = [ln for ln in _page_lines(page) if not _FOOTER_RE.match(ln.text)]
                 # pages without text (scans, figures) are not worth reading rules of
                 cells = _line_cells(page, lines, pno + 1, notes) if lines else []
                 for ln, cl in zip(lines, cells):
-                    if cl and ln.chars:
-                        ln = _regroup(ln, cl)
+                    if cl and ln.chars and _cut_inside(ln.glued, cl):
+                        ln = _regroup(ln, cl)  # words are read twice only where it matters
                     text_chars += len(ln.text)
                     blocks.append(Block("para", text=ln.text, page=pno + 1, words=ln.words,
                                         cells=cl))

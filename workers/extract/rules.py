@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import ctypes
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from workers.extract.model import Block, Word
@@ -72,9 +73,19 @@ def _compose(inner: Matrix, outer: Matrix) -> Matrix:
             e * A + f * C + E, e * B + f * D + F)
 
 
-def _visible(obj: Any, getter: Any) -> bool:
+class _Buffers:
+    """The ctypes out-parameters of one page's reading, allocated once (each allocation
+    costs about what the pdfium call it serves does)."""
+
+    def __init__(self, raw: Any) -> None:
+        self.rgba = tuple(ctypes.c_uint() for _ in range(4))
+        self.fillmode, self.stroke = ctypes.c_int(), raw.FPDF_BOOL()
+        self.x, self.y = ctypes.c_float(), ctypes.c_float()
+
+
+def _visible(obj: Any, getter: Any, buf: _Buffers) -> bool:
     """Whether paint of the colour ``getter`` reads (stroke or fill) shows on white paper."""
-    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    r, g, b, a = buf.rgba
     if not getter(obj, r, g, b, a):
         return True  # colour unknown (pattern, …): assume it shows
     return a.value > 0 and not min(r.value, g.value, b.value) >= _WHITE
@@ -100,34 +111,37 @@ def _add(out: PageRules, pts: list[tuple[float, float]], stroke: bool, fill: boo
             out.horizontal.append(HRule((y0 + y1) / 2, min(x0, x1), max(x0, x1)))
 
 
-def _path(raw: Any, obj: Any, m: Matrix, out: PageRules) -> None:
-    fillmode, stroke = ctypes.c_int(), raw.FPDF_BOOL()
+def _path(raw: Any, obj: Any, m: Matrix, out: PageRules, buf: _Buffers) -> None:
+    fillmode, stroke = buf.fillmode, buf.stroke
     if not raw.FPDFPath_GetDrawMode(obj, fillmode, stroke):
         return
-    do_stroke = bool(stroke.value) and _visible(obj, raw.FPDFPageObj_GetStrokeColor)
+    do_stroke = bool(stroke.value) and _visible(obj, raw.FPDFPageObj_GetStrokeColor, buf)
     do_fill = fillmode.value != raw.FPDF_FILLMODE_NONE and _visible(
-        obj, raw.FPDFPageObj_GetFillColor)
+        obj, raw.FPDFPageObj_GetFillColor, buf)
     if not (do_stroke or do_fill):
         return  # 'n' paths, white-outs
     a, b, c, d, e, f = m
-    x, y = ctypes.c_float(), ctypes.c_float()
+    x, y = buf.x, buf.y
+    get_segment, get_point = raw.FPDFPath_GetPathSegment, raw.FPDFPathSegment_GetPoint
+    get_type, get_close = raw.FPDFPathSegment_GetType, raw.FPDFPathSegment_GetClose
+    moveto, bezierto = raw.FPDF_SEGMENT_MOVETO, raw.FPDF_SEGMENT_BEZIERTO
     sub: list[tuple[float, float]] = []
     curved = False  # a subpath with curves is a shape (rounded box, circle), not a rule
     for i in range(raw.FPDFPath_CountSegments(obj)):
-        seg = raw.FPDFPath_GetPathSegment(obj, i)
-        if not seg or not raw.FPDFPathSegment_GetPoint(seg, x, y):
+        seg = get_segment(obj, i)
+        if not seg or not get_point(seg, x, y):
             continue
-        kind = raw.FPDFPathSegment_GetType(seg)
+        kind = get_type(seg)
         px, py = x.value, y.value
         pt = (a * px + c * py + e, b * px + d * py + f)
-        if kind == raw.FPDF_SEGMENT_MOVETO:
+        if kind == moveto:
             if len(sub) > 1 and not curved:
                 _add(out, sub, do_stroke, do_fill)
             sub, curved = [pt], False
             continue
-        curved = curved or kind == raw.FPDF_SEGMENT_BEZIERTO
+        curved = curved or kind == bezierto
         sub.append(pt)
-        if raw.FPDFPathSegment_GetClose(seg) and sub:
+        if get_close(seg) and sub:
             sub.append(sub[0])
     if len(sub) > 1 and not curved:
         _add(out, sub, do_stroke, do_fill)
@@ -146,6 +160,9 @@ def read_page_rules(page: Any, max_objects: int | None = None) -> PageRules | No
     stack: list[tuple[Any, Any, Any, Matrix]] = [
         (page.raw, raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject, _IDENTITY)]
     fm = raw.FS_MATRIX()
+    buf = _Buffers(raw)
+    get_type, get_matrix = raw.FPDFPageObj_GetType, raw.FPDFPageObj_GetMatrix
+    path_kind, form_kind = raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM
     while stack:
         holder, count, get, outer = stack.pop()
         n = count(holder)
@@ -154,14 +171,14 @@ def read_page_rules(page: Any, max_objects: int | None = None) -> PageRules | No
             return None
         for i in range(n):
             obj = get(holder, i)
-            kind = raw.FPDFPageObj_GetType(obj)
-            if kind not in (raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM):
+            kind = get_type(obj)
+            if kind != path_kind and kind != form_kind:
                 continue
-            if not raw.FPDFPageObj_GetMatrix(obj, fm):
+            if not get_matrix(obj, fm):
                 continue
             m = _compose((fm.a, fm.b, fm.c, fm.d, fm.e, fm.f), outer)
-            if kind == raw.FPDF_PAGEOBJ_PATH:
-                _path(raw, obj, m, out)
+            if kind == path_kind:
+                _path(raw, obj, m, out, buf)
             else:
                 stack.append((obj, raw.FPDFFormObj_CountObjects, raw.FPDFFormObj_GetObject, m))
     out.vertical.sort()
@@ -193,13 +210,20 @@ def cells_at(rules: PageRules, y: float) -> list[tuple[float, float]] | None:
     line and a table, is not a cell. One closing side is enough because a row split by a
     page break is drawn open at the break (WPS). The extent runs between the rules'
     centre lines (the inner lines of a double rule)."""
-    bounds = _boundaries([v for v in rules.vertical if v.y0 < y < v.y1])
+    return _cells_of(rules, [v for v in rules.vertical if v.y0 < y < v.y1], y,
+                     [h.y for h in rules.horizontal])
+
+
+def _cells_of(rules: PageRules, crossing: list[VRule], y: float, ys: list[float]
+              ) -> list[tuple[float, float]] | None:
+    """``cells_at`` given the vertical rules crossing ``y`` and the heights of the
+    horizontal ones."""
+    bounds = _boundaries(crossing)
     if len(bounds) < 2:
         return None
     # only the horizontals within reach of the side rules can close a cell; the list is
     # sorted by height (``read_page_rules``), so the window is two bisections
     hs = rules.horizontal
-    ys = [h.y for h in hs]
     lo = bisect.bisect_left(ys, min(b[2] for b in bounds) - _REACH)
     hi = bisect.bisect_right(ys, max(b[3] for b in bounds) + _REACH)
     below = [h for h in hs[lo:hi] if h.y < y]
@@ -212,6 +236,26 @@ def cells_at(rules: PageRules, y: float) -> list[tuple[float, float]] | None:
                 any(h.y <= top and h.x0 - _REACH <= mid <= h.x1 + _REACH for h in above):
             cells.append((left, right))
     return cells or None
+
+
+def cells_finder(rules: PageRules) -> Callable[[float], list[tuple[float, float]] | None]:
+    """``cells_at`` for one page's lines, each answer worked out once: the cells at ``y``
+    depend only on which vertical rules cross ``y`` and on where ``y`` falls among the
+    horizontal rules, which the lines of one table row share."""
+    ys = [h.y for h in rules.horizontal]
+    memo: dict[tuple, list[tuple[float, float]] | None] = {}
+
+    def at(y: float) -> list[tuple[float, float]] | None:
+        crossing = [v for v in rules.vertical if v.y0 < y < v.y1]
+        if len(crossing) < 2:
+            return None  # fewer than two boundaries: no cell (as ``_cells_of`` finds)
+        key = (tuple(crossing), bisect.bisect_left(ys, y), bisect.bisect_right(ys, y))
+        if key not in memo:
+            memo[key] = _cells_of(rules, crossing, y, ys)
+        got = memo[key]
+        return list(got) if got is not None else None  # each line its own list
+
+    return at
 
 
 def drawn_cell_of(block: Block, word: Word, tol: float = 0.5) -> int | None:

@@ -114,10 +114,25 @@ def _increasing(cols: Sequence[int | None] | None) -> bool:
 MIN_CELL = 6.0  # page units: a narrower "cell" is a stray stroke (a seal's ring, a glyph), not a column
 
 
+#: the last (drawn cells, result) of ``_no_slivers``: every number of a row asks for its
+#: row's cells, the same list each time (a line's cells are never changed once read)
+_LAST_SLIVERS: tuple[list[Span] | None, list[Span] | None] = (None, None)
+
+
 def _no_slivers(drawn: list[Span] | None) -> list[Span] | None:
     """The drawn cells with slivers merged into their left neighbour."""
+    global _LAST_SLIVERS
     if not drawn:
         return drawn
+    last_in, last_out = _LAST_SLIVERS  # one read: another thread may replace the pair
+    if drawn is last_in:
+        return last_out
+    out = _merge_slivers(drawn)
+    _LAST_SLIVERS = (drawn, out)
+    return out
+
+
+def _merge_slivers(drawn: list[Span]) -> list[Span]:
     out: list[list[float]] = []
     for a, b in drawn:
         if out and b - a < MIN_CELL and abs(out[-1][1] - a) < 1.0:

@@ -12,6 +12,7 @@ from typing import Callable, Sequence
 
 from workers.parse.fused import T3_TOTAL, T4_TOTAL, RunRead, balanced, enumerate_splits, read_run
 from workers.parse.layouts import Layouts, RowSpec
+from workers.parse.normalize import nfkc
 from workers.reading import TEXT, Reading
 
 
@@ -25,7 +26,7 @@ class Flat:
         self.orig = text
         idx = [i for i, ch in enumerate(text) if not ch.isspace()]
         raw = "".join(text[i] for i in idx)
-        nf = unicodedata.normalize("NFKC", raw)
+        nf = nfkc(raw)
         if len(nf) != len(raw):  # rare: a character expands; map char by char
             chars: list[str] = []
             new_idx: list[int] = []

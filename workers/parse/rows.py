@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from workers.extract.model import Document, Word
 from workers.reading import Reading
-from workers.parse.normalize import has_cjk, is_blank_mark, is_number, norm, to_number
+from workers.parse.normalize import has_cjk, is_blank_mark, is_number, norm, short_cached, to_number
 
 # trailing cells: numbers (a money amount may keep its unit, "251000元"), "/" or "—"
 _TRAIL_NUM = re.compile(r"^(.*?)((?:\s+(?:-?\d+(?:\.\d+)?(?:万元|元)?|/|—))+)\s*$")
@@ -40,14 +40,10 @@ class Row:
     drawn: list[tuple[float, float]] | None = None  # PDF: extents of the drawn cells it crosses
     dropped: bool = False  # values present, but their columns could not be decided
     placed: bool = False  # values placed in their columns by position (columns.py)
-
-    @property
-    def label(self) -> str:
-        return norm("".join(i.text for i in self.labels))
-
-    @property
-    def text(self) -> str:
-        return " ".join(i.text for i in self.cells)
+    #: the labels joined and normalised, and the cells' text: set once by ``_finish`` (the
+    #: matchers read them many times; labels and cells never change afterwards)
+    label: str = ""
+    text: str = ""
 
 
 def _split_line(text: str, prov: dict) -> list[Item]:
@@ -76,12 +72,20 @@ def _with_x(items: list[Item], words: list[Word] | None) -> list[Item]:
     return items
 
 
+@short_cached
+def _is_label(text: str) -> bool:
+    """A cell that is neither a number nor a blank mark: text of a label."""
+    return not is_blank_mark(text) and to_number(text) is None
+
+
 def _finish(row: Row) -> Row:
     last = -1
     for i, it in enumerate(row.cells):
-        if not is_blank_mark(it.text) and to_number(it.text) is None:
+        if _is_label(it.text):
             last = i
     row.labels = [c for c in row.cells[: last + 1] if c.text.strip()]
+    row.label = norm("".join(i.text for i in row.labels))
+    row.text = " ".join(i.text for i in row.cells)
     vals = row.cells[last + 1:]
     if not row.grid:
         while vals and not vals[0].text.strip():
@@ -105,7 +109,9 @@ def build_rows(doc: Document) -> list[Row]:
                 if c.span:
                     continue
                 prov = {"page": b.page, "table": b.table, "row": c.row, "col": c.col}
-                txt = c.text.replace("\n", " ") if not has_cjk(c.text) else c.text.replace("\n", "")
+                txt = c.text
+                if "\n" in txt:
+                    txt = txt.replace("\n", " ") if not has_cjk(txt) else txt.replace("\n", "")
                 if b.grid:
                     items.append(Item(txt.strip(), prov))
                 else:

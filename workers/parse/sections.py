@@ -54,9 +54,10 @@ def numeral_value(s: str) -> int | None:
     return (_NUMERALS[tens] if tens else 1) * 10 + (_NUMERALS[units] if units else 0)
 
 
-def _numbering(text: str) -> tuple[int, int | None]:
-    """(level, number) of a heading line's printed numbering."""
-    t = norm(text).replace("(", "（").replace(")", "）")
+def _numbering(text: str, normed: str | None = None) -> tuple[int, int | None]:
+    """(level, number) of a heading line's printed numbering (``normed``: ``norm(text)``
+    when the caller has it already; normalising a long line is the costly part)."""
+    t = (norm(text) if normed is None else normed).replace("(", "（").replace(")", "）")
     if m := _TOP_LEVEL.match(t):
         return 1, numeral_value(m.group(1))
     if m := _SUB_LEVEL.match(t):
@@ -64,9 +65,9 @@ def _numbering(text: str) -> tuple[int, int | None]:
     return 0, None
 
 
-def heading_key(text: str, L: Layouts) -> str | None:
-    """The standard section a heading line names, or None."""
-    t = norm(text)
+def heading_key(text: str, L: Layouts, normed: str | None = None) -> str | None:
+    """The standard section a heading line names, or None (``normed`` as for ``_numbering``)."""
+    t = norm(text) if normed is None else normed
     if len(t) > _MAX_HEADING:
         return None
     rest, nums = strip_numbering(t)
@@ -80,11 +81,12 @@ def heading_key(text: str, L: Layouts) -> str | None:
     return None
 
 
-def _unkeyed_heading(r: Row) -> bool:
-    """A short top-level numbered line that names no standard section ("二、工作机制保障")."""
+def _unkeyed_heading(r: Row, normed: str) -> bool:
+    """A short top-level numbered line that names no standard section ("二、工作机制保障");
+    ``normed`` is ``norm(r.text)``."""
     if r.nums:
         return False
-    rest, nums = strip_numbering(norm(r.text))
+    rest, nums = strip_numbering(normed)
     return bool(nums) and 2 <= len(rest) <= _MAX_UNKEYED and not rest.endswith("。")
 
 
@@ -95,9 +97,10 @@ def find_headings(rows: list[Row], L: Layouts, skip: set[int]) -> list[Heading]:
     for i, r in enumerate(rows):
         if len(r.cells) > 2:
             continue  # a table row
-        key = heading_key(r.text, L)
-        level, number = _numbering(r.text)
-        if key is None and (i in skip or level != 1 or not _unkeyed_heading(r)):
+        t = norm(r.text)
+        key = heading_key(r.text, L, t)
+        level, number = _numbering(r.text, t)
+        if key is None and (i in skip or level != 1 or not _unkeyed_heading(r, t)):
             continue
         out.append(Heading(i, level, number, r.text.strip(), key))
     return out

@@ -32,8 +32,8 @@ Cells = tuple[list, list[Reading], list[dict], tuple]
 
 def match_cell(label: str, spec: RowSpec, has_values: bool) -> int:
     """Position of the row's keyword in a normalized cell label, or -1."""
-    rest, nums = strip_numbering(label)
     if spec.exact:
+        rest, nums = strip_numbering(label)
         if rest not in spec.keywords:
             return -1
         if spec.need_num and spec.num not in nums:

@@ -33,7 +33,9 @@ def portal_spec(session: Session, portal: Portal, settings: Any) -> dict[str, An
             "page_budget": opts.get("page_budget", settings.crawl_page_budget),
             "byte_budget": opts.get("byte_budget", settings.crawl_byte_budget),
             "download_delay": opts.get("download_delay", settings.crawl_download_delay),
-            "obey_robots": opts.get("obey_robots", settings.crawl_obey_robots), "known": known}
+            "obey_robots": opts.get("obey_robots", settings.crawl_obey_robots), "known": known,
+            # how the column's list is read (crawler/kinds), when the portal says
+            **{k: opts[k] for k in ("list_kind", "render", "api", "browser") if opts.get(k)}}
 
 
 def schedule_crawl(session: Session, *, portal_id: int) -> int:
