@@ -16,7 +16,7 @@ from gkwatch.web.headers import apply as apply_headers
 from gkwatch.web.headers import docs_router
 from gkwatch.web.ratelimit import LoginLimiter
 from gkwatch.web.silences import get_store
-from gkwatch.web.view import fmt_dt, status_label
+from gkwatch.web.view import cell_label, fmt_dt, status_label
 from ground.settings import Settings
 
 HERE = Path(__file__).resolve().parent
@@ -59,6 +59,7 @@ def create_app(settings: Settings, *, insecure_local: bool = False) -> FastAPI:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["dt"] = lambda v, date_only=False: fmt_dt(v, settings.timezone, date_only=date_only)
     templates.env.filters["status_label"] = status_label
+    templates.env.globals["cell_label"] = cell_label
     app.state.templates = templates
 
     @app.middleware("http")

@@ -6,12 +6,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gkwatch.exports.explain import STATUS_EN as _STATUS_EN, STATUS_ZH as _STATUS_ZH
 from gkwatch.render import T3_COLUMNS, T4_COLUMNS, T4_GROUPS
+from workers.validate.labels import cell_en, cell_zh
 
-STATUS_ZH = {"on_time": "按时", "late": "逾期", "missing": "未发布", "inconsistent": "数据不一致",
-             "pending": "未到期"}
-STATUS_EN = {"on_time": "on time", "late": "late", "missing": "missing", "inconsistent": "inconsistent",
-             "pending": "pending"}
+# one vocabulary for pages and exports
+STATUS_ZH, STATUS_EN = _STATUS_ZH, _STATUS_EN
 
 T2_ROWS = {"rules": "规章", "normative_documents": "行政规范性文件", "licensing": "行政许可",
            "punishment": "行政处罚", "coercion": "行政强制", "fees": "行政事业性收费",
@@ -43,6 +43,13 @@ def fmt_dt(value: datetime | str | None, tz: str = "Asia/Shanghai", *, date_only
     if value.tzinfo is not None:
         value = value.astimezone(ZoneInfo(tz))
     return value.strftime("%Y-%m-%d" if date_only else "%Y-%m-%d %H:%M")
+
+
+def cell_label(table: Any, row: Any = None, column: Any = None) -> str:
+    """A cell named as the printed form names it, Chinese then English (never an index)."""
+    if not table:
+        return ""
+    return f"{cell_zh(str(table), row, column)}（{cell_en(str(table), row, column)}）"
 
 
 def t3_label(key: str) -> str:
