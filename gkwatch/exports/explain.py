@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ground.catalogue import CATALOGUE
 from ground import clock
+from ground.catalogue import CATALOGUE
 from workers.validate.labels import cell_zh
 
 STATUS_ZH = {"on_time": "按时", "late": "逾期", "missing": "未发布", "inconsistent": "数据不一致",

@@ -15,8 +15,16 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from gkwatch.exports.explain import (STATUS_ZH, SUMMARY_COUNTS, changes_text, days_late, explain_all,
-                                     local, scope_text, summarise)
+from gkwatch.exports.explain import (
+    STATUS_ZH,
+    SUMMARY_COUNTS,
+    changes_text,
+    days_late,
+    explain_all,
+    local,
+    scope_text,
+    summarise,
+)
 
 TITLE = "政府信息公开工作年度报告发布情况检查报告"
 SOURCE = ("gkwatch 定期抓取各机关政府信息公开专栏中的年度报告，保存抓取时的原文快照（SHA-256），"
