@@ -134,3 +134,16 @@ def test_diff_names_cells_as_printed(world: tuple[Any, dict[str, int], Any]) -> 
     page = _get(app, f"/reports/{ids['report_inconsistent']}").text
     assert "表三“（一）予以公开”行“自然人”列" in page
     assert "<td>table3</td>" not in page
+
+
+def test_upward_page_is_the_workbook_printable(world: tuple[Any, dict[str, int], Any]) -> None:
+    app, _, _ = world
+    r = _get(app, "/upward", params={"year": 2025})
+    assert r.status_code == 200
+    page = r.text
+    assert "政府信息公开工作年度报告发布情况检查报告" in page and "示例市人民政府办公室政务公开办" in page
+    assert 'id="upward-summary"' in page and 'id="upward-detail"' in page
+    assert page.count('<tr data-status=') == 4
+    assert "“自然人”列" in page and "发布后变更" in page and "@media print" not in page
+    assert "/api/v1/export/audit.xlsx?year=2025" in page
+    assert 'href="/upward?' in _get(app, "/").text

@@ -80,6 +80,17 @@ def detail_values(i: int, r: dict[str, Any], meta: Meta) -> list[Any]:
             page, ev.get("sha256") or "", local(ev.get("fetched_at"), meta.tz)]
 
 
+def page_context(rows: list[dict[str, Any]], meta: Meta) -> dict[str, Any]:
+    """The same report for the printable page: heading lines, summary groups, detail rows."""
+    audited = local(meta.audited_at, meta.tz)
+    return {"title": TITLE, "audited": f"{audited:%Y-%m-%d %H:%M}" if audited else "",
+            "office": meta.office, "source": meta.source, "scope": scope_text(meta.filters, rows),
+            "counts": SUMMARY_COUNTS, "summary": summarise(rows),
+            "headings": [title for title, _, _ in DETAIL],
+            "detail": [{"status": r["status"], "report_id": r.get("report_id"), "agency_id": r["agency_id"],
+                        "values": detail_values(i, r, meta)} for i, r in enumerate(rows, 1)]}
+
+
 def _head(ws: Worksheet, meta: Meta, rows: list[dict[str, Any]]) -> int:
     """Title, audit date, office, source and scope on top of a sheet; returns the next row."""
     ws.append([TITLE])

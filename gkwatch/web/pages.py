@@ -7,7 +7,8 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from gkwatch.web.api import MAX_ID, Id, report_diff
+from gkwatch.exports.upward import page_context
+from gkwatch.web.api import MAX_ID, Id, report_diff, upward_of
 from gkwatch.web.auth import COOKIE, COOKIE_MAX_AGE, Principal
 from gkwatch.web.deps import admin, auth_of, db, principal, same_origin
 from gkwatch.web.masking import for_role
@@ -65,6 +66,16 @@ def matrix(request: Request, session: Session_, who: Who, region: Opt = None, ki
         "m": build_matrix(rows, status), "options": filter_options(session),
         "f": {"region": region or "", "kind": kind or "", "status": status or "", "q": q or ""},
         "query": request.url.query})
+
+
+@router.get("/upward", response_class=HTMLResponse)
+def upward_page(request: Request, session: Session_, who: Who, region: Opt = None, kind: Opt = None,
+                status: Opt = None, q: Opt = None,
+                year: Annotated[int | None, Query(ge=1990, le=2100)] = None) -> HTMLResponse:
+    """The upward report as a printable page: the workbook's two sheets on one page."""
+    status = status if status in STATUSES else None
+    rows, meta = upward_of(request, session, year, region or None, kind or None, status, q or None)
+    return render(request, "upward.html", {"u": page_context(rows, meta), "query": request.url.query})
 
 
 @router.get("/agencies/{agency_id}", response_class=HTMLResponse)
