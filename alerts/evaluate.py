@@ -195,7 +195,12 @@ def evaluate_agency_year(session: Session, *, agency_id: int, year: int, policy:
     row.evaluated_at = now
     session.add(row)
 
-    ctx = {"agency": agency.name, "region": agency.region, "agency_kind": agency.kind}
+    ctx: dict[str, Any] = {"agency": agency.name, "region": agency.region, "agency_kind": agency.kind}
+    if versions:  # what a notification links to: the report page, the source, the snapshot
+        report, version, document = versions[-1]
+        ctx.update(report_id=report.id, report_version_id=version.id, source_url=document.url)
+    elif first_doc is not None:
+        ctx["source_url"] = first_doc.url
     backfill = backfill_reason(session, first_doc, first_pub, year=year, now=now, days=config.backfill_days)
     desired = _desired_alerts(session, agency=agency, year=year, status=status, deadline=deadline,
                               published=first_pub, failing=failing, ctx=ctx)
