@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from models.review import FindingDecision
+from models.review_queries import follow_ups
 from models.tables import (Agency, AgencyYear, Alert, Delivery, Document, DocumentVersion,
                            Finding, Report)
 
@@ -30,10 +32,14 @@ def verdict(ay: AgencyYear, changed: bool = False) -> str:
 
 def changed_years(session: Session, agency_ids: list[int] | None = None) -> set[tuple[int, int]]:
     """(agency id, year) pairs with a P-CHANGED finding: the report changed after publication."""
-    query = select(Finding.agency_id, Finding.year).where(Finding.rule == "P-CHANGED").distinct()
+    query = select(Finding.agency_id, Finding.year, Finding.version_id).where(Finding.rule == "P-CHANGED")
     if agency_ids is not None:
         query = query.where(col(Finding.agency_id).in_(agency_ids))
-    return {(a, y) for a, y in session.exec(query).all() if a is not None and y is not None}
+    found = session.exec(query).all()
+    # a change an admin dismissed (a view counter, a typo fixed) is no change
+    dismissed = {v for v, r in session.exec(select(FindingDecision.version_id, FindingDecision.rule).where(
+        FindingDecision.rule == "P-CHANGED", FindingDecision.decision == "dismissed")).all()} if found else set()
+    return {(a, y) for a, y, v in found if a is not None and y is not None and v not in dismissed}
 
 
 def _agency_dict(a: Agency) -> dict[str, Any]:
@@ -76,6 +82,7 @@ def audit_rows(session: Session, *, year: int | None = None, region: str | None 
                                                       DocumentVersion.document_id == Document.id)).all():
             urls[rid] = url  # type: ignore[index]
     changed = changed_years(session, list({a.id for _, a in pairs if a.id is not None}))
+    follow = follow_ups(session, list({a.id for _, a in pairs if a.id is not None}))
     rows = []
     for ay, agency in pairs:
         is_changed = (agency.id, ay.year) in changed
@@ -88,7 +95,7 @@ def audit_rows(session: Session, *, year: int | None = None, region: str | None 
                      "rules_failed": list(ay.rules_failed), "report_id": ay.report_id,
                      "report_url": urls.get(ay.report_id) if ay.report_id else None,
                      "numbers_pending": ay.numbers_pending, "evaluated_at": ay.evaluated_at,
-                     "changed": is_changed})
+                     "changed": is_changed, "follow_up": follow.get((agency.id, ay.year))})  # type: ignore[arg-type]
     return rows
 
 
@@ -141,9 +148,11 @@ def agency_detail(session: Session, *, agency_id: int) -> dict[str, Any] | None:
                                                   col(Finding.report_id).is_(None))
                             .order_by(col(Finding.id).desc())).all()
     changed = changed_years(session, [agency_id])
+    follow = follow_ups(session, [agency_id])
     return {"agency": _agency_dict(agency), "parent": _agency_dict(parent) if parent else None,
             "years": [{"year": ay.year, "status": verdict(ay, (agency_id, ay.year) in changed),
                        "publication": ay.status, "changed": (agency_id, ay.year) in changed,
+                       "follow_up": follow.get((agency_id, ay.year)),
                        "deadline": ay.deadline, "published_at": ay.published_at,
                        "rules_failed": list(ay.rules_failed), "report_id": ay.report_id,
                        "numbers_pending": ay.numbers_pending, "evaluated_at": ay.evaluated_at}

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -68,6 +69,15 @@ def publication_text(r: dict[str, Any]) -> str:
     return STATUS_ZH.get(r["publication"], r["publication"])
 
 
+def clean(value: Any) -> Any:
+    """Text Excel can store: control characters (from a crawled page or a search) dropped."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def _row(values: list[Any]) -> list[Any]:
+    return [clean(v) for v in values]
+
+
 def detail_values(i: int, r: dict[str, Any], meta: Meta) -> list[Any]:
     """One detail row: Python dates (Excel dates once written), numbers as numbers."""
     ev = r.get("evidence") or {}
@@ -99,7 +109,7 @@ def _head(ws: Worksheet, meta: Meta, rows: list[dict[str, Any]]) -> int:
     lines = [("检查日期 audit date", audited), ("检查单位 office", meta.office or "（未设置 GKWATCH_OFFICE_NAME）"),
              ("数据来源 data source", meta.source), ("检查范围 scope", scope_text(meta.filters, rows))]
     for label, value in lines:
-        ws.append([label, value])
+        ws.append(_row([label, value]))
         ws.cell(ws.max_row, 1).font = BOLD
     ws.cell(2, 2).number_format = "yyyy-mm-dd hh:mm"
     ws.append([])
@@ -117,12 +127,12 @@ def _summary(ws: Worksheet, rows: list[dict[str, Any]], meta: Meta) -> None:
         cell.fill = PatternFill("solid", fgColor="EEF1F6")
         cell.alignment = WRAP
     for g in summarise(rows):
-        ws.append([g["year"], g["region"], g["kind"]] + [g[k] for k, _, _ in SUMMARY_COUNTS]
-                  + [g["rate"], g["inconsistency_rate"]])
+        ws.append(_row([g["year"], g["region"], g["kind"]] + [g[k] for k, _, _ in SUMMARY_COUNTS]
+                       + [g["rate"], g["inconsistency_rate"]]))
         line = ws.max_row
         for c in (len(header) - 1, len(header)):
             ws.cell(line, c).number_format = "0.0%"
-        if g["kind"] in ("小计 subtotal", "") :
+        if g["kind"] in ("小计 subtotal", ""):
             for cell in ws[line]:
                 cell.font = BOLD
     for i, w in enumerate([16, 16, 14] + [10] * len(SUMMARY_COUNTS) + [12, 12], 1):
@@ -140,7 +150,7 @@ def _detail(ws: Worksheet, rows: list[dict[str, Any]], meta: Meta) -> None:
         cell.fill = PatternFill("solid", fgColor="EEF1F6")
         cell.alignment = WRAP
     for i, r in enumerate(rows, 1):
-        ws.append(detail_values(i, r, meta))
+        ws.append(_row(detail_values(i, r, meta)))
         line = ws.max_row
         for c, (_, _, fmt) in enumerate(DETAIL, 1):
             cell = ws.cell(line, c)

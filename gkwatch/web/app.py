@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from gkwatch.web import api, ops, pages
+from gkwatch.web import api, ops, pages, review
 from gkwatch.web.auth import COOKIE, Authenticator
 from gkwatch.web.guard import UNSAFE_METHODS, HostPolicy, same_origin
 from gkwatch.web.headers import apply as apply_headers
@@ -60,6 +60,7 @@ def create_app(settings: Settings, *, insecure_local: bool = False) -> FastAPI:
     templates.env.filters["dt"] = lambda v, date_only=False: fmt_dt(v, settings.timezone, date_only=date_only)
     templates.env.filters["status_label"] = status_label
     templates.env.globals["cell_label"] = cell_label
+    templates.env.globals["follow_up_labels"] = review.FOLLOW_UP_LABELS
     app.state.templates = templates
 
     @app.middleware("http")
@@ -107,5 +108,6 @@ def create_app(settings: Settings, *, insecure_local: bool = False) -> FastAPI:
     app.include_router(docs_router)
     app.include_router(api.router)
     app.include_router(ops.router)
+    app.include_router(review.router)
     app.include_router(pages.router)
     return app

@@ -32,6 +32,9 @@ class StatusRow(BaseModel):
     status: str = Field(description="on_time / late / missing / inconsistent / changed / pending")
     publication: str = Field(description="the publication verdict alone (on_time / late / missing / pending)")
     changed: bool = Field(default=False, description="the report was edited or re-dated after publication (P-CHANGED)")
+    follow_up: Optional[dict[str, Any]] = Field(
+        default=None, description="the office's follow-up: state notified (已通知整改) / fixed (已整改) / "
+                                  "none_needed (无需整改), note, updated_by, updated_at")
     deadline: Optional[datetime]
     published_at: Optional[datetime]
     rules_failed: list[str]
@@ -61,6 +64,7 @@ class YearOut(BaseModel):
     status: str
     publication: str
     changed: bool = False
+    follow_up: Optional[dict[str, Any]] = None
     deadline: Optional[datetime]
     published_at: Optional[datetime]
     rules_failed: list[str]
