@@ -16,9 +16,23 @@ from sqlmodel import Session
 from gkwatch.web import schemas
 from gkwatch.web.api import Id
 from gkwatch.web.auth import Principal
-from gkwatch.web.deps import admin, admin_api, auth_of, db, principal, same_origin, settings_of
+from gkwatch.web.deps import (
+    admin,
+    admin_api,
+    auth_of,
+    db,
+    principal,
+    same_origin,
+    settings_of,
+)
 from gkwatch.web.pages import render
-from gkwatch.web.review_schemas import DecisionIn, DecisionResult, FollowUpIn, FollowUpOut, ReviewItem
+from gkwatch.web.review_schemas import (
+    DecisionIn,
+    DecisionResult,
+    FollowUpIn,
+    FollowUpOut,
+    ReviewItem,
+)
 from models.db import session_scope
 from models.review_queries import decide, review_queue, set_follow_up
 from models.tables import Agency
