@@ -15,13 +15,23 @@ from alerts.channels import Message, get_channel
 from alerts.config import AlertsConfig, load_config
 from alerts.notify import plan, record_sent
 from ground.errors import ConfigError, DeliveryError, EndpointGone
-from ground.retry import backoff
 from models import Delivery, DisabledEndpoint, Notification, utcnow
+from models.lease import backoff as lease_backoff
 from models.lease import claim
 
-#: retries double from 30 s up to 10 min: a receiver back after an outage of days gets its
-#: backlog within minutes (and the first success releases the rest at once, see send_one)
+#: retries double from 30 s up to 10 min (``GKWATCH_NOTIFY_RETRY_BASE_SECONDS`` /
+#: ``…_MAX_SECONDS``): a receiver back after an outage of days gets its backlog within
+#: minutes (and the first success releases the rest at once, see send_one)
 BASE_DELAY, MAX_DELAY = 30.0, 600.0
+
+
+def backoff(attempts: int, *, retry_after: float | None = None, base: float = BASE_DELAY,
+            cap: float = MAX_DELAY) -> float:
+    """Seconds to wait before the next try (:func:`models.lease.backoff`); a receiver's
+    ``Retry-After`` wins (within a day)."""
+    if retry_after is not None:
+        return min(max(retry_after, 1.0), 24 * 3600.0)
+    return lease_backoff(attempts, base=base, cap=cap)
 
 
 @dataclass
@@ -89,8 +99,9 @@ def send_one(session: Session, nid: int, *, settings: Any, config: AlertsConfig,
             _give_up(session, n, f"gave up after {n.attempts} attempts: {exc}", report=report)
         else:
             n.state, n.lease_until, n.last_error = "pending", None, str(exc)[:2000]
-            n.next_attempt_at = now + timedelta(seconds=backoff(n.attempts, base=BASE_DELAY, cap=MAX_DELAY,
-                                                                  retry_after=exc.retry_after))
+            n.next_attempt_at = now + timedelta(seconds=backoff(
+                n.attempts, retry_after=exc.retry_after, base=getattr(settings, "notify_retry_base_seconds", BASE_DELAY),
+                cap=getattr(settings, "notify_retry_max_seconds", MAX_DELAY)))
             _rows(session, n, state="batched", error=n.last_error)
             report.failed += 1
     else:

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Callable
 
+from gkwatch.render import render_check, render_report
 from ground.errors import DocumentError, GkwatchError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -29,8 +32,6 @@ def cmd_parse(args: argparse.Namespace) -> int:
     if args.format == "json":
         _print_json(report)
     else:
-        from gkwatch.render import render_report
-
         print(render_report(report))
     return 0
 
@@ -45,8 +46,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.format == "json":
         _print_json(results[0] if len(results) == 1 else results)
     else:
-        from gkwatch.render import render_check
-
         # each file under its own name, its findings after it (not before the next header)
         for path, res in zip(args.files, results):
             print(render_check(res, name=path if len(results) > 1 else None))
@@ -57,8 +56,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("gkwatch")
     except PackageNotFoundError:  # run from a source tree that was never installed
@@ -103,8 +100,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gkwatch: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into head/less that closed early
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except KeyboardInterrupt:

@@ -8,8 +8,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import uuid
 from datetime import timedelta
 from typing import Any
+
+from gkwatch.render import table
+from ground.errors import ConfigError
 
 
 def _settings():  # type: ignore[no-untyped-def]
@@ -30,7 +34,6 @@ def cmd_alerts_list(args: argparse.Namespace) -> int:
     """Alerts with their delivery states and what mutes them."""
     from alerts.config import load_config
     from alerts.queries import list_alerts
-    from gkwatch.render import table
     from models.db import session_scope
 
     settings = _settings()
@@ -54,15 +57,12 @@ def _default_target(settings: Any, channel: str) -> str:
         for r in route.receivers:
             if r.channel == channel:
                 return r.target
-    from ground.errors import ConfigError
 
     raise ConfigError(f"no {channel} receiver configured; pass --target")
 
 
 def cmd_alerts_test(args: argparse.Namespace) -> int:
     """Send one test message through a channel, now, without the outbox."""
-    import uuid
-
     from alerts import render
     from alerts.channels import Message, get_channel
 
@@ -147,7 +147,6 @@ def _silence_warnings(session: Any, matchers: dict[str, Any]) -> list[str]:
 def cmd_silence_list(args: argparse.Namespace) -> int:
     from alerts.mute import list_silences
     from alerts.queries import silence_rows
-    from gkwatch.render import table
     from models.db import session_scope
 
     settings = _settings()

@@ -11,6 +11,8 @@ import json
 import sys
 from typing import Any
 
+from gkwatch.render import table
+
 
 def pipeline_state(settings: Any) -> dict[str, Any]:
     """What ``gkwatch queues`` shows, as data: ``queues`` (messages waiting per Celery
@@ -48,8 +50,6 @@ def pipeline_state(settings: Any) -> dict[str, Any]:
 
 
 def render_state(state: dict[str, Any]) -> str:
-    from gkwatch.render import table
-
     q = state["queues"]
     lines = ["队列 queues: " + ("embedded (no Redis): work waits in the database"
                                if q is None else ", ".join(f"{k} {v}" for k, v in q.items()))]

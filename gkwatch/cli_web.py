@@ -50,8 +50,8 @@ def cmd_web(args: argparse.Namespace) -> int:
     """Serve the dashboard and API with uvicorn until interrupted."""
     import uvicorn
 
-    from ground.settings import get_settings
     from gkwatch.web import create_app
+    from ground.settings import get_settings
     from models.db import upgrade
 
     settings = get_settings()

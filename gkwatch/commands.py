@@ -6,12 +6,17 @@ start without SQLAlchemy, FastAPI, Celery or Scrapy (see ``gkwatch/cli.py``).
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import json
 import sys
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from gkwatch.render import render_alerts, render_statuses, table
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -49,7 +54,6 @@ def delivered_line(alerts: list[dict[str, Any]], *, mails: int, webhooks: int, b
 def cmd_demo(args: argparse.Namespace) -> int:
     """Full crawl → parse → validate → alert run against a generated portal on 127.0.0.1."""
     from gkwatch.demo.run import run_demo
-    from gkwatch.render import render_alerts, render_statuses
 
     now = _parse_now(args.now, datetime(datetime.now(BEIJING).year, 4, 15, 9, 0, tzinfo=BEIJING))
     quiet = args.format == "json"
@@ -78,7 +82,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_discover(args: argparse.Namespace) -> int:
     """Crawl one column once, store nothing, list the annual reports found."""
     from crawler.discover import discover
-    from gkwatch.render import table
 
     result = discover(args.url, allowed_hosts=args.allowed_host or None, timeout=args.timeout,
                       download_delay=args.delay, obey_robots=not args.ignore_robots)
@@ -109,8 +112,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
     settings = _settings()
     with session_scope(settings.effective_database_url) as s:
-        from models import Portal
         from sqlmodel import select
+
+        from models import Portal
 
         ids = [p.id for p in s.exec(select(Portal)).all()] if args.all else due_portals(s, now=utcnow())
         runs = [schedule_crawl(s, portal_id=p) for p in ids]  # type: ignore[arg-type]
@@ -123,7 +127,6 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Agency-year verdicts (and, with Redis, queue depths)."""
-    from gkwatch.render import render_statuses
     from models.crud import statuses
     from models.db import session_scope
 
@@ -168,8 +171,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _start_web(settings, args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """The dashboard in a thread of the service process (embedded mode)."""
-    import threading
-
     import uvicorn
 
     from gkwatch.cli_web import check_settings
@@ -219,9 +220,6 @@ EXTRA_COMMANDS = ("gkwatch.cli_ops", "gkwatch.cli_alerts", "gkwatch.cli_web")
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the service commands; each handler imports its stage lazily."""
-    import importlib
-    import importlib.util
-
     for name in EXTRA_COMMANDS:
         if importlib.util.find_spec(name) is not None:
             importlib.import_module(name).register(sub)

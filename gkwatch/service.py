@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ground.procs import die_with_parent
 from ground.telemetry import setup_logging
 from models import utcnow
 from models.db import session_scope, upgrade
@@ -155,7 +156,8 @@ class CeleryService:
                 if time.monotonic() - started.get(name, -1e9) < 5:
                     continue  # a process that keeps dying is restarted at most every 5 s
                 started[name] = time.monotonic()
-                self.procs[name] = subprocess.Popen(cmd)
+                # PDEATHSIG: a kill -9 of this supervisor does not leave workers running unseen
+                self.procs[name] = subprocess.Popen(cmd, preexec_fn=die_with_parent)  # noqa: PLW1509
             self.stopping.wait(1.0)
         log.info("stopping celery processes (warm shutdown)")
         for proc in self.procs.values():

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -49,14 +51,24 @@ class ReceivedMail:
 
 
 class SmtpSink:
-    """A real SMTP server (aiosmtpd) that keeps every message it receives."""
+    """A real SMTP server (aiosmtpd) that keeps every message it receives.
 
-    def __init__(self) -> None:
+    ``answers``: replies given to the first messages instead of accepting them (for
+    instance ``"451 4.3.0 try again later"``), as a mail server having trouble would.
+    It listens from ``__enter__`` on: before, its port refuses connections (a server down).
+    """
+
+    def __init__(self, answers: list[str] | None = None) -> None:
         self.messages: list[ReceivedMail] = []
+        self.answers = list(answers or [])
+        self.refused = 0
         sink = self
 
         class Handler:
             async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+                if sink.answers:
+                    sink.refused += 1
+                    return sink.answers.pop(0)
                 msg = message_from_bytes(envelope.content, policy=policy.default)
                 body = msg.get_body(preferencelist=("plain",))
                 sink.messages.append(ReceivedMail(
@@ -67,13 +79,31 @@ class SmtpSink:
 
         self.port = free_port()
         self._controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self.running = False
+
+    def start(self) -> None:
+        self._controller.start()
+        self.running = True
+
+    def close(self) -> None:
+        if self.running:
+            self._controller.stop()
+            self.running = False
+
+    @contextmanager
+    def stopped(self) -> Iterator["SmtpSink"]:
+        """Not listening yet (a receiver down); :meth:`start` brings it up; closed on exit."""
+        try:
+            yield self
+        finally:
+            self.close()
 
     def __enter__(self) -> "SmtpSink":
-        self._controller.start()
+        self.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._controller.stop()
+        self.close()
 
 
 def verify_signature(secret: str, headers: dict[str, str], body: bytes) -> bool:
@@ -89,11 +119,19 @@ def verify_signature(secret: str, headers: dict[str, str], body: bytes) -> bool:
 
 @dataclass
 class WebhookSink:
-    """An HTTP receiver on 127.0.0.1 that records POSTs and verifies their signatures."""
+    """An HTTP receiver on 127.0.0.1 that records POSTs and verifies their signatures.
+
+    ``answers``: statuses given to the first requests instead of accepting them (500, 429
+    with ``Retry-After: 1``, 503…). With ``listen_late`` the port is chosen now but served
+    only from ``__enter__`` on, so until then the receiver is down (connection refused).
+    """
 
     secret: str = ""
     fail_first: int = 0  # answer 503 to this many requests first (outage simulation)
     received: list[dict[str, Any]] = field(default_factory=list)
+    answers: list[int] = field(default_factory=list)
+    listen_late: bool = False
+    refused: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         sink = self
@@ -101,10 +139,17 @@ class WebhookSink:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                status = 0
                 if sink.fail_first > 0:
                     sink.fail_first -= 1
-                    self.send_response(503)
-                    self.send_header("Retry-After", "1")
+                    status = 503
+                elif sink.answers:
+                    status = sink.answers.pop(0)
+                if status:
+                    sink.refused.append(status)
+                    self.send_response(status)
+                    if status in (429, 503):
+                        self.send_header("Retry-After", "1")
                     self.end_headers()
                     return
                 headers = {k.lower(): v for k, v in self.headers.items()}
@@ -117,14 +162,39 @@ class WebhookSink:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hooks/gkwatch"
+        self._handler = Handler
+        port = free_port() if self.listen_late else 0
+        self.httpd: ThreadingHTTPServer | None = None if self.listen_late else self._bind(port)
+        self.url = f"http://127.0.0.1:{port or self.httpd.server_address[1]}/hooks/gkwatch"  # type: ignore[union-attr]
+
+    def _bind(self, port: int) -> ThreadingHTTPServer:
+        return ThreadingHTTPServer(("127.0.0.1", port), self._handler)
+
+    def start(self) -> None:
+        if self.httpd is None:
+            self.httpd = self._bind(int(self.url.split(":")[2].split("/")[0]))
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread.start()
+        self.running = True
+
+    def close(self) -> None:
+        if getattr(self, "running", False) and self.httpd is not None:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+            self.running = False
+
+    @contextmanager
+    def stopped(self) -> Iterator["WebhookSink"]:
+        """Not serving yet (a receiver down, with ``listen_late``); :meth:`start` brings
+        it up; closed on exit."""
+        try:
+            yield self
+        finally:
+            self.close()
 
     def __enter__(self) -> "WebhookSink":
-        self._thread.start()
+        self.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.close()

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from ground.contracts import Finding
 from ground.errors import ConfigError
 
 SEVERITIES = ("error", "warning", "info")
@@ -110,7 +111,7 @@ CATALOGUE: Mapping[str, Entry] = read_catalogue()
 
 
 def publication_finding(rule_id: str, variant: str, *, where: dict[str, Any], expected: Any = None,
-                        actual: Any = None, **params: Any) -> dict[str, Any]:
+                        actual: Any = None, **params: Any) -> Finding:
     """A failing finding of a publication rule (P-*), its severity and texts from the
     catalogue; the same keys as the validator's findings."""
     entry = CATALOGUE[rule_id]

@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     notify_lease_seconds: int = Field(
         60, gt=0, description="a claimed notification whose sender died is sent again after this "
                               "(short: it holds its whole group back meanwhile)")
+    notify_retry_base_seconds: float = Field(30.0, gt=0, description="first retry delay of a notification "
+                                                                     "(doubles, jittered)")
+    notify_retry_max_seconds: float = Field(600.0, gt=0, description="longest delay between two tries of "
+                                                                     "a notification")
 
     # tasks
     task_max_retries: int = Field(5, ge=0)

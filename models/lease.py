@@ -13,6 +13,7 @@ countdown, so a retry hours away never sits in Redis.
 """
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +25,14 @@ from models import utcnow
 
 #: leased states: ``rerun`` is ``running`` plus "asked to run again when done"
 LEASED = ("running", "rerun")
+
+
+def backoff(attempts: int, *, base: float, cap: float) -> float:
+    """Delay before attempt ``attempts + 1`` of any unit (a stage's or a notification's):
+    doubling from ``base``, capped at ``cap``, the upper half jittered so that units that
+    failed together do not come back together."""
+    ceiling = min(cap, base * 2 ** max(attempts - 1, 0))
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
 def _claimable(model: Any, now: datetime) -> Any:

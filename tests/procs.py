@@ -74,42 +74,78 @@ def _pg_bin() -> Path | None:
     return found[-1].parent if found else None
 
 
-@contextmanager
-def postgres_server(tmp_path: Path) -> Iterator[str]:
-    """A private PostgreSQL cluster on a free loopback port; yields a SQLAlchemy URL.
+class PostgresProcess:
+    """A private PostgreSQL cluster on a free loopback port that a test can kill
+    (``pg_ctl -m immediate``: as a crash, no shutdown checkpoint) and start again.
 
     PostgreSQL refuses to run as root, so when the tests run as root the cluster is
     created and started as the ``postgres`` system user.
     """
-    bindir = _pg_bin()
-    if bindir is None:
-        pytest.skip("PostgreSQL is not installed (.ci/run installs it)")
-    import pwd
-    import tempfile
 
-    base = Path(tempfile.mkdtemp(prefix="gkwatch-pg-"))
-    data, sock = base / "data", base / "sock"
-    sock.mkdir()
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        pw = pwd.getpwnam("postgres")
-        for p in (base, sock):
-            os.chown(p, pw.pw_uid, pw.pw_gid)
-        as_user = ["runuser", "-u", "postgres", "--"]
-    port = free_port()
-    subprocess.run(as_user + [str(bindir / "initdb"), "-D", str(data), "-U", "gkwatch", "--auth=trust",
-                              "-E", "UTF8", "--locale=C"], check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(as_user + [str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(base / "log"),
-                              "-o", f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off",
-                              "start"], check=True, stdout=subprocess.DEVNULL)
+    def __init__(self) -> None:
+        bindir = _pg_bin()
+        if bindir is None:
+            pytest.skip("PostgreSQL is not installed (.ci/run installs it)")
+        import pwd
+        import tempfile
+
+        self.bindir = bindir
+        self.base = Path(tempfile.mkdtemp(prefix="gkwatch-pg-"))
+        self.data, self.sock = self.base / "data", self.base / "sock"
+        self.sock.mkdir()
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            pw = pwd.getpwnam("postgres")
+            for p in (self.base, self.sock):
+                os.chown(p, pw.pw_uid, pw.pw_gid)
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        self.port = free_port()
+        self.url = f"postgresql+psycopg://gkwatch@127.0.0.1:{self.port}/gkwatch"
+        subprocess.run(self.as_user + [str(bindir / "initdb"), "-D", str(self.data), "-U", "gkwatch",
+                                       "--auth=trust", "-E", "UTF8", "--locale=C"],
+                       check=True, stdout=subprocess.DEVNULL)
+
+    def start(self) -> None:
+        subprocess.run(self.as_user + [str(self.bindir / "pg_ctl"), "-D", str(self.data), "-w", "-l",
+                                       str(self.base / "log"), "-o",
+                                       f"-p {self.port} -k {self.sock} -c listen_addresses=127.0.0.1 -c fsync=off",
+                                       "start"], check=True, stdout=subprocess.DEVNULL)
+
+    def kill(self) -> None:
+        """Stop at once, as a crash would (every connection is cut, nothing is flushed)."""
+        subprocess.run(self.as_user + [str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
+                                       "stop"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def restart(self, pause: float = 1.0) -> None:
+        self.kill()
+        time.sleep(pause)  # clients see the connection refused for a moment
+        self.start()
+
+    def createdb(self) -> None:
+        subprocess.run(self.as_user + [str(self.bindir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port),
+                                       "-U", "gkwatch", "gkwatch"], check=True)
+
+    def remove(self) -> None:
+        self.kill()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+@contextmanager
+def restartable_postgres() -> Iterator[PostgresProcess]:
+    server = PostgresProcess()
     try:
-        subprocess.run(as_user + [str(bindir.parent / "bin" / "createdb"), "-h", "127.0.0.1", "-p", str(port),
-                                  "-U", "gkwatch", "gkwatch"], check=True)
-        yield f"postgresql+psycopg://gkwatch@127.0.0.1:{port}/gkwatch"
+        server.start()
+        server.createdb()
+        yield server
     finally:
-        subprocess.run(as_user + [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        shutil.rmtree(base, ignore_errors=True)
+        server.remove()
+
+
+@contextmanager
+def postgres_server(tmp_path: Path) -> Iterator[str]:
+    """A private PostgreSQL cluster on a free loopback port; yields a SQLAlchemy URL."""
+    with restartable_postgres() as server:
+        yield server.url
 
 
 # --- helpers for the pipeline fault tests (appended) ------------------------------------

@@ -9,13 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from ground.catalogue import publication_finding
+from ground.contracts import FINDINGS_SCHEMA, REPORT_SCHEMA, Finding
 from ground.errors import DocumentError
 from workers import parse
 from workers.validate import validate
-
-REPORT_SCHEMA = "gkwatch.report/1"
-FINDINGS_SCHEMA = "gkwatch.findings/1"
-
 
 def empty_report() -> dict[str, Any]:
     """The report of a document that could not be parsed: every field unknown."""
@@ -23,14 +20,14 @@ def empty_report() -> dict[str, Any]:
             "sections": []}
 
 
-def unparsed_finding(exc: DocumentError) -> dict[str, Any]:
+def unparsed_finding(exc: DocumentError) -> Finding:
     """A document that cannot be parsed is a finding, never a silent success."""
     return publication_finding("P-UNPARSED", "fail", where={"document": exc.source}, expected="three tables",
                                actual=type(exc).__name__, error=exc)
 
 
 def check_report(report: dict[str, Any], *, previous: dict[str, Any] | None = None,
-                 agency_kind: str | None = None) -> list[dict[str, Any]]:
+                 agency_kind: str | None = None) -> list[Finding]:
     """Run the rule catalogue over one parsed report."""
     return validate(report, previous=previous, agency_kind=agency_kind)
 

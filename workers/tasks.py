@@ -15,12 +15,11 @@ import redis
 from celery import Celery, Task
 from sqlmodel import Session, select
 
-from ground.retry import backoff
 from ground.settings import get_settings
 from ground.telemetry import cron_monitor
 from models import CrawlRun, Delivery, utcnow
 from models.db import session_scope
-from models.lease import LEASED, expired, reclaim_expired
+from models.lease import LEASED, backoff, expired, reclaim_expired
 from workers.app import app, beat_schedule
 from workers.queues import queue_depths
 from workers.stages.crawl import due_portals, schedule_crawl

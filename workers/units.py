@@ -25,10 +25,10 @@ from alerts.outbox import deliver_due
 from alerts.policy import BEIJING, DeadlinePolicy, end_of_day
 from ground.catalogue import publication_finding
 from ground.errors import CrawlError
-from ground.retry import backoff
 from ground.telemetry import capture, unit_scope
 from models import Agency, AgencyYear, CrawlRun, Delivery, Document, DocumentVersion, Finding, Portal, utcnow
 from models.db import session_scope
+from models.lease import backoff as lease_backoff
 from models.lease import claim, finish, reclaim_expired, request_run, retry_later
 from workers.stages.crawl import crawl_portal
 from workers.stages.process import next_year_report, process_version
@@ -47,10 +47,9 @@ class RetryLater(Exception):
         self.stage, self.unit, self.delay, self.cause = stage, unit, delay, cause
 
 
-def unit_backoff(attempts: int, settings: Any) -> float:
-    """Delay before attempt ``attempts + 1`` of a failed unit (``retry_base_seconds``
-    doubled, at most ``retry_max_seconds``)."""
-    return backoff(attempts, base=settings.retry_base_seconds, cap=settings.retry_max_seconds)
+def backoff(attempts: int, settings: Any) -> float:
+    """Delay before attempt ``attempts + 1`` of a stage's unit (:func:`models.lease.backoff`)."""
+    return lease_backoff(attempts, base=settings.retry_base_seconds, cap=settings.retry_max_seconds)
 
 
 def max_attempts(settings: Any) -> int:
@@ -165,7 +164,7 @@ def _failed(session: Session, model: Any, stage: str, unit: int, exc: BaseExcept
         capture(exc)
         finish(session, model, unit, state="failed", error=_error_text(exc))
         return []
-    delay = unit_backoff(attempts, settings)
+    delay = backoff(attempts, settings)
     log.warning("%s unit %s failed (attempt %s), retry in %.1fs: %s", stage, unit, attempts, delay, exc,
                 extra={"stage": stage, "unit": unit, "attempts": attempts, "retry_in": round(delay, 1)})
     retry_later(session, model, unit, delay=delay, error=_error_text(exc))
@@ -261,7 +260,7 @@ def run_deliver_unit(settings: Any, _unit: int = 0, *, now: datetime | None = No
         except Exception as exc:
             s.rollback()
             capture(exc)
-            raise RetryLater("deliver", 0, unit_backoff(1, settings), exc) from exc
+            raise RetryLater("deliver", 0, backoff(1, settings), exc) from exc
         if rep.sent or rep.failed or rep.dead:
             log.info("deliveries: %s sent, %s to retry, %s dead", rep.sent, rep.failed, rep.dead)
     return []

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from gkwatch.demo.layout import LAYOUTS, RESULT_KEYS, T3_KEYS, T4_GROUPS
+from ground.contracts import REPORT_SCHEMA
 
-SCHEMA = "gkwatch.report/1"
+SCHEMA = REPORT_SCHEMA
 Report = dict[str, Any]
 
 #: how busy each kind of body is (new applications per year, before jitter)

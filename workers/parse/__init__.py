@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ground.contracts import REPORT_SCHEMA
 from ground.errors import ExtractionError, ParseError
 from workers.extract import DEFAULT_MAX_BYTES, extract
 from workers.parse.report import build_report
 
 __all__ = ["parse_path", "parse_bytes", "parse_document", "SCHEMA"]
 
-SCHEMA = "gkwatch.report/1"
+SCHEMA = REPORT_SCHEMA
 
 
 def parse_path(path: Path, *, max_bytes: int | None = None) -> dict:

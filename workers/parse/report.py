@@ -1,6 +1,7 @@
 """Assemble the report dict from the document: meta, the three tables, text, provenance."""
 from __future__ import annotations
 
+from ground.contracts import REPORT_SCHEMA
 from workers.extract.model import Document
 from workers.parse.columns import NO_GRID, place_table_columns
 from workers.parse.flat import Flat, flat_table2, flat_table3, flat_table4
@@ -186,7 +187,7 @@ def build_report(doc: Document) -> dict:
     elif doc.format == "pdf":
         _pdf_splits_doubtful(reading)
     report: dict = {
-        "schema": "gkwatch.report/1",
+        "schema": REPORT_SCHEMA,
         "agency": agency,
         "year": year,
         "format_version": version,

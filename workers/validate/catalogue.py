@@ -8,25 +8,18 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
 
-from ground.catalogue import CATALOGUE_PATH, SCOPES, SEVERITIES, Message, read_catalogue
+from ground.catalogue import CATALOGUE_PATH, SCOPES, SEVERITIES, Entry, Message, read_catalogue
 from ground.errors import ConfigError
 
 from .registry import CheckFn
 
-__all__ = ["CATALOGUE_PATH", "SCOPES", "SEVERITIES", "Message", "Rule", "load_catalogue"]
+__all__ = ["CATALOGUE_PATH", "SCOPES", "SEVERITIES", "Entry", "Message", "Rule", "load_catalogue"]
 
 
 @dataclass(frozen=True)
-class Rule:
+class Rule(Entry):
     """One catalogue entry with its check function."""
 
-    id: str
-    severity: str
-    scope: str
-    title_zh: str
-    title_en: str
-    function: str | None = None
-    messages: Mapping[str, Message] = field(default_factory=dict)
     check: CheckFn | None = field(default=None, compare=False, repr=False)
 
 

@@ -1,7 +1,9 @@
 """Run the catalogue's checks over a report and build the findings."""
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import Iterable, Mapping
+
+from ground.contracts import Finding
 
 # Importing the check modules registers their functions.
 from . import checks_cross, checks_structure, checks_table2, checks_tables, checks_text  # noqa: F401
@@ -18,14 +20,15 @@ class _Blank(dict):
         return "?"
 
 
-def _finding(rule: Rule, issue: Issue, ctx: Context) -> dict[str, Any]:
+def _finding(rule: Rule, issue: Issue, ctx: Context) -> Finding:
     msg = rule.messages.get(issue.variant) or rule.messages.get("fail") or rule.messages.get("na")
     params = _Blank(issue.params)
     zh = msg.zh.format_map(params) if msg else rule.title_zh
     en = msg.en.format_map(params) if msg else rule.title_en
     en = en[:1].upper() + en[1:]
-    out = {"rule": rule.id, "severity": rule.severity, "status": issue.status, "where": dict(issue.where),
-           "expected": issue.expected, "actual": issue.actual, "message_zh": zh, "message_en": en}
+    out: Finding = {"rule": rule.id, "severity": rule.severity, "status": issue.status,  # type: ignore[typeddict-item]
+                    "where": dict(issue.where), "expected": issue.expected, "actual": issue.actual,
+                    "message_zh": zh, "message_en": en}
     if issue.status == FAIL and rule.severity == "error":
         doubtful = ctx.uncertain(issue.inputs)
         if doubtful:
@@ -33,7 +36,7 @@ def _finding(rule: Rule, issue: Issue, ctx: Context) -> dict[str, Any]:
     return out
 
 
-def _to_review(finding: dict[str, Any], doubtful: list) -> None:
+def _to_review(finding: Finding, doubtful: list) -> None:
     """An error that rests on cells read without certainty is not raised: it waits for a
     person, with the reason and the candidate readings of those cells."""
     cells = [{"table": t, "row": r, "column": c, "report": w, "how": rd.get("how"),
@@ -48,8 +51,8 @@ def _to_review(finding: dict[str, Any], doubtful: list) -> None:
     finding["message_en"] = "To review: " + finding["message_en"]
 
 
-def _run(rules: Iterable[Rule], ctx: Context) -> list[dict]:
-    out: list[dict] = []
+def _run(rules: Iterable[Rule], ctx: Context) -> list[Finding]:
+    out: list[Finding] = []
     for rule in rules:
         if rule.check is None:
             continue
@@ -58,7 +61,7 @@ def _run(rules: Iterable[Rule], ctx: Context) -> list[dict]:
     return out
 
 
-def validate(report: dict, previous: dict | None = None, agency_kind: str | None = None) -> list[dict]:
+def validate(report: dict, previous: dict | None = None, agency_kind: str | None = None) -> list[Finding]:
     """All findings (fail / review / not_assessable) of the single-document rules, plus the
     cross-year rules when last year's report is given. Passing checks are left out."""
     ctx = Context(report, previous, agency_kind)
@@ -67,7 +70,7 @@ def validate(report: dict, previous: dict | None = None, agency_kind: str | None
     return _run(rules, ctx)
 
 
-def validate_pair(current: dict, previous: dict) -> list[dict]:
+def validate_pair(current: dict, previous: dict) -> list[Finding]:
     """Findings of the cross-year rules (X-*) only."""
     ctx = Context(current, previous, None)
     return _run([r for r in RULES.values() if r.scope == "cross_year"], ctx)
