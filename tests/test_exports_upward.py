@@ -46,10 +46,10 @@ def world(tmp_path: Path) -> tuple[Any, dict[str, int], Any]:
     return create_app(settings), ids, settings
 
 
-def _get(app: Any, path: str, **kw: Any) -> Any:
+def _get(app: Any, path: str, headers: dict[str, str] | None = None, **kw: Any) -> Any:
     from fastapi.testclient import TestClient
 
-    return TestClient(app).get(path, headers=AUTH, **kw)
+    return TestClient(app).get(path, headers=headers or AUTH, **kw)
 
 
 def test_upward_workbook_sheets_columns_and_types(world: tuple[Any, dict[str, int], Any]) -> None:
@@ -147,3 +147,15 @@ def test_upward_page_is_the_workbook_printable(world: tuple[Any, dict[str, int],
     assert "“自然人”列" in page and "发布后变更" in page and "@media print" not in page
     assert "/api/v1/export/audit.xlsx?year=2025" in page
     assert 'href="/upward?' in _get(app, "/").text
+
+
+def test_errors_are_pages_for_people_and_json_for_the_api(world: tuple[Any, dict[str, int], Any]) -> None:
+    app, _, _ = world
+    html = {"Accept": "text/html", **AUTH}
+    r = _get(app, "/agencies/999", headers=html)
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "找不到页面" in r.text and "没有这个机关" in r.text and 'href="/"' in r.text
+    r = _get(app, "/reports/abc", headers=html)
+    assert r.status_code == 422 and "参数无效" in r.text and "report_id" in r.text and '"detail"' not in r.text
+    assert _get(app, "/api/v1/agencies/999").json() == {"detail": "no such agency"}
+    assert _get(app, "/api/v1/reports/abc").status_code == 422

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from gkwatch.web import api, ops, pages, review
+from gkwatch.web import api, errors, ops, pages, review
 from gkwatch.web.auth import COOKIE, Authenticator
 from gkwatch.web.guard import UNSAFE_METHODS, HostPolicy, same_origin
 from gkwatch.web.headers import apply as apply_headers
@@ -104,6 +104,7 @@ def create_app(settings: Settings, *, insecure_local: bool = False) -> FastAPI:
         apply_headers(response.headers)
         return response
 
+    errors.install(app)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(docs_router)
     app.include_router(api.router)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -65,7 +66,9 @@ def matrix(request: Request, session: Session_, who: Who, region: Opt = None, ki
     return render(request, "matrix.html", {
         "m": build_matrix(rows, status), "options": filter_options(session),
         "f": {"region": region or "", "kind": kind or "", "status": status or "", "q": q or ""},
-        "query": request.url.query})
+        # the filters given, for the export links: an empty status= is a 422 to the API
+        "query": urlencode({k: v for k, v in (("region", region), ("kind", kind), ("status", status), ("q", q))
+                            if v})})
 
 
 @router.get("/upward", response_class=HTMLResponse)
@@ -75,7 +78,9 @@ def upward_page(request: Request, session: Session_, who: Who, region: Opt = Non
     """The upward report as a printable page: the workbook's two sheets on one page."""
     status = status if status in STATUSES else None
     rows, meta = upward_of(request, session, year, region or None, kind or None, status, q or None)
-    return render(request, "upward.html", {"u": page_context(rows, meta), "query": request.url.query})
+    query = urlencode({k: v for k, v in (("year", year), ("region", region), ("kind", kind), ("status", status),
+                                          ("q", q)) if v})
+    return render(request, "upward.html", {"u": page_context(rows, meta), "query": query})
 
 
 @router.get("/agencies/{agency_id}", response_class=HTMLResponse)
