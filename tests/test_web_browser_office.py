@@ -108,6 +108,12 @@ def test_review_flow_dismiss_resolves_quietly_confirm_keeps(world: Any, browser:
     decided = page.locator("#review").inner_text()
     assert "已驳回 dismissed" in decided and "已确认 confirmed" in decided and "原表如此" in decided
     page.screenshot(path=str(SHOTS / "review-decided-1280.png"), full_page=True)
+    # a firing alert is silenced from its own row
+    page.goto(server.url + "/alerts?state=firing")
+    assert "触发中 firing" in page.locator("#alerts").inner_text()
+    page.locator("#alerts form.silence-one button").first.click()
+    page.wait_for_selector("#silences tbody tr.active")
+    assert "从告警日志静默" in page.locator("#silences").inner_text()
     page.context.close()
 
 

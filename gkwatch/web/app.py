@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from alerts.render import KIND_ZH
 from gkwatch.web import api, errors, ops, pages, review
 from gkwatch.web.auth import COOKIE, Authenticator
 from gkwatch.web.guard import UNSAFE_METHODS, HostPolicy, same_origin
@@ -61,6 +62,11 @@ def create_app(settings: Settings, *, insecure_local: bool = False) -> FastAPI:
     templates.env.filters["status_label"] = status_label
     templates.env.globals["cell_label"] = cell_label
     templates.env.globals["follow_up_labels"] = review.FOLLOW_UP_LABELS
+    templates.env.globals["kind_labels"] = KIND_ZH
+    templates.env.globals["alert_states"] = {"firing": "触发中 firing", "resolved": "已恢复 resolved"}
+    templates.env.globals["delivery_states"] = {"sent": "已发送 sent", "pending": "待发送 pending",
+                                                "batched": "合并待发 batched", "dead": "失败 dead",
+                                                "skipped": "未发送 skipped", "running": "发送中 sending"}
     app.state.templates = templates
 
     @app.middleware("http")
