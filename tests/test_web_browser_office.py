@@ -111,6 +111,11 @@ def test_review_flow_dismiss_resolves_quietly_confirm_keeps(world: Any, browser:
     # a firing alert is silenced from its own row
     page.goto(server.url + "/alerts?state=firing")
     assert "触发中 firing" in page.locator("#alerts").inner_text()
+    page.fill("#alert-filters input[name=q]", "示例县水利局")
+    page.click("#alert-filters button[type=submit]")
+    page.wait_for_selector("#alerts")
+    agencies = set(page.locator("#alerts tbody tr td:nth-child(3)").all_inner_texts())
+    assert agencies == {"示例县水利局"}
     page.locator("#alerts form.silence-one button").first.click()
     page.wait_for_selector("#silences tbody tr.active")
     assert "从告警日志静默" in page.locator("#silences").inner_text()
@@ -136,6 +141,11 @@ def test_follow_up_filters_and_upward_download(world: Any, browser: Any, tmp_pat
     shown = set(page.locator("#matrix tbody tr").evaluate_all("rows => rows.map(r => r.dataset.agency)"))
     assert shown == {"示例县人民政府", "示例县教育局", "示例县财政局"}
     assert "已通知整改" in page.locator("#matrix").inner_text()
+    page.select_option("select[name=year]", "2025")
+    page.click(".filters button[type=submit]")
+    page.wait_for_selector("#matrix")
+    assert page.locator("#matrix thead th").all_inner_texts()[-1] == "2025"
+    assert page.locator("#matrix td[data-year='2024']").count() == 0
     page.screenshot(path=str(SHOTS / "matrix-filtered-1280.png"), full_page=True)
     href = page.locator("#xlsx-link").get_attribute("href")
     resp = page.request.get(server.url + href)
@@ -149,7 +159,8 @@ def test_follow_up_filters_and_upward_download(world: Any, browser: Any, tmp_pat
     detail = wb["明细 detail"]
     header = [c.value for c in detail[2]]
     rows = list(detail.iter_rows(min_row=3, values_only=True))
-    assert {r[header.index("机关 body")] for r in rows} == shown  # the filter carried into the file
+    assert {r[header.index("机关 body")] for r in rows} == shown  # the filters carried into the file
+    assert {r[header.index("年度 year")] for r in rows} == {2025}
     late = next(r for r in rows if r[header.index("机关 body")] == "示例县教育局" and r[header.index("年度 year")] == 2025)
     assert isinstance(late[header.index("截止时间 deadline")], datetime)
     assert (late[header.index("状态 status")], late[header.index("逾期天数 days late")]) == ("逾期", 10), late
