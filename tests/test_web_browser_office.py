@@ -135,6 +135,14 @@ def test_follow_up_filters_and_upward_download(world: Any, browser: Any, tmp_pat
     page.wait_for_selector("#follow-up-2025 b")
     assert "已通知整改" in page.locator("#follow-up-2025").inner_text()
     page.goto(server.url + "/")
+    # the chart, drawn on the server: two bars per year; 2025: 2 of 4 due on time, 1 of 3 published inconsistent
+    bars = page.locator("#rates-chart rect[data-series=rate]")
+    assert bars.count() == 2
+    rate_2025 = page.locator("#rates-chart rect[data-year='2025'][data-series=rate]").get_attribute("data-value")
+    assert rate_2025 == "0.5000"  # on time: 示例县人民政府 and 示例县水利局 (published on time, inconsistent)
+    assert page.locator("#rates-chart rect[data-year='2025'][data-series=inconsistency_rate]").get_attribute(
+        "data-value") == "0.3333"
+    page.locator("#rates-chart").screenshot(path=str(SHOTS / "chart.png"))
     page.select_option("select[name=region]", "示例县")
     page.click(".filters button[type=submit]")
     page.wait_for_selector("#matrix")

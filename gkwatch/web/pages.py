@@ -6,11 +6,13 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from sqlmodel import Session
 
 from gkwatch.exports.upward import page_context
 from gkwatch.web.api import MAX_ID, Id, report_diff, upward_of
 from gkwatch.web.auth import COOKIE, COOKIE_MAX_AGE, Principal
+from gkwatch.web.chart import legend, rates_by_year, svg
 from gkwatch.web.deps import admin, auth_of, db, principal, same_origin
 from gkwatch.web.masking import for_role
 from gkwatch.web.silences import ends_in
@@ -66,6 +68,7 @@ def matrix(request: Request, session: Session_, who: Who, region: Opt = None, ki
     rows = audit_rows(session, year=year_n, region=region or None, kind=kind or None, q=q or None)
     return render(request, "matrix.html", {
         "m": build_matrix(rows, status), "options": filter_options(session),
+        "chart": Markup(svg(rates_by_year(rows))), "legend": legend(),
         "f": {"region": region or "", "kind": kind or "", "status": status or "", "q": q or "",
               "year": str(year_n or "")},
         # the filters given, for the export links: an empty status= is a 422 to the API
