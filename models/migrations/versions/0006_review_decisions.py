@@ -1,9 +1,13 @@
 """review decisions (issue 17): findingdecision (confirmed/dismissed per version and rule,
 note, who, when) and followup (已通知整改 / 已整改 / 无需整改 per agency-year)
 
-Revision ID: 0005
+Revision ID: 0006
 Revises: 0004
 Create Date: 2026-12-02
+
+Numbered 0006: main's 0005_outbox_incremental was added in parallel. Until both meet, this
+revision branches from 0004 (``upgrade heads`` applies both); on merging with main, set
+down_revision to '0005' so the history is one line again.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -11,7 +15,7 @@ import sqlmodel
 import models.tables
 
 
-revision = '0005'
+revision = '0006'
 down_revision = '0004'
 branch_labels = None
 depends_on = None
