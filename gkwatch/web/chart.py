@@ -28,9 +28,9 @@ def svg(points: list[dict[str, Any]]) -> str:
     plot_h = HEIGHT - BOTTOM - TOP
     slot = (WIDTH - LEFT - 8) / len(points)
     bar = min(slot / 3, 36)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-             f'aria-labelledby="chart-title" class="chart" id="rates-chart">'
-             '<title id="chart-title">历年按时发布率与数据不一致率 on-time and inconsistency rates by year</title>']
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+              f'aria-labelledby="chart-title" class="chart" id="rates-chart">'
+              '<title id="chart-title">历年按时发布率与数据不一致率 on-time and inconsistency rates by year</title>')]
     for tick in (0, 0.5, 1):
         y = TOP + plot_h * (1 - tick)
         parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - 4}" y2="{y:.1f}" stroke="#d6d9e0"/>'
