@@ -46,7 +46,9 @@ class TableSilences:
         row = self.model(matchers=dict(matchers), starts_at=datetime.now(timezone.utc), ends_at=ends_at,
                          comment=comment, created_by=created_by)
         session.add(row)
-        session.flush()
+        # committed here: the request's session commits only after the response is sent,
+        # and the page the browser is redirected to must already list it
+        session.commit()
         return self._out(row)
 
     def expire(self, session: Session, *, silence_id: int) -> dict[str, Any] | None:
@@ -57,7 +59,7 @@ class TableSilences:
         if row.ends_at is None or row.ends_at > now:
             row.ends_at = now
             session.add(row)
-            session.flush()
+            session.commit()  # as in create
         return self._out(row)
 
 
