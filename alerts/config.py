@@ -48,6 +48,8 @@ class AlertsConfig:
     backfill_days: int = 180
     unreachable_after: int = 3
     retry_hours: float = 48.0
+    #: the dashboard's address (GKWATCH_PUBLIC_URL): notifications link to its pages
+    public_url: str = ""
 
 
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -147,7 +149,8 @@ def parse_config(data: dict[str, Any], settings: Any, *, where: str = "alerts co
         reminder_days=int(al.get("reminder_days", settings.alerts_reminder_days)),
         backfill_days=int(al.get("backfill_days", settings.alerts_backfill_days)),
         unreachable_after=int(al.get("unreachable_after", settings.alerts_unreachable_after)),
-        retry_hours=float(al.get("retry_hours", settings.alerts_retry_hours)))
+        retry_hours=float(al.get("retry_hours", settings.alerts_retry_hours)),
+        public_url=getattr(settings, "public_url", ""))
 
 
 def settings_routes_timers(settings: Any) -> Timers:
@@ -157,7 +160,7 @@ def settings_routes_timers(settings: Any) -> Timers:
 _CACHE: dict[tuple[Any, ...], AlertsConfig] = {}
 _DEFAULTS_FROM_SETTINGS = ("grace_days", "mail_to", "webhook_url", "alerts_group_wait", "alerts_group_interval",
                            "alerts_repeat_interval", "alerts_reminder_days", "alerts_backfill_days",
-                           "alerts_unreachable_after", "alerts_retry_hours")
+                           "alerts_unreachable_after", "alerts_retry_hours", "public_url")
 
 
 def load_config(settings: Any) -> AlertsConfig:
@@ -169,7 +172,8 @@ def load_config(settings: Any) -> AlertsConfig:
                             reminder_days=settings.alerts_reminder_days,
                             backfill_days=settings.alerts_backfill_days,
                             unreachable_after=settings.alerts_unreachable_after,
-                            retry_hours=settings.alerts_retry_hours)
+                            retry_hours=settings.alerts_retry_hours,
+                            public_url=getattr(settings, "public_url", ""))
     p = Path(path)
     try:
         key = (str(p.resolve()), p.stat().st_mtime,

@@ -19,6 +19,7 @@ from alerts.policy import BEIJING, DeadlinePolicy, tables_audited
 from alerts.routes import Route
 from ground.catalogue import CATALOGUE
 from models import Agency, AgencyYear, Document, DocumentVersion, Finding, Portal, Report, utcnow
+from models.review import counts, decisions_for
 
 STATUS_ZH = {"on_time": "按时发布", "late": "逾期发布", "missing": "未发布", "pending": "未到期限",
              "inconsistent": "数据不一致"}
@@ -182,9 +183,17 @@ def evaluate_agency_year(session: Session, *, agency_id: int, year: int, policy:
     latest = versions[-1][0] if versions else None
     status = policy.status(deadline=deadline, published_at=first_pub, found=first is not None, now=now)
     failing: list[Finding] = []
+    dismissed: dict[str, str] = {}
     if latest is not None and tables_audited(year):  # a pre-2019 report's tables are never judged
-        failing = list(session.exec(select(Finding).where(
-            Finding.report_id == latest.id, Finding.status == "fail", Finding.severity == "error")).all())
+        # an admin's decision stands for this version: dismissed findings no longer count,
+        # findings waiting for a person count once confirmed (models/review.py)
+        decided = decisions_for(session, [latest.version_id])
+        failing = [f for f in session.exec(select(Finding).where(
+            Finding.report_id == latest.id, col(Finding.status).in_(["fail", "review"]),
+            Finding.severity == "error")).all()
+            if counts(decided.get((latest.version_id, f.rule)), f.status)]
+        dismissed = {rule: "检查结果已被管理员驳回 finding dismissed by an admin"
+                     for (_, rule), d in decided.items() if d == "dismissed"}
     row = session.exec(select(AgencyYear).where(AgencyYear.agency_id == agency_id,
                                                 AgencyYear.year == year)).first() \
         or AgencyYear(agency_id=agency_id, year=year)
@@ -195,7 +204,12 @@ def evaluate_agency_year(session: Session, *, agency_id: int, year: int, policy:
     row.evaluated_at = now
     session.add(row)
 
-    ctx = {"agency": agency.name, "region": agency.region, "agency_kind": agency.kind}
+    ctx: dict[str, Any] = {"agency": agency.name, "region": agency.region, "agency_kind": agency.kind}
+    if versions:  # what a notification links to: the report page, the source, the snapshot
+        report, version, document = versions[-1]
+        ctx.update(report_id=report.id, report_version_id=version.id, source_url=document.url)
+    elif first_doc is not None:
+        ctx["source_url"] = first_doc.url
     backfill = backfill_reason(session, first_doc, first_pub, year=year, now=now, days=config.backfill_days)
     desired = _desired_alerts(session, agency=agency, year=year, status=status, deadline=deadline,
                               published=first_pub, failing=failing, ctx=ctx)
@@ -212,7 +226,7 @@ def evaluate_agency_year(session: Session, *, agency_id: int, year: int, policy:
             f"提醒：{agency.name} 尚未发布{year}年度政府信息公开工作年度报告，期限 {_bj(deadline)}（剩余 {left} 天）",
             f"reminder: {agency.name} has not published its {year} annual report; due {_bj(deadline)} "
             f"({left} days left)", rule="reminder", context=ctx))
-    sync_alerts(session, scope={"agency_id": agency_id, "year": year, "context": ctx},
+    sync_alerts(session, scope={"agency_id": agency_id, "year": year, "context": ctx, "dismissed": dismissed},
                 desired=desired, routes=routes, now=now)
     session.commit()
     return row
@@ -261,8 +275,12 @@ def _desired_alerts(session: Session, *, agency: Agency, year: int, status: str,
                              f"{name} {year}年度报告数据不一致（{rule}）：{first.message_zh}",
                              f"{name} {year} report is inconsistent ({rule}): {first.message_en}",
                              rule=rule, context=ctx))
-    for f in session.exec(select(Finding).where(Finding.agency_id == aid, Finding.year == year,
-                                                Finding.rule == "P-CHANGED")).all():
+    changes = session.exec(select(Finding).where(Finding.agency_id == aid, Finding.year == year,
+                                                 Finding.rule == "P-CHANGED")).all()
+    decided = decisions_for(session, [f.version_id for f in changes if f.version_id])
+    for f in changes:
+        if decided.get((f.version_id, "P-CHANGED")) == "dismissed":  # type: ignore[arg-type]
+            continue
         out.append(publication_alert("P-CHANGED", aid, year, extra={"version_id": f.version_id}, context=ctx,
                                      agency=name, finding_zh=f.message_zh, finding_en=f.message_en))
     return out

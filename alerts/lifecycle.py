@@ -96,6 +96,9 @@ def sync_alerts(session: Session, *, scope: dict[str, Any], desired: list[AlertS
                 routes: list[Route], now: datetime | None = None) -> dict[str, int]:
     """Make the firing alerts of ``scope`` (agency_id, year) equal to ``desired``.
 
+    ``scope["dismissed"]`` maps rules whose findings an admin dismissed to the reason
+    their alerts resolve without a notification.
+
     New alerts fire (or fire again, with a new generation); alerts no longer desired
     resolve. Returns counts of fired and resolved alerts. Does not commit.
     """
@@ -131,6 +134,10 @@ def sync_alerts(session: Session, *, scope: dict[str, Any], desired: list[AlertS
         session.add(alert)
         session.flush()
         if alert.kind not in QUIET_RESOLVE_KINDS:
-            _enqueue(session, alert, event="resolved", routes=routes, context=scope.get("context", {}))
+            # resolved because an admin dismissed its finding: the office decided it, so the
+            # resolution is logged (skipped, with the reason) but not sent
+            quiet = (scope.get("dismissed") or {}).get(alert.rule) if alert.kind == "inconsistent" else None
+            _enqueue(session, alert, event="resolved", routes=routes, context=scope.get("context", {}),
+                     suppressed=quiet)
         resolved += 1
     return {"fired": fired, "resolved": resolved}

@@ -174,7 +174,8 @@ def plan(session: Session, *, config: AlertsConfig, now: datetime, flush: bool =
         if due > now and not flush:
             _wait([d for d, _ in ready], due, session)
             continue
-        events = [render.event(a, d.payload.get("labels") or a.labels, event=d.event) for d, a in ready]
+        events = [render.event(a, d.payload.get("labels") or a.labels, event=d.event, public_url=config.public_url)
+                  for d, a in ready]
         first = ready[0][0].payload
         group_labels = dict(first.get("group_labels") or {})
         ids = [d.id for d, _ in ready]
@@ -195,7 +196,7 @@ def plan(session: Session, *, config: AlertsConfig, now: datetime, flush: bool =
         session.commit()
         planned += 1
     session.commit()
-    return planned + _plan_repeats(session, muter=muter, now=now, disabled=disabled)
+    return planned + _plan_repeats(session, muter=muter, now=now, disabled=disabled, public_url=config.public_url)
 
 
 def release_group(session: Session, n: Notification) -> None:
@@ -205,7 +206,8 @@ def release_group(session: Session, n: Notification) -> None:
         Delivery.group_key == n.group_key).values(plan_after=None))
 
 
-def _plan_repeats(session: Session, *, muter: Muter, now: datetime, disabled: set[tuple[str, str]]) -> int:
+def _plan_repeats(session: Session, *, muter: Muter, now: datetime, disabled: set[tuple[str, str]],
+                  public_url: str = "") -> int:
     """Alerts still firing, told last more than ``repeat_interval`` ago: say so again."""
     planned = 0
     for log in session.exec(select(NotificationLog).where(col(NotificationLog.repeat_due_at) <= now)).all():
@@ -230,7 +232,7 @@ def _plan_repeats(session: Session, *, muter: Muter, now: datetime, disabled: se
             labels = alert_labels(session, a)
             if a.kind in EVENT_KINDS | QUIET_RESOLVE_KINDS or muter.reason(a, labels):
                 continue
-            events.append(render.event(a, labels, event="firing", repeat=True))
+            events.append(render.event(a, labels, event="firing", repeat=True, public_url=public_url))
         if not events:  # all muted now: looked at again in a minute
             log.repeat_due_at = now + MUTE_RECHECK if log.firing else None
             session.add(log)

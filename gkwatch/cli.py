@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import sys
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Callable
 
@@ -45,17 +46,27 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.format == "json":
         _print_json(results[0] if len(results) == 1 else results)
     else:
-        for res in results:
-            print(render_check(res))
+        # each file under its own name, its findings after it (not before the next header)
+        for path, res in zip(args.files, results):
+            print(render_check(res, name=path if len(results) > 1 else None))
+            print()
     failed = any(f.get("status") == "fail" and f.get("severity") == "error"
                  for res in results for f in res["findings"])
     return 1 if failed and args.strict else 0
+
+
+def _version() -> str:
+    try:
+        return version("gkwatch")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="gkwatch", description="Watch government portals for 政府信息公开工作年度报告: "
         "publication deadlines, table consistency, silent edits; alerts by email and webhook.")
+    p.add_argument("--version", action="version", version=f"gkwatch {_version()}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sp = sub.add_parser("parse", help="parse a report file into the canonical JSON")

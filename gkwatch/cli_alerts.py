@@ -116,7 +116,32 @@ def cmd_silence_add(args: argparse.Namespace) -> int:
                           duration=timedelta(seconds=duration(args.duration, "--duration")),
                           comment=args.comment or "", created_by=args.by or "")
         print(f"silence #{row.id} until {row.ends_at.isoformat(timespec='minutes')}: {row.matchers}")
+        for line in _silence_warnings(s, row.matchers):
+            print(line, file=sys.stderr)
     return 0
+
+
+def _silence_warnings(session: Any, matchers: dict[str, Any]) -> list[str]:
+    """Say so when a silence can match nothing: an agency name no agency has (the label is
+    the exact name), and how many firing alerts it holds back now."""
+    from sqlmodel import col, select
+
+    from alerts.mute import alert_labels
+    from alerts.routes import matches
+    from models import Agency, Alert
+
+    out = []
+    wanted = matchers.get("agency")
+    for name in ([wanted] if isinstance(wanted, str) else wanted or []):
+        if session.exec(select(Agency.id).where(Agency.name == name)).first() is None:
+            near = session.exec(select(Agency.name).where(col(Agency.name).contains(name)).limit(5)).all()
+            hint = f"；是否指 did you mean: {'、'.join(near)}" if near else ""
+            out.append(f"警告 warning: 没有名为“{name}”的机关，agency= 需要完整名称 "
+                       f"(no agency is named {name!r}; agency= takes the exact name){hint}")
+    firing = session.exec(select(Alert).where(Alert.state == "firing")).all()
+    held = sum(1 for a in firing if matches(matchers, alert_labels(session, a)))
+    out.append(f"现有告警中有 {held} 条被此静默压制 (silences {held} of {len(firing)} firing alerts now)")
+    return out
 
 
 def cmd_silence_list(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ import sys
 import threading
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from gkwatch.render import render_alerts, render_statuses, table
@@ -39,6 +40,17 @@ def _err(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
+def delivered_line(alerts: list[dict[str, Any]], *, mails: int, webhooks: int, bad_signatures: int) -> str:
+    """The demo's counts explained: the table lists alert events per channel, and the
+    events of one receiver and group travel in one message."""
+    email_events = sum(1 for a in alerts if a.get("channel") == "email")
+    hook_events = sum(1 for a in alerts if a.get("channel") == "webhook")
+    return (f"已送达告警 alerts delivered: {email_events} 条告警事件经 {mails} 封邮件，{hook_events} 条经 {webhooks} 次 "
+            f"webhook 送达；同一接收人、同一分组的告警合并为一条消息，签名错误 {bad_signatures} 次\n"
+            f"  ({email_events} alert events in {mails} emails, {hook_events} in {webhooks} webhook calls: the alerts "
+            f"of one receiver and group share one message; {bad_signatures} bad signatures)")
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Full crawl → parse → validate → alert run against a generated portal on 127.0.0.1."""
     from gkwatch.demo.run import run_demo
@@ -53,8 +65,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     else:
         print(f"\n审计日期 audit date: {now.isoformat()}\n")
         print(render_statuses(result.statuses))
-        print(f"\n已送达告警 alerts delivered ({result.mails} emails, {result.webhooks} webhooks, "
-              f"{result.bad_signatures} bad signatures):\n")
+        print("\n" + delivered_line(result.alerts, mails=result.mails, webhooks=result.webhooks,
+                                     bad_signatures=result.bad_signatures) + "\n")
         print(render_alerts(result.alerts))
         from gkwatch.web import hint
 
@@ -173,12 +185,14 @@ def _start_web(settings, args: argparse.Namespace):  # type: ignore[no-untyped-d
     from gkwatch.web import create_app
     from models.db import upgrade
 
-    problem = check_settings(settings, host=args.web_host, insecure_local=False)
+    insecure = bool(getattr(args, "insecure_local", False))
+    problem = check_settings(settings, host=args.web_host, insecure_local=insecure)
     if problem:
         _err(f"gkwatch serve: {problem}")
         return False
     upgrade(settings.effective_database_url)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=args.web_host, port=args.web_port,
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, insecure_local=insecure),
+                                           host=args.web_host, port=args.web_port,
                                            log_level="warning"))
     threading.Thread(target=server.run, name="gkwatch-web", daemon=True).start()
     _err(f"dashboard on http://{args.web_host}:{args.web_port}/")
@@ -236,6 +250,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("-v", "--verbose", action="store_true")
     p.add_argument("--web-port", type=int, help="also serve the dashboard on this port (needs a web token)")
     p.add_argument("--web-host", default="127.0.0.1", help="address of the dashboard (default 127.0.0.1)")
+    # the same flag as `gkwatch web`, which the token error message suggests
+    p.add_argument("--insecure-local", action="store_true",
+                   help="dashboard without authentication, loopback only (as `gkwatch web --insecure-local`)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("db", help="database maintenance")

@@ -4,6 +4,8 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+from workers.validate.labels import T2_FIELDS, cell_zh, t2_zh, t3_row_zh
+
 T3_COLUMNS = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
 T4_COLUMNS = ["维持", "纠正", "其他", "未审结", "总计"]
 T4_GROUPS = {"review": "行政复议", "litigation_direct": "未经复议直接起诉",
@@ -32,20 +34,33 @@ def table(headers: list[str], rows: list[list[Any]], right: set[int] | None = No
     return "\n".join(line.rstrip() for line in lines)
 
 
+def t2_field_zh(field: str) -> str:
+    return T2_FIELDS.get(field, (field, field))[0]
+
+
 def _marked(value: Any, failing: bool) -> str:
     text = "—" if value is None else str(value)
     return f"*{text}*" if failing else text
 
 
-def render_report(report: dict[str, Any], failing: set[tuple[str, str, Any]] | None = None) -> str:
-    """The report's head and its tables 三 and 四; failing cells are marked *like this*."""
-    failing = failing or set()
-    head = (f"{report.get('agency') or '（机关名称未识别）'}  {report.get('year') or '?'} 年度  "
+def report_head(report: dict[str, Any]) -> str:
+    return (f"{report.get('agency') or '（机关名称未识别）'}  {report.get('year') or '?'} 年度  "
             f"格式 {report.get('format_version') or '?'}  章节 {','.join(report.get('sections') or []) or '—'}")
-    parts = [head]
+
+
+def report_tables(report: dict[str, Any], failing: set[tuple[str, str, Any]] | None = None) -> str:
+    """Tables 二, 三 and 四 with their printed row names; failing cells marked *like this*."""
+    failing = failing or set()
+    parts: list[str] = []
+    t2 = report.get("table2") or {}
+    if t2:
+        rows = [[t2_zh(key), "；".join(f"{t2_field_zh(k)} {_marked(v, ('table2', key, k) in failing)}"
+                                       for k, v in (fields if isinstance(fields, dict) else {}).items())]
+                for key, fields in t2.items()]
+        parts += ["表二 主动公开政府信息情况", table(["行", "数值"], rows)]
     t3 = report.get("table3") or {}
     if t3:
-        rows = [[key] + [_marked(v, ("table3", key, i) in failing) for i, v in enumerate(vals)]
+        rows = [[f"{key} {t3_row_zh(key)}"] + [_marked(v, ("table3", key, i) in failing) for i, v in enumerate(vals)]
                 for key, vals in t3.items()]
         parts += ["", "表三 收到和处理政府信息公开申请情况", table(["行"] + T3_COLUMNS, rows, set(range(1, 8)))]
     t4 = report.get("table4") or {}
@@ -53,6 +68,15 @@ def render_report(report: dict[str, Any], failing: set[tuple[str, str, Any]] | N
         rows = [[T4_GROUPS.get(g, g)] + [_marked(v, ("table4", g, i) in failing) for i, v in enumerate(vals)]
                 for g, vals in t4.items()]
         parts += ["", "表四 行政复议、行政诉讼情况", table(["类别"] + T4_COLUMNS, rows, set(range(1, 6)))]
+    return "\n".join(parts).strip("\n")
+
+
+def render_report(report: dict[str, Any], failing: set[tuple[str, str, Any]] | None = None) -> str:
+    """The report's head and its tables 二, 三 and 四; failing cells are marked *like this*."""
+    parts = [report_head(report)]
+    tables = report_tables(report, failing)
+    if tables:
+        parts += ["", tables]
     for w in report.get("warnings") or []:
         parts.append(f"注意 warning: {w}")
     return "\n".join(parts)
@@ -60,16 +84,15 @@ def render_report(report: dict[str, Any], failing: set[tuple[str, str, Any]] | N
 
 def _where(where: dict[str, Any]) -> str:
     if where.get("table"):
-        col = where.get("column")
-        return f"{where['table']} {where.get('row') or ''}" + (f"[{col}]" if col is not None else "")
+        return cell_zh(where["table"], where.get("row"), where.get("column"))
     if where.get("section"):
         return f"section {where['section']}"
     return ""
 
 
-def render_check(result: dict[str, Any]) -> str:
-    """Failures in full, not-assessable checks counted per rule, then the tables with
-    the failing cells marked."""
+def render_check(result: dict[str, Any], name: str | None = None) -> str:
+    """The file's name and the report's head, then its failures in full, not-assessable
+    checks counted per rule, then the tables with the failing cells marked."""
     findings = result.get("findings") or []
     failing = set()
     for f in findings:
@@ -80,7 +103,10 @@ def render_check(result: dict[str, Any]) -> str:
     fails = sorted((f for f in findings if f.get("status") == "fail"),
                    key=lambda f: order.get(f.get("severity", ""), 3))
     rows = [[f.get("rule"), f.get("severity"), _where(f.get("where") or {}), f.get("message_zh")] for f in fails]
-    parts = [table(["规则", "级别", "位置", "说明"], rows) if rows else "未发现不合规之处 (no failing checks)"]
+    report = result.get("report") or {}
+    parts = [f"== {name} ==" if name else "", report_head(report), ""]
+    parts = [p for p in parts[:2] if p] + [""]
+    parts.append(table(["规则", "级别", "位置", "说明"], rows) if rows else "未发现不合规之处 (no failing checks)")
     skipped: dict[str, int] = {}
     for f in findings:
         if f.get("status") == "not_assessable":
@@ -91,7 +117,9 @@ def render_check(result: dict[str, Any]) -> str:
     review = render_review(findings)
     if review:
         parts.append(review)
-    return "\n".join(parts) + "\n\n" + render_report(result.get("report") or {}, failing)
+    tables = report_tables(report, failing)
+    notes = [f"注意 warning: {w}" for w in report.get("warnings") or []]
+    return "\n".join(parts + ([""] + [tables] if tables else []) + notes)
 
 
 def render_review(findings: list[dict[str, Any]]) -> str:
@@ -103,7 +131,7 @@ def render_review(findings: list[dict[str, Any]]) -> str:
     rows = []
     for f in items:
         cells = (f.get("review") or {}).get("cells") or []
-        cand = "; ".join(f"{c['table']} {c['row']}[{c['column']}] ∈ {{{', '.join(map(str, c.get('candidates') or []))}}}"
+        cand = "; ".join(f"{cell_zh(c['table'], c['row'], c['column'])} ∈ {{{', '.join(map(str, c.get('candidates') or []))}}}"
                          for c in cells if c.get("candidates"))
         rows.append([f.get("rule"), _where(f.get("where") or {}), f.get("message_zh"), cand or "—"])
     return ("待人工核对 (to review: would fail, but rests on uncertain readings)\n"
@@ -111,7 +139,7 @@ def render_review(findings: list[dict[str, Any]]) -> str:
 
 
 STATUS_LABEL = {"on_time": "按时 on time", "late": "逾期 late", "missing": "未发布 missing",
-                "inconsistent": "不一致 inconsistent", "pending": "未到期 pending"}
+                "inconsistent": "不一致 inconsistent", "changed": "发布后变更 changed", "pending": "未到期 pending"}
 
 
 def render_statuses(rows: list[dict[str, Any]]) -> str:

@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     sentry_dsn: str = Field("", description="report errors to Sentry when set")
     sentry_environment: str = "production"
     timezone: str = "Asia/Shanghai"
+    public_url: str = Field("", description=(
+        "the dashboard's address as people reach it (https://gkwatch.example.gov.cn); alerts, "
+        "emails and the upward report link to its report pages. Empty: no dashboard links"))
+    office_name: str = Field("", description=(
+        "the office that audits (某某市人民政府办公室政务公开办), printed on the upward report"))
 
     # crawling
     crawl_download_delay: float = Field(1.0, ge=0)
@@ -137,6 +142,14 @@ class Settings(BaseSettings):
     @classmethod
     def _strip(cls, v: str) -> str:
         return v.strip()
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, v: str) -> str:
+        v = v.strip().rstrip("/")
+        if v and not v.startswith(("http://", "https://")):
+            raise ValueError("GKWATCH_PUBLIC_URL must start with http:// or https://")
+        return v
 
     @property
     def effective_database_url(self) -> str:

@@ -109,3 +109,5 @@ def setup_logging(verbose: bool = False, *, fmt: str = "text") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    # Alembic says what it checks at every start (seven INFO lines); only with -v
+    logging.getLogger("alembic").setLevel(logging.INFO if verbose else logging.WARNING)

@@ -2,7 +2,8 @@
 from models.tables import (Agency, AgencyCreate, AgencyPublic, AgencyYear, Alert, CrawlRun,
                            Delivery, Document, DocumentVersion, Finding, Portal, Report, utcnow)
 from models.alerting import DisabledEndpoint, Notification, NotificationLog, Silence
+from models.review import FindingDecision, FollowUp
 
 __all__ = ["Agency", "AgencyCreate", "AgencyPublic", "AgencyYear", "Alert", "CrawlRun", "Delivery",
-           "DisabledEndpoint", "Document", "DocumentVersion", "Finding", "Notification", "NotificationLog",
-           "Portal", "Report", "Silence", "utcnow"]
+           "DisabledEndpoint", "Document", "DocumentVersion", "Finding", "FindingDecision", "FollowUp",
+           "Notification", "NotificationLog", "Portal", "Report", "Silence", "utcnow"]

@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from models.queries import changed_years, verdict
 from models.tables import Agency, AgencyCreate, AgencyYear, Alert, Delivery, Portal
 
 
@@ -38,8 +39,9 @@ def statuses(session: Session, *, year: int | None = None) -> list[dict[str, Any
     if year is not None:
         query = query.where(AgencyYear.year == year)
     rows = []
+    changed = changed_years(session)
     for ay, agency in session.exec(query.order_by(col(Agency.name), col(AgencyYear.year))).all():
-        status = "inconsistent" if ay.rules_failed and ay.status in ("on_time", "late") else ay.status
+        status = verdict(ay, (agency.id, ay.year) in changed)
         rows.append({"agency": agency.name, "kind": agency.kind, "year": ay.year, "status": status,
                      "publication": ay.status, "rules_failed": list(ay.rules_failed),
                      "published_at": ay.published_at.isoformat() if ay.published_at else None,

@@ -9,16 +9,37 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from models.review import FindingDecision
+from models.review_queries import follow_ups
 from models.tables import (Agency, AgencyYear, Alert, Delivery, Document, DocumentVersion,
                            Finding, Report)
 
 #: the verdicts a matrix cell can show, in the order of the legend
-STATUSES = ("on_time", "late", "missing", "inconsistent", "pending")
+STATUSES = ("on_time", "late", "missing", "inconsistent", "changed", "pending")
 
 
-def verdict(ay: AgencyYear) -> str:
-    """The status shown to people: a published report failing an error rule is inconsistent."""
-    return "inconsistent" if ay.rules_failed and ay.status in ("on_time", "late") else ay.status
+def verdict(ay: AgencyYear, changed: bool = False) -> str:
+    """The status shown to people: a published report failing an error rule is inconsistent;
+    one edited or re-dated after publication (P-CHANGED) is changed, whether it came out on
+    time or late (the ``publication`` field keeps which)."""
+    if ay.status in ("on_time", "late"):
+        if ay.rules_failed:
+            return "inconsistent"
+        if changed:
+            return "changed"
+    return ay.status
+
+
+def changed_years(session: Session, agency_ids: list[int] | None = None) -> set[tuple[int, int]]:
+    """(agency id, year) pairs with a P-CHANGED finding: the report changed after publication."""
+    query = select(Finding.agency_id, Finding.year, Finding.version_id).where(Finding.rule == "P-CHANGED")
+    if agency_ids is not None:
+        query = query.where(col(Finding.agency_id).in_(agency_ids))
+    found = session.exec(query).all()
+    # a change an admin dismissed (a view counter, a typo fixed) is no change
+    dismissed = {v for v, r in session.exec(select(FindingDecision.version_id, FindingDecision.rule).where(
+        FindingDecision.rule == "P-CHANGED", FindingDecision.decision == "dismissed")).all()} if found else set()
+    return {(a, y) for a, y, v in found if a is not None and y is not None and v not in dismissed}
 
 
 def _agency_dict(a: Agency) -> dict[str, Any]:
@@ -60,9 +81,12 @@ def audit_rows(session: Session, *, year: int | None = None, region: str | None 
                                                       Report.version_id == DocumentVersion.id,
                                                       DocumentVersion.document_id == Document.id)).all():
             urls[rid] = url  # type: ignore[index]
+    changed = changed_years(session, list({a.id for _, a in pairs if a.id is not None}))
+    follow = follow_ups(session, list({a.id for _, a in pairs if a.id is not None}))
     rows = []
     for ay, agency in pairs:
-        shown = verdict(ay)
+        is_changed = (agency.id, ay.year) in changed
+        shown = verdict(ay, is_changed)
         if status and shown != status:
             continue
         rows.append({"agency_id": agency.id, "agency": agency.name, "region": agency.region,
@@ -70,7 +94,8 @@ def audit_rows(session: Session, *, year: int | None = None, region: str | None 
                      "deadline": ay.deadline, "published_at": ay.published_at,
                      "rules_failed": list(ay.rules_failed), "report_id": ay.report_id,
                      "report_url": urls.get(ay.report_id) if ay.report_id else None,
-                     "numbers_pending": ay.numbers_pending, "evaluated_at": ay.evaluated_at})
+                     "numbers_pending": ay.numbers_pending, "evaluated_at": ay.evaluated_at,
+                     "changed": is_changed, "follow_up": follow.get((agency.id, ay.year))})  # type: ignore[arg-type]
     return rows
 
 
@@ -122,8 +147,12 @@ def agency_detail(session: Session, *, agency_id: int) -> dict[str, Any] | None:
     findings = session.exec(select(Finding).where(Finding.agency_id == agency_id,
                                                   col(Finding.report_id).is_(None))
                             .order_by(col(Finding.id).desc())).all()
+    changed = changed_years(session, [agency_id])
+    follow = follow_ups(session, [agency_id])
     return {"agency": _agency_dict(agency), "parent": _agency_dict(parent) if parent else None,
-            "years": [{"year": ay.year, "status": verdict(ay), "publication": ay.status,
+            "years": [{"year": ay.year, "status": verdict(ay, (agency_id, ay.year) in changed),
+                       "publication": ay.status, "changed": (agency_id, ay.year) in changed,
+                       "follow_up": follow.get((agency_id, ay.year)),
                        "deadline": ay.deadline, "published_at": ay.published_at,
                        "rules_failed": list(ay.rules_failed), "report_id": ay.report_id,
                        "numbers_pending": ay.numbers_pending, "evaluated_at": ay.evaluated_at}
@@ -143,11 +172,17 @@ def report_detail(session: Session, *, report_id: int) -> dict[str, Any] | None:
     agency = session.get(Agency, report.agency_id) if report.agency_id else None
     findings = session.exec(select(Finding).where(Finding.report_id == report_id)
                             .order_by(col(Finding.id))).all()
+    # publication findings of the same version (P-CHANGED, P-DATES) carry no report id, yet
+    # they are what an auditor must see on the report: it changed after publication
+    published = session.exec(select(Finding).where(Finding.version_id == report.version_id,
+                                                   col(Finding.report_id).is_(None))
+                             .order_by(col(Finding.id))).all() if report.version_id else []
     versions = documents_of(session, agency_id=document.agency_id) if document and document.agency_id else []
     siblings = next((d["versions"] for d in versions if document and d["id"] == document.id), [])
     return {"id": report.id, "year": report.year, "format_version": report.format_version,
             "published_at": report.published_at, "created_at": report.created_at,
             "data": dict(report.data or {}), "findings": [_finding_dict(f) for f in findings],
+            "publication_findings": [_finding_dict(f) for f in published],
             "agency": _agency_dict(agency) if agency else None,
             "version": _version_dict(version, report.id) if version else None,
             "document": {"id": document.id, "url": document.url, "title": document.title,

@@ -47,7 +47,7 @@ def test_loads_from_text() -> None:
     (lambda t: t.replace('scope = "cross_year"', 'scope = "yearly"', 1), "scope"),
     (lambda t: t.replace('function = "checks_tables.t3_totals"\n', ""), "no check function"),
     (lambda t: t.replace('function = "checks_tables.t3_totals"', 'function = "checks_tables.t3_nothing"'), "registered"),
-    (lambda t: t.replace('zh = "表三第{col}列（{col_zh}）：', 'zh = "表三第{column}列（{col_zh}）：'), "placeholders"),
+    (lambda t: t.replace('zh = "表三“{col_zh}”列：', 'zh = "表三“{column_zh}”列：'), "placeholders"),
 ])
 def test_bad_catalogue_is_refused(mutate, error: str) -> None:
     with pytest.raises(ConfigError, match=error):

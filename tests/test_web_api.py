@@ -78,9 +78,10 @@ def test_audit_exports_csv_and_xlsx(world: tuple[Any, dict[str, int]]) -> None:
     bad = next(row for row in rows if row[0] == "示例县水利局")
     assert bad[4] == "inconsistent" and "T3-BALANCE" in bad[9] and bad[7].startswith("2026-01-31")
     r = get(app, "/api/v1/export/audit.xlsx")
-    ws = load_workbook(io.BytesIO(r.content)).active
-    values = list(ws.iter_rows(values_only=True))
-    assert len(values) == 1 + 8 and {v[4] for v in values[1:]} == {"on_time", "late", "missing", "inconsistent"}
+    # the upward workbook (tests/test_exports_upward.py): statuses in Chinese on its detail sheet
+    ws = load_workbook(io.BytesIO(r.content))["明细 detail"]
+    values = list(ws.iter_rows(min_row=2, values_only=True))
+    assert len(values) == 1 + 8 and {v[5] for v in values[1:]} == {"按时", "逾期", "未发布", "数据不一致"}
 
 
 def test_schemathesis_finds_no_server_error(world: tuple[Any, dict[str, int]], tmp_path: Path) -> None:

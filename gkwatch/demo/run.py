@@ -53,6 +53,8 @@ def expected_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for a in plan["agencies"]:
         status = "inconsistent" if a.get("inconsistent") else a["status"]
+        if a["name"] == plan.get("edit_agency") and status in ("on_time", "late"):
+            status = "changed"  # edited after publication: P-CHANGED, shown as 发布后变更
         out.append({"agency": a["name"], "year": plan["report_year"], "status": status,
                     "rules_failed": sorted(a.get("rules_failed") or [])})
     return out

@@ -6,6 +6,8 @@ opens the dashboard on the database a demo left behind.
 from __future__ import annotations
 
 import shlex
+import shutil
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,4 +32,16 @@ def hint(data_dir: Path | str) -> str:
     """
     root = Path(data_dir).resolve()
     var = root / "var" if (root / "var").is_dir() or not (root / "gkwatch.sqlite3").exists() else root
-    return f"gkwatch web --data-dir {shlex.quote(str(var))} --insecure-local"
+    return f"{program()} web --data-dir {shlex.quote(str(var))} --insecure-local"
+
+
+def program() -> str:
+    """How to run this gkwatch again: ``gkwatch`` when that name on PATH is this very
+    installation, else the full path of the venv's script (the venv need not be active)."""
+    here = Path(sys.executable).parent / "gkwatch"
+    found = shutil.which("gkwatch")
+    if found and here.exists() and Path(found).resolve() == here.resolve():
+        return "gkwatch"
+    if here.exists():
+        return shlex.quote(str(here))
+    return f"{shlex.quote(sys.executable)} -m gkwatch"

@@ -12,10 +12,12 @@ from fastapi.security import HTTPBearer
 from sqlalchemy import text
 from sqlmodel import Session
 
+from ground import clock
 from gkwatch.web import schemas
 from gkwatch.web.auth import Principal
 from gkwatch.web.deps import admin_api, db, principal, settings_of
-from gkwatch.web.exports import audit_csv, audit_xlsx
+from gkwatch.exports.upward import Meta, upward_xlsx
+from gkwatch.web.exports import audit_csv
 from gkwatch.web.masking import for_role
 from gkwatch.web.silences import ends_in
 from models.db import get_engine
@@ -28,6 +30,7 @@ from models.queries import (
     report_detail,
     snapshot_of,
 )
+from models.upward import upward_rows
 from workers.pipeline import diff_reports
 
 # documents the bearer scheme in OpenAPI; the middleware does the actual check
@@ -36,7 +39,7 @@ router = APIRouter()
 api = APIRouter(prefix="/api/v1", dependencies=[Depends(bearer)], tags=["api"],
                 responses={401: {"model": schemas.Error, "description": "no valid token or login"}})
 
-Status = Literal["on_time", "late", "missing", "inconsistent", "pending"]
+Status = Literal["on_time", "late", "missing", "inconsistent", "changed", "pending"]
 Year = Annotated[int | None, Query(ge=1990, le=2100, description="report year")]
 Text = Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")]
 Session_ = Annotated[Session, Depends(db)]
@@ -97,10 +100,22 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
          responses={200: {"content": {XLSX: {}}, "description": "the audit as an Excel workbook"}})
 def export_xlsx(request: Request, session: Session_, year: Year = None, region: Text = None,
                 kind: Text = None, status: Status | None = None, q: Text = None) -> Response:
-    """The audit, one row per agency-year, as an XLSX workbook."""
-    body = audit_xlsx(_rows(session, year, region, kind, status, q), settings_of(request).timezone)
+    """The upward report as an XLSX workbook: 汇总 summary (title, audit date, source, scope,
+    counts and rates per region and kind) and 明细 detail (one row per agency-year with
+    dates, days late, failing checks with their cells, changes, follow-up, evidence)."""
+    body = upward_xlsx(*upward_of(request, session, year, region, kind, status, q))
     return Response(body, media_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="gkwatch-audit{_suffix(year)}.xlsx"'})
+
+
+def upward_of(request: Request, session: Session, year: int | None, region: str | None, kind: str | None,
+              status: str | None, q: str | None) -> tuple[list[dict[str, Any]], Meta]:
+    """The rows and the heading of the upward report, for the workbook and the page."""
+    settings = settings_of(request)
+    filters = {"year": year, "region": region, "kind": kind, "status": status, "q": q}
+    rows = upward_rows(session, **filters)
+    return rows, Meta(audited_at=clock.now(), tz=settings.timezone, office=settings.office_name,
+                      public_url=settings.public_url, filters=filters)
 
 
 def _suffix(year: int | None) -> str:

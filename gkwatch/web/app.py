@@ -9,14 +9,15 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from gkwatch.web import api, ops, pages
+from alerts.render import KIND_ZH
+from gkwatch.web import api, errors, ops, pages, review
 from gkwatch.web.auth import COOKIE, Authenticator
 from gkwatch.web.guard import UNSAFE_METHODS, HostPolicy, same_origin
 from gkwatch.web.headers import apply as apply_headers
 from gkwatch.web.headers import docs_router
 from gkwatch.web.ratelimit import LoginLimiter
 from gkwatch.web.silences import get_store
-from gkwatch.web.view import fmt_dt, status_label
+from gkwatch.web.view import cell_label, fmt_dt, status_label
 from ground.settings import Settings
 
 HERE = Path(__file__).resolve().parent
@@ -59,6 +60,13 @@ def create_app(settings: Settings, *, insecure_local: bool = False) -> FastAPI:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["dt"] = lambda v, date_only=False: fmt_dt(v, settings.timezone, date_only=date_only)
     templates.env.filters["status_label"] = status_label
+    templates.env.globals["cell_label"] = cell_label
+    templates.env.globals["follow_up_labels"] = review.FOLLOW_UP_LABELS
+    templates.env.globals["kind_labels"] = KIND_ZH
+    templates.env.globals["alert_states"] = {"firing": "触发中 firing", "resolved": "已恢复 resolved"}
+    templates.env.globals["delivery_states"] = {"sent": "已发送 sent", "pending": "待发送 pending",
+                                                "batched": "合并待发 batched", "dead": "失败 dead",
+                                                "skipped": "未发送 skipped", "running": "发送中 sending"}
     app.state.templates = templates
 
     @app.middleware("http")
@@ -102,9 +110,11 @@ def create_app(settings: Settings, *, insecure_local: bool = False) -> FastAPI:
         apply_headers(response.headers)
         return response
 
+    errors.install(app)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(docs_router)
     app.include_router(api.router)
     app.include_router(ops.router)
+    app.include_router(review.router)
     app.include_router(pages.router)
     return app

@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from sqlmodel import Session
 
-from gkwatch.web.api import MAX_ID, Id, report_diff
+from gkwatch.exports.upward import page_context
+from gkwatch.web.api import MAX_ID, Id, report_diff, upward_of
 from gkwatch.web.auth import COOKIE, COOKIE_MAX_AGE, Principal
+from gkwatch.web.chart import legend, rates_by_year, svg
 from gkwatch.web.deps import admin, auth_of, db, principal, same_origin
 from gkwatch.web.masking import for_role
 from gkwatch.web.silences import ends_in
@@ -58,13 +62,30 @@ def build_matrix(rows: list[dict[str, Any]], status: str | None) -> dict[str, An
 
 @router.get("/", response_class=HTMLResponse)
 def matrix(request: Request, session: Session_, who: Who, region: Opt = None, kind: Opt = None,
-           status: Opt = None, q: Opt = None) -> HTMLResponse:
+           status: Opt = None, q: Opt = None, year: Opt = None) -> HTMLResponse:
     status = status if status in STATUSES else None
-    rows = audit_rows(session, region=region or None, kind=kind or None, q=q or None)
+    year_n = int(year) if year and year.isdigit() and 1990 <= int(year) <= 2100 else None
+    rows = audit_rows(session, year=year_n, region=region or None, kind=kind or None, q=q or None)
     return render(request, "matrix.html", {
         "m": build_matrix(rows, status), "options": filter_options(session),
-        "f": {"region": region or "", "kind": kind or "", "status": status or "", "q": q or ""},
-        "query": request.url.query})
+        "chart": Markup(svg(rates_by_year(rows))), "legend": legend(),
+        "f": {"region": region or "", "kind": kind or "", "status": status or "", "q": q or "",
+              "year": str(year_n or "")},
+        # the filters given, for the export links: an empty status= is a 422 to the API
+        "query": urlencode({k: v for k, v in (("year", year_n), ("region", region), ("kind", kind),
+                                              ("status", status), ("q", q)) if v})})
+
+
+@router.get("/upward", response_class=HTMLResponse)
+def upward_page(request: Request, session: Session_, who: Who, region: Opt = None, kind: Opt = None,
+                status: Opt = None, q: Opt = None,
+                year: Annotated[int | None, Query(ge=1990, le=2100)] = None) -> HTMLResponse:
+    """The upward report as a printable page: the workbook's two sheets on one page."""
+    status = status if status in STATUSES else None
+    rows, meta = upward_of(request, session, year, region or None, kind or None, status, q or None)
+    query = urlencode({k: v for k, v in (("year", year), ("region", region), ("kind", kind), ("status", status),
+                                          ("q", q)) if v})
+    return render(request, "upward.html", {"u": page_context(rows, meta), "query": query})
 
 
 @router.get("/agencies/{agency_id}", response_class=HTMLResponse)
@@ -90,10 +111,17 @@ def report_page(report_id: Id, request: Request, session: Session_, who: Who,
 
 
 @router.get("/alerts", response_class=HTMLResponse)
-def alerts_page(request: Request, session: Session_, who: Who, state: Opt = None) -> HTMLResponse:
+def alerts_page(request: Request, session: Session_, who: Who, state: Opt = None, q: Opt = None,
+                kind: Opt = None) -> HTMLResponse:
     state = state if state in ("firing", "resolved") else None
     alerts = for_role(alert_log(session, state=state), is_admin=who.is_admin)
-    return render(request, "alerts.html", {"alerts": alerts, "state": state or ""})
+    kinds = sorted({a["kind"] for a in alerts})
+    if kind:
+        alerts = [a for a in alerts if a["kind"] == kind]
+    if q:  # part of the agency's name or of the summary
+        alerts = [a for a in alerts if q in (a.get("agency") or "") or q in a["summary_zh"] or q in a["summary_en"]]
+    return render(request, "alerts.html", {"alerts": alerts, "state": state or "", "q": q or "", "kind": kind or "",
+                                           "kinds": kinds})
 
 
 @router.get("/silences", response_class=HTMLResponse)

@@ -29,8 +29,12 @@ class StatusRow(BaseModel):
     region: str
     kind: str
     year: int
-    status: str = Field(description="on_time / late / missing / inconsistent / pending")
+    status: str = Field(description="on_time / late / missing / inconsistent / changed / pending")
     publication: str = Field(description="the publication verdict alone (on_time / late / missing / pending)")
+    changed: bool = Field(default=False, description="the report was edited or re-dated after publication (P-CHANGED)")
+    follow_up: Optional[dict[str, Any]] = Field(
+        default=None, description="the office's follow-up: state notified (已通知整改) / fixed (已整改) / "
+                                  "none_needed (无需整改), note, updated_by, updated_at")
     deadline: Optional[datetime]
     published_at: Optional[datetime]
     rules_failed: list[str]
@@ -59,6 +63,8 @@ class YearOut(BaseModel):
     year: int
     status: str
     publication: str
+    changed: bool = False
+    follow_up: Optional[dict[str, Any]] = None
     deadline: Optional[datetime]
     published_at: Optional[datetime]
     rules_failed: list[str]
@@ -139,6 +145,9 @@ class ReportOut(BaseModel):
     created_at: datetime
     data: dict[str, Any] = Field(description="the canonical report, contract gkwatch.report/1")
     findings: list[FindingOut]
+    publication_findings: list[FindingOut] = Field(
+        default=[], description="findings on the document version itself: P-CHANGED (edited or re-dated "
+                                "after publication), P-DATES")
     agency: Optional[AgencyOut]
     version: Optional[VersionOut]
     document: Optional[DocumentRef]

@@ -6,12 +6,12 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gkwatch.exports.explain import STATUS_EN as _STATUS_EN, STATUS_ZH as _STATUS_ZH
 from gkwatch.render import T3_COLUMNS, T4_COLUMNS, T4_GROUPS
+from workers.validate.labels import cell_en, cell_zh, t3_row_zh
 
-STATUS_ZH = {"on_time": "按时", "late": "逾期", "missing": "未发布", "inconsistent": "数据不一致",
-             "pending": "未到期"}
-STATUS_EN = {"on_time": "on time", "late": "late", "missing": "missing", "inconsistent": "inconsistent",
-             "pending": "pending"}
+# one vocabulary for pages and exports
+STATUS_ZH, STATUS_EN = _STATUS_ZH, _STATUS_EN
 
 T2_ROWS = {"rules": "规章", "normative_documents": "行政规范性文件", "licensing": "行政许可",
            "punishment": "行政处罚", "coercion": "行政强制", "fees": "行政事业性收费",
@@ -21,10 +21,6 @@ T2_FIELDS = {"issued": "本年制发件数", "repealed": "本年废止件数", "
              "published": "本年新公开数量", "total_public": "对外公开总数量",
              "previous_items": "上一年项目数量", "change": "本年增/减", "items": "采购项目数量",
              "amount_unit": "单位"}
-T3_ROWS = {"1": "一、本年新收政府信息公开申请数量", "2": "二、上年结转政府信息公开申请数量",
-           "3.1": "（一）予以公开", "3.2": "（二）部分公开", "3.3": "（三）不予公开",
-           "3.4": "（四）本机关不掌握相关政府信息", "3.5": "（五）不予处理", "3.6": "（六）其他处理",
-           "3.7": "（七）总计", "4": "四、结转下年度继续办理"}
 
 
 def status_label(status: str) -> str:
@@ -45,10 +41,17 @@ def fmt_dt(value: datetime | str | None, tz: str = "Asia/Shanghai", *, date_only
     return value.strftime("%Y-%m-%d" if date_only else "%Y-%m-%d %H:%M")
 
 
+def cell_label(table: Any, row: Any = None, column: Any = None) -> str:
+    """A cell named as the printed form names it, Chinese then English (never an index)."""
+    if not table:
+        return ""
+    return f"{cell_zh(str(table), row, column)}（{cell_en(str(table), row, column)}）"
+
+
 def t3_label(key: str) -> str:
-    if key in T3_ROWS:
-        return f"{key} {T3_ROWS[key]}"
-    return key
+    """A table-3 row as the form prints it (3.3.1 （三）不予公开 1.属于国家秘密)."""
+    name = t3_row_zh(key)
+    return f"{key} {name}" if name != key else key
 
 
 def _cell_key(table: str, row: Any, column: Any) -> tuple[str, str, str]:

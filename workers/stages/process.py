@@ -14,6 +14,7 @@ from models import Agency, Document, DocumentVersion, Finding, Report
 import workers.parse
 from workers.pipeline import check_report, diff_reports, unparsed_finding
 from workers.validate import validate_pair
+from workers.validate.labels import cell_en, cell_zh
 
 
 def _previous_report(session: Session, *, agency_id: int | None, year: int | None) -> dict[str, Any] | None:
@@ -37,11 +38,15 @@ def detect_changes(session: Session, *, version: DocumentVersion, report: dict[s
     out = date_change(session, version=version, url=url)
     cells = diff_reports(prev_report.data, report) if prev_report is not None else []
     if cells:
-        shown = "；".join(f"{c['table']} {c['row']}[{c['column']}] {c['old']}→{c['new']}" for c in cells[:5])
+        # cells named as the form names them (表三“（一）予以公开”行“自然人”列), not by key and index
+        shown = "；".join(f"{cell_zh(c['table'], c['row'], c['column'])} {c['old']}→{c['new']}" for c in cells[:5])
+        shown_en = "; ".join(f"{cell_en(c['table'], c['row'], c['column'])} {c['old']}→{c['new']}"
+                             for c in cells[:5])
         more = f" …(+{len(cells) - 5})" if len(cells) > 5 else ""
         out.append(publication_finding("P-CHANGED", "numbers",
                                        where={"url": url, "change": "content", "cells": cells[:50]},
-                                       actual=len(cells), count=len(cells), shown=shown, more=more))
+                                       actual=len(cells), count=len(cells), shown=shown, shown_en=shown_en,
+                                       more=more))
     return out
 
 

@@ -38,7 +38,7 @@ def x_carry(ctx: Context) -> Iterator[Issue]:
         where = {"table": "table3", "row": "2", "column": c}
         if a is None or b is None:
             missing = ", ".join(x for x, v in ((f"本年 2[{c}]", a), (f"上年 4[{c}]", b)) if v is None)
-            yield na(where, f"表三第{c}列（{t3_col_zh(c)}）上年结转", f"carry-over of column {c} ({t3_col_en(c)})",
+            yield na(where, f"表三“{t3_col_zh(c)}”列上年结转", f"carry-over of column '{t3_col_en(c)}'",
                      missing, missing.replace("本年", "this year").replace("上年", "last year"))
         elif a != b:
             yield Issue("fail", where, expected=b, actual=a, params={

@@ -5,7 +5,7 @@ from typing import Iterator
 
 from .cells import (Sum, as_int, blanks_text, is_number, row_cells, t3_cell, t3_column_sum,
                     t3_result_rows, table3, table4)
-from .labels import T3_ROWS, T4_GROUPS, t3_col_en, t3_col_zh, t3_row_en, t3_row_zh, t4_group_en, t4_group_zh
+from .labels import T3_ROWS, cell_en, cell_zh, T4_GROUPS, t3_col_en, t3_col_zh, t3_row_en, t3_row_zh, t4_group_en, t4_group_zh
 from .registry import NOT_ASSESSABLE, CellRef, Context, Issue, assumed_na, check, na
 
 
@@ -29,12 +29,12 @@ def t3_balance(ctx: Context) -> Iterator[Issue]:
         lhs, rhs = new + carried_in, results + carried_out
         where = {"table": "table3", "row": "3.7", "column": c}
         inputs = _t3(["1", "2", "3.7", "4"], c)
-        what = (f"表三第{c}列（{t3_col_zh(c)}）的勾稽关系", f"table 3 balance of column {c} ({t3_col_en(c)})")
+        what = (f"表三“{t3_col_zh(c)}”列的勾稽关系", f"table 3 balance of column '{t3_col_en(c)}'")
         if circular := ctx.assumed_by("T3-BALANCE", inputs):
             yield assumed_na(where, *what, circular)
         elif not (lhs.exact and rhs.exact):
-            yield na(where, f"表三第{c}列（{t3_col_zh(c)}）的勾稽关系",
-                     f"table 3 balance of column {c} ({t3_col_en(c)})",
+            yield na(where, f"表三“{t3_col_zh(c)}”列的勾稽关系",
+                     f"table 3 balance of column '{t3_col_en(c)}'",
                      blanks_text(lhs.blanks + rhs.blanks), blanks_text(lhs.blanks + rhs.blanks))
         elif lhs.value != rhs.value:
             yield Issue("fail", where, expected=lhs.value, actual=rhs.value, params={
@@ -55,12 +55,12 @@ def t3_results(ctx: Context) -> Iterator[Issue]:
         where = {"table": "table3", "row": "3.7", "column": c}
         inputs = _t3(["3.7", *keys], c)
         if circular := ctx.assumed_by("T3-RESULTS", inputs):
-            yield assumed_na(where, f"表三第{c}列（{t3_col_zh(c)}）的办理结果合计",
-                             f"table 3 results sum of column {c} ({t3_col_en(c)})", circular)
+            yield assumed_na(where, f"表三“{t3_col_zh(c)}”列的办理结果合计",
+                             f"table 3 results sum of column '{t3_col_en(c)}'", circular)
         elif not (total.exact and parts.exact):
             missing = blanks_text(total.blanks + parts.blanks)
-            yield na(where, f"表三第{c}列（{t3_col_zh(c)}）的办理结果合计",
-                     f"table 3 results sum of column {c} ({t3_col_en(c)})", missing, missing)
+            yield na(where, f"表三“{t3_col_zh(c)}”列的办理结果合计",
+                     f"table 3 results sum of column '{t3_col_en(c)}'", missing, missing)
         elif total.value != parts.value:
             yield Issue("fail", where, expected=parts.value, actual=total.value,
                         params={**_col_params(c), "printed": total.value, "computed": parts.value},
@@ -112,7 +112,8 @@ def _bad_values(table: dict, name: str, width: int, rows: list[str]) -> Iterator
                 blanks += 1
             elif not is_number(v) or as_int(v) is None or as_int(v) < 0:
                 yield Issue("fail", {"table": name, "row": key, "column": c}, expected="≥0 整数/integer",
-                            actual=v, params={"table": name, "row": key, "column": c, "value": repr(v)})
+                            actual=v, params={"table": name, "row": key, "column": c, "value": repr(v),
+                                    "cell_zh": cell_zh(name, key, c), "cell_en": cell_en(name, key, c)})
     if blanks:
         yield Issue("blanks", {"table": name}, expected=0, actual=blanks,
                     params={"table": name, "blanks": blanks, "cells": total}, status=NOT_ASSESSABLE)

@@ -10,10 +10,26 @@ T3_ROWS: dict[str, tuple[str, str]] = {
     "2": ("二、上年结转政府信息公开申请数量", "2 applications carried over from last year"),
     "3.1": ("（一）予以公开", "3.1 disclosed"),
     "3.2": ("（二）部分公开", "3.2 partly disclosed"),
-    **{f"3.3.{i}": (f"（三）不予公开 第{i}项", f"3.3.{i} refused (item {i})") for i in range(1, 9)},
-    **{f"3.4.{i}": (f"（四）无法提供 第{i}项", f"3.4.{i} cannot be provided (item {i})") for i in range(1, 4)},
-    **{f"3.5.{i}": (f"（五）不予处理 第{i}项", f"3.5.{i} not processed (item {i})") for i in range(1, 6)},
-    **{f"3.6.{i}": (f"（六）其他处理 第{i}项", f"3.6.{i} other handling (item {i})") for i in range(1, 4)},
+    # the form's own row names (国办公开办函〔2021〕30号), so a message names the row a reader sees
+    "3.3.1": ("（三）不予公开 1.属于国家秘密", "3.3.1 refused: state secret"),
+    "3.3.2": ("（三）不予公开 2.其他法律行政法规禁止公开", "3.3.2 refused: barred by other laws"),
+    "3.3.3": ("（三）不予公开 3.危及“三安全一稳定”", "3.3.3 refused: endangers security or stability"),
+    "3.3.4": ("（三）不予公开 4.保护第三方合法权益", "3.3.4 refused: third-party rights"),
+    "3.3.5": ("（三）不予公开 5.属于三类内部事务信息", "3.3.5 refused: internal affairs"),
+    "3.3.6": ("（三）不予公开 6.属于四类过程性信息", "3.3.6 refused: process information"),
+    "3.3.7": ("（三）不予公开 7.属于行政执法案卷", "3.3.7 refused: enforcement files"),
+    "3.3.8": ("（三）不予公开 8.属于行政查询事项", "3.3.8 refused: administrative enquiry"),
+    "3.4.1": ("（四）无法提供 1.本机关不掌握相关政府信息", "3.4.1 cannot provide: not held"),
+    "3.4.2": ("（四）无法提供 2.没有现成信息需要另行制作", "3.4.2 cannot provide: would need new work"),
+    "3.4.3": ("（四）无法提供 3.补正后申请内容仍不明确", "3.4.3 cannot provide: still unclear"),
+    "3.5.1": ("（五）不予处理 1.信访举报投诉类申请", "3.5.1 not processed: petitions and complaints"),
+    "3.5.2": ("（五）不予处理 2.重复申请", "3.5.2 not processed: repeated request"),
+    "3.5.3": ("（五）不予处理 3.要求提供公开出版物", "3.5.3 not processed: published material"),
+    "3.5.4": ("（五）不予处理 4.无正当理由大量反复申请", "3.5.4 not processed: mass repeated requests"),
+    "3.5.5": ("（五）不予处理 5.要求行政机关确认或重新出具已获取信息", "3.5.5 not processed: re-issue of held information"),
+    "3.6.1": ("（六）其他处理 1.申请人无正当理由逾期不补正", "3.6.1 other: no correction in time"),
+    "3.6.2": ("（六）其他处理 2.申请人逾期未按收费通知要求缴纳费用", "3.6.2 other: fee not paid in time"),
+    "3.6.3": ("（六）其他处理 3.其他", "3.6.3 other: other"),
     "3.6": ("（六）其他处理", "3.6 other handling"),
     "3.7": ("（七）总计", "3.7 results total"),
     "4": ("四、结转下年度继续办理", "4 carried forward to next year"),
@@ -103,3 +119,38 @@ def t2_en(row: str, field: str | None = None) -> str:
 
 def section_zh(key: str) -> str:
     return SECTION_ZH.get(key, key)
+
+
+def cell_zh(table: str, row: object, column: object = None) -> str:
+    """A cell as a reader finds it on the printed form: 表三“（一）予以公开”行“自然人”列."""
+    row_s = str(row) if row is not None else None
+    if table == "table3":
+        where = f"表三“{t3_row_zh(row_s)}”行" if row_s else "表三"
+        return where + (f"“{t3_col_zh(int(column))}”列" if isinstance(column, int) else "")
+    if table == "table4":
+        where = f"表四“{t4_group_zh(row_s)}”" if row_s else "表四"
+        return where + (f"“{t4_cell_zh(column)}”" if isinstance(column, int) else "")
+    if table == "table2":
+        return f"表二{t2_zh(row_s, str(column) if column is not None else None)}" if row_s else "表二"
+    return table
+
+
+def cell_en(table: str, row: object, column: object = None) -> str:
+    row_s = str(row) if row is not None else None
+    if table == "table3":
+        where = f"table 3 row '{t3_row_en(row_s)}'" if row_s else "table 3"
+        return where + (f", column '{t3_col_en(int(column))}'" if isinstance(column, int) else "")
+    if table == "table4":
+        where = f"table 4 '{t4_group_en(row_s)}'" if row_s else "table 4"
+        return where + (f", '{t4_cell_en(column)}'" if isinstance(column, int) else "")
+    if table == "table2":
+        return f"table 2 {t2_en(row_s, str(column) if column is not None else None)}" if row_s else "table 2"
+    return table
+
+
+def t4_cell_zh(c: int) -> str:
+    return T4_CELLS_ZH[c] if 0 <= c < len(T4_CELLS_ZH) else str(c)
+
+
+def t4_cell_en(c: int) -> str:
+    return T4_CELLS_EN[c] if 0 <= c < len(T4_CELLS_EN) else str(c)
