@@ -97,6 +97,16 @@ def test_gbk_html_from_meta_and_content_type() -> None:
     assert r2["agency"] == "示范县人民政府"
 
 
+def test_xhtml_naming_its_encoding_in_an_xml_declaration() -> None:
+    # lxml refuses a decoded text whose XML declaration names an encoding: such pages were
+    # "unreadable HTML"; the declaration is also the page's only word on its encoding
+    page = _html_report(charset="gbk").replace('<meta charset="gbk">', "")
+    data = ('<?xml version="1.0" encoding="GBK"?>\n' + page).encode("gbk")
+    r = parse_bytes(data, filename="r.html")
+    assert r["source"]["encoding"] == "gb18030" and r["agency"] == "示范县人民政府"
+    assert r["table3"]["1"] == [3, 1, 0, 0, 0, 0, 4]
+
+
 def _pdf(lines_per_page: list[list[str]], **kw) -> bytes:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont

@@ -5,6 +5,8 @@ import codecs
 import re
 
 _META_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+# XHTML pages (and some CMS exports) name their encoding in an XML declaration only
+_XML_DECL_RE = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9_\-]+)""", re.I)
 _CT_RE = re.compile(r"charset\s*=\s*\"?([A-Za-z0-9_\-]+)", re.I)
 
 # GB2312/GBK are subsets of GB18030; decoding with the superset never loses text.
@@ -22,7 +24,8 @@ def _norm(name: str) -> str | None:
 
 
 def decode(data: bytes, content_type: str | None = None, *, html: bool = False) -> tuple[str, str]:
-    """Return (text, encoding). Order: BOM, HTTP charset, meta charset, UTF-8, detection."""
+    """Return (text, encoding). Order: BOM, HTTP charset, XML declaration, meta charset, UTF-8,
+    detection."""
     for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
                      (codecs.BOM_UTF16_BE, "utf-16-be")):
         if data.startswith(bom):
@@ -33,6 +36,9 @@ def decode(data: bytes, content_type: str | None = None, *, html: bool = False) 
         if m:
             declared.append(m.group(1))
     if html:
+        m = _XML_DECL_RE.match(data[:512])
+        if m:
+            declared.append(m.group(1).decode("ascii", "ignore"))
         m = _META_RE.search(data[:4096])
         if m:
             declared.append(m.group(1).decode("ascii", "ignore"))
