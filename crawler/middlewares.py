@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urljoin
 
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 
@@ -53,3 +54,23 @@ class OffHostRedirectMiddleware:
                 self.crawler.stats.inc_value("gkwatch/offhost_redirects")
                 raise OffHostRedirectIgnored(request.url, target)
         return response
+
+
+class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware with one cache per process instead of per crawler:
+    in a batch, the portals of one host are crawled one after the other by different
+    crawlers, and each would fetch the same robots.txt again (a request per portal that
+    politeness pays for). Each host's file is fetched once per batch; a file that could
+    not be fetched counts as "allow all", as in Scrapy."""
+
+    _shared: dict[str, Any] = {}
+
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler)
+        self._parsers = SharedRobotsTxtMiddleware._shared
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        await super()._parse_robots(response, netloc, request)
+        parser = self._parsers.get(netloc)
+        if hasattr(parser, "spider"):  # kept for decoding only: do not keep the spider alive
+            parser.spider = None

@@ -41,18 +41,21 @@ def store_snapshot(snapshot_dir: Path, body: bytes) -> tuple[str, Path]:
 class SnapshotJsonLinesPipeline:
     """Stores ``_body`` bytes and appends the item (without them) to the output file.
 
-    Settings: ``GKWATCH_SNAPSHOT_DIR``, ``GKWATCH_OUT_PATH``.
+    Settings: ``GKWATCH_SNAPSHOT_DIR``, ``GKWATCH_OUT_PATH``, ``GKWATCH_ITEM_TAGS`` (fields
+    added to every item: a batch names each item's portal, so that several portals can
+    share one output file and every line is still attributed).
     """
 
-    def __init__(self, snapshot_dir: str, out_path: str) -> None:
+    def __init__(self, snapshot_dir: str, out_path: str, tags: dict[str, Any] | None = None) -> None:
         self.snapshot_dir = Path(snapshot_dir)
         self.out_path = Path(out_path)
+        self.tags = dict(tags or {})
         self._fh: TextIO | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> "SnapshotJsonLinesPipeline":
         s = crawler.settings
-        return cls(s.get("GKWATCH_SNAPSHOT_DIR"), s.get("GKWATCH_OUT_PATH"))
+        return cls(s.get("GKWATCH_SNAPSHOT_DIR"), s.get("GKWATCH_OUT_PATH"), s.getdict("GKWATCH_ITEM_TAGS"))
 
     def open_spider(self, spider: Any = None) -> None:
         self.snapshot_dir.mkdir(parents=True, exist_ok=True)
@@ -76,6 +79,7 @@ class SnapshotJsonLinesPipeline:
             path = snapshot_path(self.snapshot_dir, item["sha256"])
             item["snapshot"] = str(path) if path.exists() else None
         assert self._fh is not None, "pipeline not opened"
+        item.update(self.tags)
         self._fh.write(json.dumps(item, ensure_ascii=False) + "\n")
         self._fh.flush()
         return item

@@ -4,10 +4,15 @@ Twisted's reactor starts once per process (``ReactorNotRestartable``, practices.
 every crawl runs in a child process::
 
     python -m crawler.run --spec SPEC.json --out OUT.jsonl --snapshots DIR
+    python -m crawler.run --batch BATCH.json --out OUT.jsonl --snapshots DIR [--summary S.jsonl]
+                          [--concurrency N] [--time-budget SECONDS]
 
-and :func:`run_crawl` is how Python code (Celery tasks, ``discover``) starts one.  The
-child appends JSON lines to OUT (see :mod:`crawler.items`) and prints one JSON summary
-line (finish reason, pages, bytes) on stdout.  Exit status: 0 done, 2 bad spec, 1 crash.
+:func:`run_crawl` (one portal: ``discover``, tests) and :func:`run_batch` (many portals in
+one process, :mod:`crawler.batch`: the crawl stage) are how Python code starts one.  The
+child appends JSON lines to OUT (see :mod:`crawler.items`). ``--spec`` prints one JSON
+summary line (finish reason, pages, bytes); exit status 0 done, 2 bad spec, 1 crash.
+``--batch`` prints (and appends to S) one summary line per portal as it ends, then one
+``{"batch": …}`` line; one portal's bad spec or crash is in its own line, not the exit status.
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +45,9 @@ def crawl_settings(spec: Any, *, snapshot_dir: Path, out_path: Path,
         "CONCURRENT_REQUESTS": 4,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
         "DOWNLOAD_DELAY": delay,
-        "DOWNLOAD_DELAY_JITTER": 0.5 if delay > 0 else 0.0,
+        # no jitter: Scrapy's jitter is ±50 % around the delay, so half the gaps would be
+        # shorter than the delay the portal was promised; AutoThrottle only lengthens it
+        "DOWNLOAD_DELAY_JITTER": 0.0,
         "AUTOTHROTTLE_ENABLED": True,
         # AutoThrottle's own default start delay (5 s) would override a small delay
         "AUTOTHROTTLE_START_DELAY": max(delay, 0.0),
@@ -55,7 +63,10 @@ def crawl_settings(spec: Any, *, snapshot_dir: Path, out_path: Path,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": log_level,
         "LOG_INSTALL_ROOT_HANDLER": True,
-        "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.OffHostRedirectMiddleware": 650},
+        # robots.txt read once per host and process (a batch crawls a host's portals in turn)
+        "DOWNLOADER_MIDDLEWARES": {"scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+                                   "crawler.middlewares.SharedRobotsTxtMiddleware": 100,
+                                   "crawler.middlewares.OffHostRedirectMiddleware": 650},
         "ITEM_PIPELINES": {"crawler.pipelines.SnapshotJsonLinesPipeline": 300},
         "GKWATCH_SNAPSHOT_DIR": str(snapshot_dir),
         "GKWATCH_OUT_PATH": str(out_path),
@@ -69,49 +80,73 @@ def crawl_settings(spec: Any, *, snapshot_dir: Path, out_path: Path,
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m crawler.run", description=__doc__.splitlines()[0])
-    ap.add_argument("--spec", required=True, help="portal spec JSON file")
+    what = ap.add_mutually_exclusive_group(required=True)
+    what.add_argument("--spec", help="portal spec JSON file: crawl one portal")
+    what.add_argument("--batch", help="batch JSON file: crawl many portals in this one process")
     ap.add_argument("--out", required=True, help="JSON-lines output file (appended)")
     ap.add_argument("--snapshots", required=True, help="snapshot store directory")
+    ap.add_argument("--summary", help="--batch: JSON-lines file each portal's summary is appended to")
+    ap.add_argument("--concurrency", type=int, default=None, help="--batch: portals crawled at once")
+    ap.add_argument("--time-budget", type=float, default=None, help="--batch: seconds for the whole batch")
     ap.add_argument("--log-level", default="WARNING")
     args = ap.parse_args(argv)
+    out = Path(args.out)
 
     try:
-        raw = json.loads(Path(args.spec).read_text(encoding="utf-8"))
-        spec = load_spec(raw)
+        if args.spec:
+            raw = json.loads(Path(args.spec).read_text(encoding="utf-8"))
+            load_spec(raw)  # a bad spec fails before Scrapy is even loaded
+        else:
+            raw = json.loads(Path(args.batch).read_text(encoding="utf-8"))
     except (OSError, ValueError, ConfigError) as exc:
         print(f"crawler.run: bad spec: {exc}", file=sys.stderr)
         return 2
 
     # Scrapy and Twisted load only here, in the crawl's child process: the worker or CLI
     # that starts a crawl never loads them (heavy, and Twisted's reactor is per process)
-    from scrapy.crawler import CrawlerProcess
+    from crawler.batch import Batch, Entry, parse_batch, peak_rss_kb
 
-    from crawler.spiders.annual_reports import AnnualReportsSpider
+    if args.spec:  # one portal: a batch of one, with the exit status of old
+        entries, options = [Entry(key="0", spec=raw, out=out)], {}
+    else:
+        try:
+            entries, options = parse_batch(raw, out)
+        except ValueError as exc:
+            print(f"crawler.run: bad batch: {exc}", file=sys.stderr)
+            return 2
+    summary_fh = open(args.summary, "a", encoding="utf-8") if args.summary else None
 
-    try:
-        settings = crawl_settings(spec, snapshot_dir=Path(args.snapshots), out_path=Path(args.out),
-                                  log_level=args.log_level)
-    except ConfigError as exc:  # a kind that cannot run here (no chromium)
-        print(f"crawler.run: bad spec: {exc}", file=sys.stderr)
-        return 2
-    process = CrawlerProcess(settings)
-    crawler = process.create_crawler(AnnualReportsSpider)
-    process.crawl(crawler, spec=raw)
-    process.start()
-    stats = crawler.stats.get_stats() if crawler.stats else {}
-    summary = {
-        "finish_reason": stats.get("finish_reason"),
-        "responses": stats.get("response_received_count", 0),
-        "bytes": stats.get("gkwatch/bytes", 0),
-        "items": stats.get("item_scraped_count", 0),
-        "robots_forbidden": stats.get("robotstxt/forbidden", 0),
-        "offhost_redirects": stats.get("gkwatch/offhost_redirects", 0),
-        "list_pages_capped": stats.get("gkwatch/list_pages_capped", 0),
-        "spider_exceptions": stats.get("spider_exceptions", 0)
-        if isinstance(stats.get("spider_exceptions"), int) else
-        sum(v for k, v in stats.items() if k.startswith("spider_exceptions/")),
-    }
-    print(json.dumps(summary))
+    def emit(row: dict[str, Any]) -> None:
+        line = json.dumps(row, ensure_ascii=False)
+        if summary_fh is not None:  # written as each portal ends: a crash later keeps it
+            summary_fh.write(line + "\n")
+            summary_fh.flush()
+        if args.batch:
+            print(line, flush=True)
+
+    started = time.monotonic()
+    cpu = time.process_time()
+    batch = Batch(entries, snapshot_dir=Path(args.snapshots), settings_for=crawl_settings,
+                  concurrency=args.concurrency or options.get("concurrency") or 16,
+                  time_budget=args.time_budget if args.time_budget is not None
+                  else float(options.get("time_budget") or 0), emit=emit, log_level=args.log_level)
+    results = batch.run()
+    if summary_fh is not None:
+        summary_fh.close()
+    if args.spec:
+        row = results.get("0") or {"ok": False, "error": "no result"}
+        if row.get("bad_spec"):
+            print(f"crawler.run: {row['error']}", file=sys.stderr)
+            return 2
+        if not row.get("ok"):
+            print(f"crawler.run: {row.get('error')}", file=sys.stderr)
+            return 1
+        print(json.dumps({k: v for k, v in row.items() if k not in ("key", "portal_id", "ok", "seconds")}))
+        return 0
+    print(json.dumps({"batch": {"portals": len(entries), "ok": sum(1 for r in results.values() if r.get("ok")),
+                                "seconds": round(time.monotonic() - started, 3),
+                                "cpu_seconds": round(time.process_time() - cpu, 3),
+                                "vmhwm_kb": peak_rss_kb()}}), flush=True)
     return 0
 
 
@@ -145,6 +180,64 @@ def run_crawl(spec: dict[str, Any], *, snapshot_dir: Path, out_path: Path,
         tail = (proc.stderr or "").strip().splitlines()[-5:]
         raise CrawlError(f"crawler exited with {proc.returncode}: {' | '.join(tail)}", url=url)
     return read_items(out_path, start)
+
+
+def run_batch(portals: list[dict[str, Any]], *, snapshot_dir: Path, out_path: Path,
+              concurrency: int, time_budget: float,
+              timeout: float) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Crawl many portals in one child process; return each portal's result by its key,
+    and the batch's own figures (seconds, CPU seconds, ``vmhwm_kb`` of the child).
+
+    ``portals``: ``[{"key": str, "spec": {...}, "out": path?}]`` (items go to ``out``, else
+    to ``out_path``; every item carries ``crawl_key`` and ``portal_id``). A result is the
+    child's summary (``ok``, ``error``, ``skipped`` when the time budget ran out before the
+    portal's turn, finish reason, pages, bytes) plus ``offset``: where its items start in
+    its file. A portal the child never reported on (it crashed or was killed) gets
+    ``ok: False`` with the reason; the others keep their results. Raises :class:`CrawlError`
+    only when the child cannot be started at all.
+    """
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    offsets: dict[str, int] = {}
+    for p in portals:
+        f = Path(p.get("out") or out_path)
+        f.parent.mkdir(parents=True, exist_ok=True)
+        offsets[str(p["key"])] = f.stat().st_size if f.exists() else 0
+    with tempfile.TemporaryDirectory(prefix="gkwatch-batch-") as tmp:
+        batch_file, summary = Path(tmp) / "batch.json", Path(tmp) / "summary.jsonl"
+        batch_file.write_text(json.dumps({"portals": [{**p, "out": str(p.get("out") or out_path)}
+                                                      for p in portals]}, ensure_ascii=False),
+                              encoding="utf-8")
+        cmd = [sys.executable, "-m", "crawler.run", "--batch", str(batch_file), "--out", str(out_path),
+               "--snapshots", str(snapshot_dir), "--summary", str(summary),
+               "--concurrency", str(concurrency), "--time-budget", str(time_budget)]
+        why = ""
+        try:
+            proc = run_group(cmd, timeout=timeout, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            if proc.returncode != 0:
+                tail = (proc.stderr or "").strip().splitlines()[-5:]
+                why = f"crawler exited with {proc.returncode}: {' | '.join(tail)}"
+            batch_line = next((json.loads(line) for line in reversed((proc.stdout or "").splitlines())
+                               if line.startswith('{"batch"')), {})
+        except subprocess.TimeoutExpired:
+            why, batch_line = f"crawl timed out after {timeout:g} s", {}
+        except OSError as exc:
+            raise CrawlError(f"cannot start crawler process: {exc}") from exc
+        results = {str(r.get("key")): r for r in read_items(summary)}
+    out: dict[str, dict[str, Any]] = {}
+    for p in portals:
+        key = str(p["key"])
+        row = results.get(key) or {"key": key, "ok": False,
+                                   "error": why or "the crawler process ended before this portal did"}
+        out[key] = {**row, "offset": offsets[key], "out": str(p.get("out") or out_path)}
+    return out, batch_line.get("batch", {})
+
+
+def portal_items(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The items one portal of :func:`run_batch` wrote (its own, by ``crawl_key``)."""
+    key = result.get("key")
+    return [it for it in read_items(Path(result["out"]), int(result.get("offset") or 0))
+            if it.get("crawl_key") == key]
 
 
 def read_items(out_path: Path, offset: int = 0) -> list[dict[str, Any]]:

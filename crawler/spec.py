@@ -13,7 +13,7 @@ the page); ``api`` is a JSON list API mapping (:mod:`crawler.kinds.jsonapi`), ``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
 
 from crawler.kinds import LIST_KINDS, REGISTRY, start_kind
@@ -52,6 +52,18 @@ class PortalSpec:
             "api": dict(self.api) if self.api else None,
             "browser": dict(self.browser) if self.browser else None,
         }
+
+
+def portal_hosts(list_urls: Iterable[str], allowed_hosts: Iterable[str]) -> frozenset[str]:
+    """Every host a portal may fetch from: its list URLs' hosts and its allowed hosts
+    (ports dropped, a ``*.`` wildcard counted as its domain): what politeness is kept per."""
+    hosts = {(urlsplit(u).hostname or "").lower() for u in list_urls}
+    for h in allowed_hosts:
+        h = h.lower().strip()
+        if ":" in h and not h.startswith("["):
+            h = h.split(":", 1)[0]
+        hosts.add(h[2:] if h.startswith("*.") else h)
+    return frozenset(h for h in hosts if h)
 
 
 def _int(spec: Mapping[str, Any], key: str, default: int, minimum: int = 1) -> int:

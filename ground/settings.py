@@ -38,7 +38,16 @@ class Settings(BaseSettings):
     crawl_page_budget: int = Field(200, gt=0)
     crawl_byte_budget: int = Field(50_000_000, gt=0)
     crawl_obey_robots: bool = True
-    crawl_timeout: float = Field(900, gt=0)
+    crawl_timeout: float = Field(900, gt=0, description=(
+        "hard limit of one crawl child process, killed after it (at least the batch budget + 120 s)"))
+    crawl_batch_portals: int = Field(50, gt=0, description=(
+        "most due portals one crawl unit claims and crawls in one child process; portals of one "
+        "host go one after the other, different hosts in parallel"))
+    crawl_batch_concurrency: int = Field(16, gt=0, description=(
+        "most portals (so hosts) one crawl child crawls at the same time"))
+    crawl_batch_seconds: float = Field(600, gt=0, description=(
+        "time budget of one crawl batch: then the running portals are closed (their finds kept) "
+        "and those not yet started wait for the next batch"))
 
     # alerts
     smtp_host: str = "localhost"
@@ -160,6 +169,11 @@ class Settings(BaseSettings):
     @property
     def effective_snapshot_dir(self) -> Path:
         return (self.snapshot_dir or self.data_dir / "snapshots").resolve()
+
+    @property
+    def crawl_child_timeout(self) -> float:
+        """When a crawl child is killed: past its batch budget, with time to close."""
+        return max(self.crawl_timeout, self.crawl_batch_seconds + 120)
 
     @property
     def uses_celery(self) -> bool:

@@ -22,7 +22,6 @@ from sqlmodel import Session, select
 
 from models import utcnow
 
-
 #: leased states: ``rerun`` is ``running`` plus "asked to run again when done"
 LEASED = ("running", "rerun")
 
@@ -53,6 +52,22 @@ def claim(session: Session, model: Any, unit_id: int, *, lease_seconds: int,
     claimed = session.exec(stmt).rowcount == 1  # type: ignore[call-overload]
     session.commit()
     return claimed
+
+
+def claim_many(session: Session, model: Any, unit_ids: list[int], *, lease_seconds: int,
+               now: datetime | None = None) -> list[int]:
+    """Take the lease on every unit of ``unit_ids`` that is claimable, in one conditional
+    UPDATE, without committing (the caller's transaction decides); returns those taken."""
+    if not unit_ids:
+        return []
+    now = now or utcnow()
+    stmt = (update(model)
+            .where(model.id.in_(unit_ids))
+            .where(_claimable(model, now))
+            .values(state="running", lease_until=now + timedelta(seconds=lease_seconds),
+                    attempts=model.attempts + 1)
+            .returning(model.id))
+    return sorted(int(i) for i in session.exec(stmt).scalars())  # type: ignore[call-overload]
 
 
 def _error_values(model: Any, error: str | None) -> dict[str, Any]:

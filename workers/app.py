@@ -57,8 +57,8 @@ def make_app() -> Celery:
         task_default_queue="process",
         task_routes={**{st.task: {"queue": st.queue} for st in STAGES.values()},
                      "gkwatch.tick.*": {"queue": TICK_QUEUE}},
-        task_annotations={STAGES["crawl"].task: {"time_limit": settings.crawl_timeout + 120,
-                                                 "soft_time_limit": settings.crawl_timeout + 60}},
+        task_annotations={STAGES["crawl"].task: {"time_limit": settings.crawl_child_timeout + 120,
+                                                 "soft_time_limit": settings.crawl_child_timeout + 60}},
         broker_transport_options={"visibility_timeout": settings.visibility_timeout},
         broker_connection_retry_on_startup=True,
         broker_connection_max_retries=None,  # a restarting Redis is waited for, not given up on

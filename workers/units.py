@@ -26,11 +26,22 @@ from alerts.policy import BEIJING, DeadlinePolicy, end_of_day
 from ground.catalogue import publication_finding
 from ground.errors import CrawlError
 from ground.telemetry import capture, unit_scope
-from models import Agency, AgencyYear, CrawlRun, Delivery, Document, DocumentVersion, Finding, Portal, utcnow
+from models import (
+    Agency,
+    AgencyYear,
+    CrawlRun,
+    Delivery,
+    Document,
+    DocumentVersion,
+    Finding,
+    Portal,
+    utcnow,
+)
 from models.db import session_scope
 from models.lease import backoff as lease_backoff
 from models.lease import claim, finish, reclaim_expired, request_run, retry_later
-from workers.stages.crawl import crawl_portal
+from workers.stages.crawl import Skipped, claim_crawl_batch, crawl_runs
+from workers.stages.ingest import IngestResult
 from workers.stages.process import next_year_report, process_version
 
 log = logging.getLogger("gkwatch.units")
@@ -122,36 +133,58 @@ def mark_due_evaluations(settings: Any, *, now: datetime | None = None,
 # --- the units --------------------------------------------------------------------------
 
 def run_crawl_unit(settings: Any, run_id: int) -> list[Work]:
+    """Claim this crawl run and up to ``crawl_batch_portals - 1`` other due ones, crawl
+    them in one child process, then finish each run on its own: a failed portal is
+    recorded (or retried) alone, a run the batch had no time for is sent on again."""
     with session_scope(settings.effective_database_url) as s:
-        if not claim(s, CrawlRun, run_id, lease_seconds=STAGES["crawl"].lease(settings)):
+        run_ids = claim_crawl_batch(s, run_id=run_id, settings=settings,
+                                    lease_seconds=STAGES["crawl"].lease(settings))
+        if not run_ids:
             return []
-        run = s.get(CrawlRun, run_id)
-        portal = s.get(Portal, run.portal_id) if run else None
-        agency = s.get(Agency, portal.agency_id) if portal else None
-        with unit_scope("crawl", run_id, portal=portal.id if portal else None,
-                        list_url=(portal.list_urls or [None])[0] if portal else None,
-                        agency=agency.name if agency else None):
-            try:
-                result = crawl_portal(s, run_id=run_id, settings=settings)
-            except CrawlError as exc:  # the run is recorded as failed; the portal is retried soon
-                log.warning("crawl run %s failed: %s", run_id, exc)
-                capture(exc, level="warning")
-                return []
-            except Exception as exc:
-                s.rollback()
-                return _failed(s, CrawlRun, "crawl", run_id, exc, settings)
-        if portal is not None:  # crawl more often in the weeks around the deadlines
-            s.refresh(portal)
-            portal.next_crawl_at = (portal.last_crawl_at or utcnow()) + timedelta(
-                hours=crawl_interval(portal.last_crawl_at or utcnow(), portal.crawl_interval_hours,
-                                     load_config(settings).policy))
-            s.add(portal)
-            s.commit()
-        follow: list[Work] = [("process", v) for v in result.new_versions]
-        if not result.new_versions and portal is not None:
-            follow += [("evaluate", mark_evaluation(s, agency_id=portal.agency_id, year=y))
-                       for y in sorted(result.years)]
+        try:
+            outcomes: dict[int, Any] = crawl_runs(s, run_ids=run_ids, settings=settings)
+        except Exception as exc:  # the batch could not run at all: each run retries alone
+            s.rollback()
+            outcomes = {rid: exc for rid in run_ids}
+        follow: list[Work] = []
+        for rid in run_ids:
+            follow += _after_crawl(s, settings, rid, outcomes.get(rid, IngestResult()))
         return follow
+
+
+def _after_crawl(s: Session, settings: Any, run_id: int, outcome: Any) -> list[Work]:
+    """One run of a batch: its follow-ups (versions to process, agency-years to evaluate)."""
+    run = s.get(CrawlRun, run_id)
+    portal = s.get(Portal, run.portal_id) if run else None
+    agency = s.get(Agency, portal.agency_id) if portal else None
+    with unit_scope("crawl", run_id, portal=portal.id if portal else None,
+                    list_url=(portal.list_urls or [None])[0] if portal else None,
+                    agency=agency.name if agency else None):
+        if isinstance(outcome, Skipped):  # pending again: the next batch takes it
+            return [("crawl", run_id)]
+        if isinstance(outcome, CrawlError):  # recorded as failed; the portal is retried soon
+            log.warning("crawl run %s failed: %s", run_id, outcome)
+            capture(outcome, level="warning")
+            return []
+        if isinstance(outcome, Exception):
+            try:
+                _failed(s, CrawlRun, "crawl", run_id, outcome, settings)
+            except RetryLater as later:  # its row says when; the reconcile tick sends it then
+                log.info("%s", later)
+            return []
+    result: IngestResult = outcome
+    if portal is not None:  # crawl more often in the weeks around the deadlines
+        s.refresh(portal)
+        portal.next_crawl_at = (portal.last_crawl_at or utcnow()) + timedelta(
+            hours=crawl_interval(portal.last_crawl_at or utcnow(), portal.crawl_interval_hours,
+                                 load_config(settings).policy))
+        s.add(portal)
+        s.commit()
+    follow: list[Work] = [("process", v) for v in result.new_versions]
+    if not result.new_versions and portal is not None:
+        follow += [("evaluate", mark_evaluation(s, agency_id=portal.agency_id, year=y))
+                   for y in sorted(result.years)]
+    return follow
 
 
 def _failed(session: Session, model: Any, stage: str, unit: int, exc: BaseException, settings: Any) -> list[Work]:
@@ -286,9 +319,10 @@ class Stage:
 
 
 STAGES: dict[str, Stage] = {st.name: st for st in (
-    # the lease outlives the crawl task's hard time limit (crawl_timeout + 120)
+    # the lease outlives the crawl task's hard time limit (the child's + 120 s), and the
+    # ingest of a whole batch after it
     Stage("crawl", CrawlRun, "crawl", "gkwatch.crawl", run_crawl_unit,
-          lambda settings: int(settings.crawl_timeout) + 180),
+          lambda settings: int(settings.crawl_child_timeout) + 300),
     Stage("process", DocumentVersion, "process", "gkwatch.process", run_process_unit,
           lambda settings: int(settings.lease_seconds)),
     Stage("evaluate", AgencyYear, "evaluate", "gkwatch.evaluate", run_evaluate_unit,

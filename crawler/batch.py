@@ -1,0 +1,240 @@
+"""Many portals in one crawl process: one Twisted reactor, one Scrapy crawler per portal.
+
+Politeness stays per host across portals. Each Scrapy crawler has its own downloader,
+whose slots keep ``CONCURRENT_REQUESTS_PER_DOMAIN = 1`` and ``DOWNLOAD_DELAY`` between
+request starts for that crawler only; two crawlers on one host would each keep their own
+pace and hit the host together. So portals that share a host (a list URL's host or an
+allowed host, joined transitively) form one **chain**, crawled one after the other with
+the delay between the end of one and the start of the next, and different chains run in
+parallel, at most ``concurrency`` portals at a time. Within a chain Scrapy's own per-slot
+guarantee holds for the whole batch; across chains no host is shared, so nothing else is
+needed. (One crawler for many portals would have shared the slots instead, but the spider
+keeps its budgets, seen-sets and stats per portal, which one crawler per portal keeps
+simple and a crash stays with its portal.)
+
+Every portal ends with a summary of its own (``ok``, ``error``, finish reason, pages,
+bytes); a bad spec or a crashed crawler is that portal's failure only. A batch time budget
+closes the running crawlers (finish reason ``time_budget``) and leaves the portals not yet
+started as ``skipped``. Only the crawl's child process imports this module (Scrapy,
+Twisted).
+"""
+from __future__ import annotations
+
+import resource
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Generator
+
+from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.reactor import install_reactor
+from twisted.internet import defer, task
+from twisted.python.failure import Failure
+
+from crawler.spec import load_spec, portal_hosts
+from crawler.spiders.annual_reports import AnnualReportsSpider
+from ground.errors import ConfigError
+
+REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+#: settings of the batch's process as a whole (each crawler adds its portal's own)
+PROCESS_SETTINGS = {"TWISTED_REACTOR": REACTOR, "TELNETCONSOLE_ENABLED": False, "LOG_INSTALL_ROOT_HANDLER": True,
+                    # many crawlers at once: Twisted's DNS thread pool is not the limit
+                    "REACTOR_THREADPOOL_MAXSIZE": 20}
+
+
+@dataclass
+class Entry:
+    """One portal of a batch: its key (how its summary and items are named), its raw spec,
+    the JSON-lines file its items go to."""
+
+    key: str
+    spec: dict[str, Any]
+    out: Path
+    settings: dict[str, Any] = field(default_factory=dict)
+    hosts: frozenset[str] = frozenset()
+    delay: float = 0.0
+
+
+def chains(entries: list[Entry]) -> list[list[Entry]]:
+    """Entries grouped so that no two groups share a host (union-find over hosts), in
+    input order within a group; the longest group first, so it starts first."""
+    parent: dict[str, str] = {}
+
+    def find(h: str) -> str:
+        while parent.setdefault(h, h) != h:
+            parent[h] = parent[parent[h]]
+            h = parent[h]
+        return h
+
+    for e in entries:
+        first, *rest = sorted(e.hosts)
+        for h in rest:
+            parent[find(h)] = find(first)
+    groups: dict[str, list[Entry]] = {}
+    for e in entries:
+        groups.setdefault(find(min(e.hosts)), []).append(e)
+    return sorted(groups.values(), key=len, reverse=True)
+
+
+def summary_of(crawler: Crawler) -> dict[str, Any]:
+    """What the parent needs to know of one finished crawl (from its stats)."""
+    stats = crawler.stats.get_stats() if crawler._stats is not None else {}
+    exceptions = stats.get("spider_exceptions")
+    return {
+        "finish_reason": stats.get("finish_reason"),
+        "responses": stats.get("response_received_count", 0),
+        "bytes": stats.get("gkwatch/bytes", 0),
+        "items": stats.get("item_scraped_count", 0),
+        "robots_forbidden": stats.get("robotstxt/forbidden", 0),
+        "offhost_redirects": stats.get("gkwatch/offhost_redirects", 0),
+        "list_pages_capped": stats.get("gkwatch/list_pages_capped", 0),
+        "spider_exceptions": exceptions if isinstance(exceptions, int) else
+        sum(v for k, v in stats.items() if k.startswith("spider_exceptions/")),
+    }
+
+
+def peak_rss_kb() -> int:
+    """VmHWM of this process in kB (ru_maxrss elsewhere)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+class Batch:
+    """Runs the entries in one reactor; ``emit`` receives each portal's summary as it ends."""
+
+    def __init__(self, entries: list[Entry], *, snapshot_dir: Path, concurrency: int,
+                 time_budget: float, emit: Callable[[dict[str, Any]], None],
+                 settings_for: Callable[..., dict[str, Any]], log_level: str = "WARNING") -> None:
+        self.entries = entries
+        self.snapshot_dir = snapshot_dir
+        self.concurrency = max(1, int(concurrency))
+        self.time_budget = time_budget
+        self.emit = emit
+        self.settings_for = settings_for
+        self.log_level = log_level
+        self.expired = False
+        self.running: dict[str, Crawler] = {}
+        self.results: dict[str, dict[str, Any]] = {}
+
+    def _result(self, entry: Entry, **fields: Any) -> None:
+        row = {"key": entry.key, "portal_id": entry.spec.get("portal_id")
+               if isinstance(entry.spec, dict) else None, **fields}
+        self.results[entry.key] = row
+        self.emit(row)
+
+    def prepare(self) -> list[Entry]:
+        """Check every spec; a bad one ends at once as its portal's failure."""
+        ready = []
+        for e in self.entries:
+            try:
+                spec = load_spec(e.spec)
+                e.settings = self.settings_for(spec, snapshot_dir=self.snapshot_dir, out_path=e.out,
+                                               log_level=self.log_level)
+            except (ConfigError, ValueError, TypeError) as exc:
+                self._result(e, ok=False, error=f"bad spec: {exc}", bad_spec=True)
+                continue
+            # the portal's items name it, so that a shared output file can be split
+            e.settings["GKWATCH_ITEM_TAGS"] = {"crawl_key": e.key, "portal_id": spec.portal_id}
+            e.hosts, e.delay = portal_hosts(spec.list_urls, spec.allowed_hosts), spec.download_delay
+            ready.append(e)
+        return ready
+
+    def run(self) -> dict[str, dict[str, Any]]:
+        ready = self.prepare()
+        if not ready:
+            return self.results
+        # Scrapy's reactor (asyncio), installed before anything imports the default one;
+        # every crawler then finds it installed
+        install_reactor(REACTOR)
+        from twisted.internet import reactor
+
+        self.process = CrawlerProcess({**PROCESS_SETTINGS, "LOG_LEVEL": self.log_level})
+        self.reactor = reactor
+        self.sem = defer.DeferredSemaphore(self.concurrency)
+        done = defer.DeferredList([self._chain(c) for c in chains(ready)])
+        done.addBoth(lambda _: self._stop())
+        if self.time_budget > 0:
+            reactor.callLater(self.time_budget, self._expire)
+        self.process.start(stop_after_crawl=False)
+        return self.results
+
+    @defer.inlineCallbacks
+    def _chain(self, chain: list[Entry]) -> Generator[Any, Any, None]:
+        previous: Entry | None = None
+        for entry in chain:
+            if previous is not None:
+                # the next portal of the host waits the longer of the two delays, counted
+                # from the end of the previous portal's last request
+                yield task.deferLater(self.reactor, max(previous.delay, entry.delay), lambda: None)
+            yield self.sem.acquire()
+            try:
+                if self.expired:
+                    self._result(entry, ok=False, skipped=True, error="batch time budget spent first")
+                    continue
+                yield self._crawl(entry)
+                previous = entry
+            finally:
+                self.sem.release()
+
+    def _crawl(self, entry: Entry) -> defer.Deferred[Any]:
+        started = time.monotonic()
+        try:
+            crawler = self.process.create_crawler(AnnualReportsSpider)
+            crawler.settings.setdict(entry.settings, priority="cmdline")
+            d = self.process.crawl(crawler, spec=entry.spec)
+        except Exception as exc:  # noqa: BLE001 - one portal's failure, not the batch's
+            self._result(entry, ok=False, error=f"crawler did not start: {type(exc).__name__}: {exc}")
+            return defer.succeed(None)
+        self.running[entry.key] = crawler
+
+        def ended(outcome: Any) -> None:
+            self.running.pop(entry.key, None)
+            seconds = round(time.monotonic() - started, 3)
+            if isinstance(outcome, Failure):
+                self._result(entry, ok=False, seconds=seconds, **summary_of(crawler),
+                             error=f"crawler crashed: {outcome.type.__name__}: {outcome.getErrorMessage()}")
+            else:
+                self._result(entry, ok=True, seconds=seconds, **summary_of(crawler))
+
+        d.addBoth(ended)
+        return d
+
+    def _expire(self) -> None:
+        """The batch's time is up: close what runs, start nothing more."""
+        self.expired = True
+        for crawler in list(self.running.values()):
+            try:
+                deferred_from_coro(crawler.engine.close_spider_async(reason="time_budget"))
+            except RuntimeError:  # opening or already closing: it ends by itself
+                pass
+
+    def _stop(self) -> None:
+        if self.reactor.running:
+            self.reactor.stop()
+
+
+def parse_batch(raw: Any, default_out: Path) -> tuple[list[Entry], dict[str, Any]]:
+    """A batch: ``{"portals": [{"key", "spec", "out"?}], "concurrency"?, "time_budget"?}``
+    (or a bare list of specs, keyed by position). Raises ValueError when malformed."""
+    options: dict[str, Any] = {}
+    if isinstance(raw, dict):
+        options = {k: raw[k] for k in ("concurrency", "time_budget") if k in raw}
+        raw = raw.get("portals")
+    if not isinstance(raw, list):
+        raise ValueError("a batch holds a list of portals")
+    entries = []
+    for i, row in enumerate(raw):
+        if isinstance(row, dict) and "spec" in row:
+            entries.append(Entry(key=str(row.get("key", i)), spec=row["spec"],
+                                 out=Path(row.get("out") or default_out)))
+        else:
+            entries.append(Entry(key=str(i), spec=row, out=default_out))
+    if len({e.key for e in entries}) != len(entries):
+        raise ValueError("portal keys must be unique")
+    return entries, options
