@@ -7,11 +7,19 @@ and records every request path, so a test can assert what the crawler fetched::
     with SiteServer(root=site_dir, routes={"/gone.htm": (404, {}, b"")}) as srv:
         srv.url("/col/")            # http://127.0.0.1:<port>/col/
         srv.requests                # ["/robots.txt", "/col/", ...]
+        srv.timed                   # [("/robots.txt", start, end), ...] (routes only)
+
+``timed`` holds, per answered route, the monotonic time the request was read and the
+time just before the answer's body is written: a client cannot send its next request
+before it has that body, so on one host ``start[n+1] > end[n]`` unless two requests were
+in flight at once. ``latency`` (seconds, or a function of the path) delays each answer,
+as a real portal does.
 """
 from __future__ import annotations
 
 import re
 import threading
+import time
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -29,6 +37,7 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 - http.server naming
         srv = self.server_ref
+        started = time.monotonic()
         with srv.lock:
             srv.requests.append(self.path)
         reply = srv.routes.get(self.path) or srv.routes.get(self.path.split("?", 1)[0])
@@ -45,6 +54,11 @@ class _Handler(SimpleHTTPRequestHandler):
                 super().do_GET()
                 return
         status, headers, body = reply
+        wait = srv.latency(self.path) if callable(srv.latency) else srv.latency
+        if wait:
+            time.sleep(wait)
+        with srv.lock:
+            srv.timed.append((self.path, started, time.monotonic()))
         self.send_response(status)
         for k, v in headers.items():
             self.send_header(k, v)
@@ -59,11 +73,14 @@ class SiteServer:
 
     def __init__(self, root: Path | str | None = None,
                  routes: Mapping[str, Reply] | None = None,
-                 dynamic: Mapping[str, Dynamic] | None = None, host: str = "127.0.0.1") -> None:
+                 dynamic: Mapping[str, Dynamic] | None = None, host: str = "127.0.0.1",
+                 latency: float | Callable[[str], float] = 0.0) -> None:
         self.root = Path(root) if root is not None else None
         self.routes: dict[str, Reply] = dict(routes or {})
         self.dynamic = [(re.compile(k), v) for k, v in (dynamic or {}).items()]
         self.requests: list[str] = []
+        self.timed: list[tuple[str, float, float]] = []
+        self.latency = latency
         self.lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"server_ref": self})
         factory = partial(handler, directory=str(self.root or "."))
