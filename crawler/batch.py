@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Generator
 
+from scrapy import signals
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.reactor import install_reactor
@@ -121,6 +122,7 @@ class Batch:
         self.expired = False
         self.running: dict[str, Crawler] = {}
         self.results: dict[str, dict[str, Any]] = {}
+        self.last_answer: dict[str, float] = {}
 
     def _result(self, entry: Entry, **fields: Any) -> None:
         row = {"key": entry.key, "portal_id": entry.spec.get("portal_id")
@@ -170,8 +172,11 @@ class Batch:
         for entry in chain:
             if previous is not None:
                 # the next portal of the host waits the longer of the two delays, counted
-                # from the end of the previous portal's last request
-                yield task.deferLater(self.reactor, max(previous.delay, entry.delay), lambda: None)
+                # from the previous portal's last answer (which came after its last request
+                # left, so the gap between two requests is never shorter than the delay)
+                wait = max(previous.delay, entry.delay) - (time.monotonic() - self.last_answer.get(previous.key, 0.0))
+                if wait > 0:
+                    yield task.deferLater(self.reactor, wait, lambda: None)
             yield self.sem.acquire()
             try:
                 if self.expired:
@@ -192,6 +197,12 @@ class Batch:
             self._result(entry, ok=False, error=f"crawler did not start: {type(exc).__name__}: {exc}")
             return defer.succeed(None)
         self.running[entry.key] = crawler
+
+        def answered(*_: Any, **__: Any) -> None:
+            self.last_answer[entry.key] = time.monotonic()
+
+        # sent when a request leaves the downloader, answered or failed: after it left
+        crawler.signals.connect(answered, signal=signals.request_left_downloader, weak=False)
 
         def ended(outcome: Any) -> None:
             self.running.pop(entry.key, None)

@@ -3,6 +3,7 @@
 ingest each run's items into its own portal, exactly as a crawl of one."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +17,8 @@ from ground.errors import CrawlError
 from models import CrawlRun, Document, DocumentVersion, Portal, utcnow
 from models.lease import LEASED, claim_many, finish
 from workers.stages.ingest import IngestResult, ingest_items
+
+log = logging.getLogger("gkwatch.crawl")
 
 
 def portal_spec(session: Session, portal: Portal, settings: Any) -> dict[str, Any]:
@@ -138,9 +141,10 @@ def crawl_runs(session: Session, *, run_ids: list[int], settings: Any,
         portals.append({"key": str(rid), "spec": portal_spec(session, portal, settings),
                         "out": str(crawls / f"run-{rid}.jsonl")})
     session.commit()
-    results, _ = run_batch(portals, snapshot_dir=settings.effective_snapshot_dir,
-                           out_path=crawls / "batch.jsonl", concurrency=settings.crawl_batch_concurrency,
-                           time_budget=settings.crawl_batch_seconds, timeout=settings.crawl_child_timeout)
+    results, figures = run_batch(portals, snapshot_dir=settings.effective_snapshot_dir,
+                                 out_path=crawls / "batch.jsonl", concurrency=settings.crawl_batch_concurrency,
+                                 time_budget=settings.crawl_batch_seconds, timeout=settings.crawl_child_timeout)
+    log.info("crawl batch of %s portal(s): %s", len(portals), figures, extra={"batch": figures})
     outcomes: dict[int, Outcome] = {}
     for rid in run_ids:
         row = results.get(str(rid))
