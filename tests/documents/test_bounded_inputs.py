@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.documents.test_extract_sheets import _xlsx
+from tests.support.reports import xlsx_report as _xlsx
 
 ROOT = Path(__file__).resolve().parents[2]
 BUDGET_S, BUDGET_MB = 10, 500
@@ -96,7 +96,7 @@ def test_zip_bomb_is_refused_before_inflating(tmp_path: Path, kind: str, member:
 
 
 def test_huge_text_file_is_refused_without_reading(tmp_path: Path) -> None:
-    from tests.documents.test_parse_units import text_report
+    from tests.support.reports import text_report
 
     p = tmp_path / "big.txt"
     line = text_report().encode()
@@ -108,7 +108,7 @@ def test_huge_text_file_is_refused_without_reading(tmp_path: Path) -> None:
 
 
 def test_text_just_under_the_byte_limit_is_bounded_by_the_character_limit(tmp_path: Path) -> None:
-    from tests.documents.test_parse_units import text_report
+    from tests.support.reports import text_report
 
     p = tmp_path / "many.txt"
     p.write_bytes(text_report().encode() * 2000)  # ~7 MB of repeated tables
@@ -117,7 +117,7 @@ def test_text_just_under_the_byte_limit_is_bounded_by_the_character_limit(tmp_pa
 
 
 def test_endless_digit_run_is_bounded(tmp_path: Path) -> None:
-    from tests.documents.test_parse_units import text_report
+    from tests.support.reports import text_report
 
     flat = text_report().replace("\n", "").replace("\t", "")
     p = tmp_path / "digits.txt"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ground.errors import ExtractionError, UnsupportedFormat
-from tests.documents.test_parse_units import sample_values, text_report
+from tests.support.reports import sample_values, text_report
 from workers.extract import extract
 from workers.extract.tools import find_tool
 from workers.parse import parse_bytes

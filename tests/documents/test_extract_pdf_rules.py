@@ -22,7 +22,7 @@ from gkwatch.demo.reports import Stock, make_report
 from workers.extract import extract
 from workers.extract import rules as rules_mod
 from workers.extract.model import Block, Document, Word
-from workers.extract.rules import VRule, HRule, PageRules, cells_at, drawn_cell_of
+from workers.extract.rules import HRule, PageRules, VRule, cells_at, drawn_cell_of
 
 FONT = "STSong-Light"
 TOL = 0.5

@@ -6,7 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workers.parse import parse_bytes
-from workers.parse.fused import MAX_SPLITS, T3_TOTAL as T3, T4_TOTAL as T4, count_splits, enumerate_splits, read_run
+from workers.parse.fused import MAX_SPLITS, count_splits, enumerate_splits, read_run
+from workers.parse.fused import T3_TOTAL as T3
+from workers.parse.fused import T4_TOTAL as T4
 from workers.parse.layouts import layouts
 from workers.parse.settle import Settle, settle_table3
 from workers.reading import SPLIT_ASSUMED, SPLIT_CHOSEN, SPLIT_FORCED, Reading
@@ -54,7 +56,7 @@ def test_table4_groups_that_split_are_read() -> None:
 
 
 def test_row_printed_with_label_and_no_values_is_not_missing() -> None:
-    from tests.documents.test_parse_units import text_report
+    from tests.support.reports import text_report
     flat = text_report().replace("\n", "").replace("\t", "")
     flat = flat.replace("（一）予以公开2100003", "（一）予以公开0 0 0 0 0 0")  # 6 numbers for 7 cells
     r = parse_bytes(flat.encode(), filename="dump.txt")
@@ -66,7 +68,7 @@ def test_forty_digit_run_is_bounded() -> None:
     run = ["1234567890" * 4]
     assert count_splits(run, 7, 7) > MAX_SPLITS or enumerate_splits(run, 7) is not None
     assert enumerate_splits(["9" * 200], 7) is None  # over the digit cap: not even counted
-    from tests.documents.test_parse_units import text_report
+    from tests.support.reports import text_report
     flat = text_report().replace("\n", "").replace("\t", "")
     flat = flat.replace("（一）予以公开2100003", "（一）予以公开" + "1234567890" * 4)
     r = parse_bytes(flat.encode(), filename="dump.txt")

@@ -26,7 +26,7 @@ for sub in ("seeds", "real"):
     if d.is_dir():
         seeds += [(p.name, p.read_bytes()) for p in sorted(d.iterdir()) if p.suffix != ".tsv"]
 sys.path.insert(0, str(root))
-from tests.documents.test_parse_units import text_report
+from tests.support.reports import text_report
 seeds.append(("gen.txt", text_report().encode()))
 seeds.append(("gen-flat.txt", text_report().replace("\n", "").replace("\t", "").encode()))
 rng = random.Random(20261201)

@@ -13,6 +13,7 @@ import pytest
 
 from gkwatch.demo import render, render_office
 from gkwatch.demo.reports import Stock, make_report
+from tests.support.reports import blank_tables
 from workers.extract.model import Word
 from workers.parse import parse_bytes
 from workers.parse.columns import header_bands, place
@@ -32,20 +33,6 @@ def blank_report(seed: int) -> dict[str, Any]:
                             stock=Stock((rng.choice((0, 1)), 0, 0, 0, 0, 0), 0, 12))
     blank_tables(report, rng, (0.05, 0.2, 0.4, 0.7)[seed % 4])
     return report
-
-
-def blank_tables(report: dict[str, Any], rng: random.Random, rate: float) -> None:
-    """Blank random cells of tables 三 and 四 (and some whole 三 rows) at ``rate``; table 四
-    keeps at least one printed cell."""
-    for key, row in report["table3"].items():
-        if rng.random() < rate / 4:
-            report["table3"][key] = [None] * 7  # a row left entirely blank
-        else:
-            report["table3"][key] = [None if rng.random() < rate else v for v in row]
-    for g, row in report["table4"].items():
-        report["table4"][g] = [None if rng.random() < rate else v for v in row]
-    if all(v is None for row in report["table4"].values() for v in row):
-        report["table4"]["review"][0] = 0
 
 
 def renderings(report: dict[str, Any], seed: int) -> dict[str, tuple[bytes, str]]:

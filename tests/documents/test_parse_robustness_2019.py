@@ -16,7 +16,7 @@ import pytest
 from gkwatch.demo import render, render_office
 from gkwatch.demo.layout import LAYOUTS
 from gkwatch.demo.reports import Stock, failed_checks, make_report_2019
-from tests.documents.test_parse_robustness import blank_tables
+from tests.support.reports import blank_tables
 from workers.parse import parse_bytes, parse_path
 
 pytestmark = pytest.mark.usefixtures("narrative_without_blanks")

@@ -19,7 +19,7 @@ import pytest
 from gkwatch.demo import render, render_office
 from gkwatch.demo.render_text import LINEARISATIONS, report_text
 from gkwatch.demo.reports import Stock, make_report, make_report_2019
-from tests.documents.test_parse_robustness import blank_tables
+from tests.support.reports import blank_tables
 from workers.parse import parse_bytes
 from workers.validate import validate
 

@@ -13,7 +13,7 @@ import pytest
 
 from gkwatch.demo.render_scan import render_scan
 from gkwatch.demo.reports import Stock, make_report
-from tests.documents.test_parse_robustness import blank_tables
+from tests.support.reports import blank_tables
 from workers.extract import ocr_rapid
 from workers.parse import parse_bytes
 from workers.validate import validate

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.documents.test_parse_units import text_report
+from tests.support.reports import text_report
 from workers.parse import parse_bytes, parse_path
 from workers.parse.sections import numeral_value
 from workers.validate import validate

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.documents.test_validate_rules import make_report
+from tests.support.reports import make_report
 from workers.parse import parse_path
 from workers.validate import validate, validate_pair
 
@@ -86,7 +86,7 @@ def test_agency_error_in_a_fused_dump_is_still_found() -> None:
 
 
 def test_check_command_prints_the_review_list(tmp_path: Path) -> None:
-    from tests.documents.test_parse_units import text_report
+    from tests.support.reports import text_report
     flat = text_report().replace("\n", "").replace("\t", "")
     # row 一 printed with spaces: its column 自然人 has two digits, 商业企业 one; '220000022'
     # (3.1) is 22|0|… or 2|20|… and both add up: the digit counts choose 22|0, uncertain

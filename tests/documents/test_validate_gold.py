@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.goldfiles import GOLD, GOLD_FILES, load_gold
 from workers.validate import validate, validate_pair
 
-from tests.support.goldfiles import GOLD, GOLD_FILES, load_gold
 pytestmark = pytest.mark.skipif(not GOLD_FILES, reason="shared gold corpus not present")
 
 #: Rules the gold JSON alone decides (text rules need the parser's text keys).

@@ -8,9 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workers.validate import validate
-
 from tests.support.goldfiles import GOLD_FILES, load_gold
+from workers.validate import validate
 
 ROWS_2021 = ["1", "2", "3.1", "3.2", *(f"3.3.{i}" for i in range(1, 9)), *(f"3.4.{i}" for i in range(1, 4)),
              *(f"3.5.{i}" for i in range(1, 6)), "3.6.1", "3.6.2", "3.6.3", "3.7", "4"]

@@ -1,38 +1,11 @@
 """Unit tests of every single-document rule, on small reports built here."""
 from __future__ import annotations
 
-import copy
-
 import pytest
 
+from tests.support.reports import ROWS, make_report  # noqa: F401
 from workers.validate import RULES, validate, validate_pair
 from workers.validate.agency import COUNTY, TOWNSHIP, infer_level
-
-ROWS = ["1", "2", "3.1", "3.2", *(f"3.3.{i}" for i in range(1, 9)), *(f"3.4.{i}" for i in range(1, 4)),
-        *(f"3.5.{i}" for i in range(1, 6)), "3.6.1", "3.6.2", "3.6.3", "3.7", "4"]
-
-
-def make_report(**over: object) -> dict:
-    """A consistent 2024 report: 3 new applications (2 natural persons, 1 other),
-    2 disclosed, 1 cannot be provided; one review upheld."""
-    t3 = {k: [0] * 7 for k in ROWS}
-    t3["1"] = [2, 0, 0, 0, 0, 1, 3]
-    t3["3.1"] = [1, 0, 0, 0, 0, 1, 2]
-    t3["3.4.1"] = [1, 0, 0, 0, 0, 0, 1]
-    t3["3.7"] = [2, 0, 0, 0, 0, 1, 3]
-    rep = {
-        "schema": "gkwatch.report/1", "agency": "某市某局", "year": 2024, "format_version": "2021",
-        "sections": ["1", "2", "3", "4", "5", "6"],
-        "table2": {"rules": {"issued": 0, "repealed": 0, "in_force": 0},
-                   "normative_documents": {"issued": 2, "repealed": 1, "in_force": 10},
-                   "licensing": {"decisions": 5}, "punishment": {"decisions": 1},
-                   "coercion": {"decisions": 0}, "fees": {"amount": 1.5}},
-        "table3": t3,
-        "table4": {"review": [1, 0, 0, 0, 1], "litigation_direct": [0] * 5,
-                   "litigation_after_review": [0] * 5},
-    }
-    rep.update(copy.deepcopy(over))
-    return rep
 
 
 def with_text(rep: dict, **sections: str) -> dict:

@@ -10,7 +10,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from workers.validate.labels import T2_LAYOUT_ROWS, T3_FIXED_ROWS, T3_OTHER_SPLIT, T4_GROUPS
+from workers.validate.labels import (
+    T2_LAYOUT_ROWS,
+    T3_FIXED_ROWS,
+    T3_OTHER_SPLIT,
+    T4_GROUPS,
+)
 
 GOLD = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "gold"
 GOLD_FILES = sorted(GOLD.glob("*.json")) if GOLD.is_dir() else []
