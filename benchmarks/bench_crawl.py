@@ -42,7 +42,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.run import portal_items, run_batch  # noqa: E402
+from crawler.run import read_items, run_batch  # noqa: E402
 
 PAGE_PAD = "<p>" + "本机关坚持以公开为常态、不公开为例外，" * 40 + "</p>"   # ~2.4 KB of prose
 PDF = b"%PDF-1.4\n" + b"0" * 20_000 + b"\n%%EOF\n"
@@ -131,6 +131,7 @@ def judge(stamps: dict[int, list[tuple[float, float, str]]], delay: float) -> di
     """Per host: requests, overlaps (arrived before the previous answer was written) and
     arrivals sooner than the delay after the previous one (10 ms of stamp noise allowed)."""
     overlaps = close = private = 0
+    gaps: list[float] = []
     per_host = {}
     for h, rows in stamps.items():
         rows = sorted(rows)
@@ -139,7 +140,11 @@ def judge(stamps: dict[int, list[tuple[float, float, str]]], delay: float) -> di
         for (s0, e0, _), (s1, _, _) in zip(rows, rows[1:]):
             overlaps += s1 < e0
             close += s1 - s0 < delay - 0.01
-    return {"per_host": per_host, "overlaps": overlaps, "closer_than_delay": close, "private_fetched": private}
+            gaps.append(s1 - s0)
+    gaps.sort()
+    return {"per_host": per_host, "overlaps": overlaps, "closer_than_delay": close,
+            "min_gap_s": round(gaps[0], 3) if gaps else None,
+            "gap_p01_s": round(gaps[len(gaps) // 100], 3) if gaps else None, "private_fetched": private}
 
 
 # --- the crawl --------------------------------------------------------------------------------
@@ -168,9 +173,10 @@ def via_batch(urls: dict[int, str], hosts: int, args: argparse.Namespace, tmp: P
     for t in threads:
         t.join()
     wall = time.monotonic() - t0
-    found = sum(sum(1 for it in portal_items(r) if it.get("type") == "document" and it.get("status") == 200
-                    and it.get("kind") == "page")
-                for res, _ in results for r in res.values())
+    found = 0
+    for i in range(args.processes):  # each file read once (portal_items reads it per portal)
+        found += sum(1 for it in read_items(tmp / f"items-{i}.jsonl") if it.get("type") == "document"
+                     and it.get("status") == 200 and it.get("kind") == "page")
     ok = sum(1 for res, _ in results for r in res.values() if r.get("ok"))
     stats = [st for _, st in results]
     return {"wall_s": wall, "portals_ok": ok, "report_pages_found": found,
