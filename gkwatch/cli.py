@@ -30,7 +30,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
     report = parse_path(Path(args.file))
     if args.format == "json":
-        _print_json(report)
+        print(report.to_json())
     else:
         print(render_report(report))
     return 0
