@@ -13,7 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Callable
 
-from gkwatch.render import render_check, render_report
+from gkwatch.plaintext import render_check, render_report
 from ground.errors import DocumentError, GkwatchError
 
 Handler = Callable[[argparse.Namespace], int]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from gkwatch.render import render_alerts, render_statuses, table
+from gkwatch.plaintext import render_alerts, render_statuses, table
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 

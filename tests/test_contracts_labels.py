@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import gkwatch.demo.layout as demo_layout
-import gkwatch.render as render
+import gkwatch.plaintext as plaintext
 import gkwatch.web.view as view
 from ground.errors import ConfigError
 from workers.parse.layouts import layouts
@@ -31,17 +31,17 @@ def test_labels_name_exactly_what_the_layouts_define() -> None:
 
 
 def test_every_label_a_renderer_shows_comes_from_the_layout_data() -> None:
-    assert render.T3_COLUMNS == DATA["table3"]["columns"] == list(demo_layout.T3_COLUMNS)
-    assert render.T4_COLUMNS == DATA["table4"]["columns"] == list(demo_layout.T4_CELLS)
+    assert plaintext.T3_COLUMNS == DATA["table3"]["columns"] == list(demo_layout.T3_COLUMNS)
+    assert plaintext.T4_COLUMNS == DATA["table4"]["columns"] == list(demo_layout.T4_CELLS)
     groups = DATA["labels"]["table4"]["groups"]
-    assert render.T4_GROUPS == {g: zh for g, (zh, _) in groups.items()}
+    assert plaintext.T4_GROUPS == {g: zh for g, (zh, _) in groups.items()}
     assert list(demo_layout.T4_GROUPS) == DATA["table4"]["groups"]
     t2 = DATA["labels"]["table2"]
     assert view.T2_ROWS == {k: zh for k, (zh, _) in t2["rows"].items()}
     assert view.T2_FIELDS == {k: zh for k, (zh, _) in t2["fields"].items()}
     report = {"table2": {"rules": {"issued": 1}}, "table3": {"3.1": [1, 0, 0, 0, 0, 0, 1]},
               "table4": {"review": [0, 0, 0, 0, 0]}}
-    shown = render.render_report(report)
+    shown = plaintext.render_report(report)
     for name in [*DATA["table3"]["columns"], *DATA["table4"]["columns"], groups["review"][0],
                  t2["rows"]["rules"][0], t2["fields"]["issued"][0], DATA["labels"]["table3"]["rows"]["3.1"][0]]:
         assert name in shown
@@ -53,7 +53,7 @@ def test_no_renderer_retypes_a_label() -> None:
              *(zh for zh, _ in DATA["labels"]["table2"]["rows"].values()),
              *(zh for zh, _ in DATA["labels"]["table2"]["fields"].values()),
              *(zh for zh, _ in DATA["labels"]["table4"]["groups"].values())}
-    for module in ("gkwatch/render.py", "gkwatch/web/view.py", "workers/validate/labels.py"):
+    for module in ("gkwatch/plaintext.py", "gkwatch/web/view.py", "workers/validate/labels.py"):
         quoted = set(re.findall(r"[\"']([^\"'\n]+)[\"']", (ROOT / module).read_text(encoding="utf-8")))
         assert not quoted & names, f"{module} retypes {sorted(quoted & names)}"
 

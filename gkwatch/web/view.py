@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from gkwatch.exports.explain import STATUS_EN as _STATUS_EN, STATUS_ZH as _STATUS_ZH
-from gkwatch.render import T3_COLUMNS, T4_COLUMNS, T4_GROUPS
+from gkwatch.plaintext import T3_COLUMNS, T4_COLUMNS, T4_GROUPS
 from workers.validate.labels import T2_FIELDS as T2_FIELD_LABELS, T2_ROWS as T2_ROW_LABELS, T2_UNITS
 from workers.validate.labels import cell_en, cell_zh, t3_row_zh
 
