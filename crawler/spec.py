@@ -23,7 +23,7 @@ from functools import cached_property
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from crawler.kinds import LIST_KINDS, REGISTRY, start_kind
+from crawler.kinds import REGISTRY, start_kind
 from crawler.rules import LinkRules, host_allowed, load_rules
 from ground.errors import ConfigError
 
@@ -144,10 +144,9 @@ def _list_kind(spec: Mapping[str, Any]) -> str:
     if render not in (None, "", "browser"):
         raise ConfigError(f"portal spec: render must be \"browser\" or absent, got {render!r}")
     kind = start_kind(spec)
-    if kind not in LIST_KINDS:
-        raise ConfigError(f"portal spec: list_kind must be one of {', '.join(LIST_KINDS)}, got {kind!r}")
-    if kind == "jsonapi" or spec.get("api"):
-        REGISTRY["jsonapi"].check(spec)
-    if kind == "browser" or spec.get("browser"):
-        REGISTRY["browser"].check(spec)
+    if kind != "auto" and kind not in REGISTRY:  # the registry as it is now, with any kind added
+        raise ConfigError(f"portal spec: list_kind must be one of auto, {', '.join(REGISTRY)}, got {kind!r}")
+    for plugin in REGISTRY.values():  # each kind checks its own part, as the registry lists them
+        if plugin.kind == kind or (plugin.spec_key and spec.get(plugin.spec_key)):
+            plugin.check(spec)
     return kind
