@@ -15,7 +15,7 @@ from ground.errors import ConfigError
 from workers.parse.layouts import layouts
 from workers.validate import labels
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = tomllib.loads(labels.LAYOUTS_PATH.read_text(encoding="utf-8"))
 
 

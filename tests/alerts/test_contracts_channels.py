@@ -1,18 +1,16 @@
-"""A plugin is one module and a registry line: a channel brings its own settings section,
-a portal kind checks its own part of a portal spec."""
+"""A channel is one module and a registry line: it brings its own settings section, and
+the alerts config takes its receivers' key."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Iterator
 
 import pytest
 from pydantic_settings import SettingsConfigDict
 
 from alerts.channels import CHANNELS, Channel, ChannelSettings, Message, channel_settings, get_channel, register
 from alerts.config import parse_config
-from crawler.kinds import REGISTRY, PortalKind
-from crawler.spec import load_spec
 from ground.errors import ConfigError
 
 
@@ -74,23 +72,3 @@ def test_a_channel_settings_section_must_use_its_own_prefix() -> None:
     with pytest.raises(ConfigError, match="GKWATCH_SQUATTER_"):
         register(Squatter)
     assert "squatter" not in CHANNELS
-
-
-class ToyKind(PortalKind):
-    kind = "toy"
-    spec_key = "toy"
-
-    def check(self, raw: Mapping[str, Any]) -> None:
-        if not isinstance(raw.get("toy"), Mapping) or "column" not in raw["toy"]:
-            raise ConfigError("portal spec: toy: needs toy.column")
-
-
-def test_a_new_portal_kind_is_known_to_the_spec_check_through_the_registry(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(ConfigError, match="list_kind must be one of"):
-        load_spec({"list_urls": ["http://a.gov.cn/nb/"], "list_kind": "toy"})
-    monkeypatch.setitem(REGISTRY, "toy", ToyKind())
-    with pytest.raises(ConfigError, match="toy.column"):
-        load_spec({"list_urls": ["http://a.gov.cn/nb/"], "list_kind": "toy"})
-    with pytest.raises(ConfigError, match="toy.column"):  # its table is checked whatever the kind
-        load_spec({"list_urls": ["http://a.gov.cn/nb/"], "toy": {"page": 1}})
-    assert load_spec({"list_urls": ["http://a.gov.cn/nb/"], "list_kind": "toy", "toy": {"column": 1}}).list_kind == "toy"
