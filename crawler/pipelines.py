@@ -16,6 +16,8 @@ from typing import Any, TextIO
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import threads
 
+from crawler.items import CrawledItem, DocumentItem
+
 
 def snapshot_path(snapshot_dir: Path, sha256: str) -> Path:
     return snapshot_dir / sha256[:2] / sha256
@@ -42,7 +44,8 @@ def store_snapshot(snapshot_dir: Path, body: bytes) -> tuple[str, Path]:
 
 
 class SnapshotJsonLinesPipeline:
-    """Stores ``_body`` bytes and appends the item (without them) to the output file.
+    """Stores an item's ``body`` bytes and appends the item (without them) to the output
+    file, as its own JSON line (:meth:`crawler.items.DocumentItem.to_json`).
 
     Settings: ``GKWATCH_SNAPSHOT_DIR``, ``GKWATCH_OUT_PATH``, ``GKWATCH_ITEM_TAGS`` (fields
     added to every item: a batch names each item's portal, so that several portals can
@@ -70,22 +73,23 @@ class SnapshotJsonLinesPipeline:
             self._fh.close()
             self._fh = None
 
-    async def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
-        body = item.pop("_body", None)
+    async def process_item(self, item: CrawledItem, spider: Any = None) -> CrawledItem:
+        body, item.body = item.body, None
         if body is not None:
             # written and fsync-ed in the reactor's thread pool: in a batch the reactor
             # serves every other portal meanwhile (an fsync takes ~10 ms on a busy disk)
             digest, path = await maybe_deferred_to_future(
                 threads.deferToThread(store_snapshot, self.snapshot_dir, body))
-            item["sha256"], item["size"] = digest, len(body)
-            if item.get("type") == "document":
-                item["snapshot"] = str(path)
-        elif item.get("type") == "document" and item.get("not_modified") and item.get("sha256"):
+            item.sha256, item.size = digest, len(body)
+            if isinstance(item, DocumentItem):
+                item.snapshot = str(path)
+        elif isinstance(item, DocumentItem) and item.not_modified and item.sha256:
             # 304: no new bytes; point at the snapshot we already hold, if any
-            path = snapshot_path(self.snapshot_dir, item["sha256"])
-            item["snapshot"] = str(path) if path.exists() else None
+            path = snapshot_path(self.snapshot_dir, item.sha256)
+            item.snapshot = str(path) if path.exists() else None
         assert self._fh is not None, "pipeline not opened"
-        item.update(self.tags)
-        self._fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+        # the tags are extra keys of the line, which item_from_json leaves out
+        line = json.dumps({**item.to_dict(), **self.tags}, ensure_ascii=False) if self.tags else item.to_json()
+        self._fh.write(line + "\n")
         self._fh.flush()
         return item
