@@ -73,13 +73,13 @@ class SnapshotJsonLinesPipeline:
             self._fh.close()
             self._fh = None
 
-    async def process_item(self, item: CrawledItem, spider: Any = None) -> CrawledItem:
+    def process_item(self, item: CrawledItem, spider: Any = None) -> CrawledItem:
         body, item.body = item.body, None
-        if body is not None:
-            # written and fsync-ed in the reactor's thread pool: in a batch the reactor
-            # serves every other portal meanwhile (an fsync takes ~10 ms on a busy disk)
-            digest, path = await maybe_deferred_to_future(
-                threads.deferToThread(store_snapshot, self.snapshot_dir, body))
+        return self._write(item, body, store_snapshot(self.snapshot_dir, body) if body is not None else None)
+
+    def _write(self, item: CrawledItem, body: bytes | None, stored: tuple[str, Path] | None) -> CrawledItem:
+        if body is not None and stored is not None:
+            digest, path = stored
             item.sha256, item.size = digest, len(body)
             if isinstance(item, DocumentItem):
                 item.snapshot = str(path)
@@ -93,3 +93,16 @@ class SnapshotJsonLinesPipeline:
         self._fh.write(line + "\n")
         self._fh.flush()
         return item
+
+
+class ThreadedSnapshotPipeline(SnapshotJsonLinesPipeline):
+    """The same, with each snapshot written and fsync-ed in the reactor's thread pool: in a
+    batch the reactor serves every other portal meanwhile (an fsync took ~10 ms on a busy
+    disk, with the reactor waiting). The crawl's settings use this one."""
+
+    async def process_item(self, item: CrawledItem, spider: Any = None) -> CrawledItem:  # type: ignore[override]
+        body, item.body = item.body, None
+        stored = None
+        if body is not None:
+            stored = await maybe_deferred_to_future(threads.deferToThread(store_snapshot, self.snapshot_dir, body))
+        return self._write(item, body, stored)

@@ -79,7 +79,7 @@ def crawl_settings(spec: PortalSpec, *, snapshot_dir: Path, out_path: Path,
                                    "crawler.middlewares.SharedRobotsTxtMiddleware": 100,
                                    "crawler.middlewares.OffHostRedirectMiddleware": 650},
         "EXTENSIONS": {"crawler.middlewares.DelayAfterAnswer": 500},
-        "ITEM_PIPELINES": {"crawler.pipelines.SnapshotJsonLinesPipeline": 300},
+        "ITEM_PIPELINES": {"crawler.pipelines.ThreadedSnapshotPipeline": 300},
         "GKWATCH_SNAPSHOT_DIR": str(snapshot_dir),
         "GKWATCH_OUT_PATH": str(out_path),
     }
