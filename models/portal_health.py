@@ -27,10 +27,7 @@ def portal_health(session: Session) -> list[dict[str, Any]]:
             col(Document.portal_id).in_(ids), col(Document.last_error).is_not(None))).all():
         bucket = errors.setdefault(pid, {"unreachable": 0, "robots": 0})  # type: ignore[arg-type]
         bucket["robots" if _is_robots(error or "") else "unreachable"] += 1
-    reports = dict(session.exec(
-        select(Document.portal_id, func.count(func.distinct(Report.id)))
-        .where(col(Document.portal_id).in_(ids), DocumentVersion.document_id == Document.id,
-               Report.version_id == DocumentVersion.id).group_by(Document.portal_id)).all())
+    reports = reports_read(session, ids)  # type: ignore[arg-type]
     documents = dict(session.exec(select(Document.portal_id, func.count(col(Document.id)))
                                   .where(col(Document.portal_id).in_(ids)).group_by(Document.portal_id)).all())
     runs: dict[int, CrawlRun] = {}
@@ -54,3 +51,32 @@ def portal_health(session: Session) -> list[dict[str, Any]]:
                     if bad else None, "unreachable": counts["unreachable"], "robots_forbidden": counts["robots"],
                     "documents": documents.get(p.id, 0), "reports": reports.get(p.id, 0)})
     return out
+
+
+def crawl_run_summary(session: Session, run_id: int) -> dict[str, Any] | None:
+    """What one crawl found, for the command line's progress line: the agency, list pages
+    read, documents found in this run (new, changed), and the errors of the run and of
+    the documents it could not fetch."""
+    run = session.get(CrawlRun, run_id)
+    if run is None:
+        return None
+    portal = session.get(Portal, run.portal_id)
+    agency = session.get(Agency, portal.agency_id) if portal else None
+    seen: list[Document] = []
+    if run.started_at is not None:
+        seen = list(session.exec(select(Document).where(Document.portal_id == run.portal_id,
+                                                        col(Document.last_seen_at) >= run.started_at)).all())
+    failed = [d for d in seen if d.last_error]
+    return {"run_id": run.id, "portal_id": run.portal_id, "agency": agency.name if agency else "?",
+            "state": run.state, "error": run.error, "pages": run.pages,
+            "found": len(seen) - len(failed), "new": run.documents_new, "changed": run.documents_changed,
+            "failures": [(d.url, d.last_error or "") for d in failed]}
+
+
+def reports_read(session: Session, portal_ids: list[int]) -> dict[int, int]:
+    """Per portal, how many reports were read from its documents (after processing)."""
+    if not portal_ids:
+        return {}
+    return dict(session.exec(select(Document.portal_id, func.count(func.distinct(Report.id)))
+                             .where(col(Document.portal_id).in_(portal_ids), DocumentVersion.document_id == Document.id,
+                                    Report.version_id == DocumentVersion.id).group_by(Document.portal_id)).all())
