@@ -142,7 +142,8 @@ def alerts_page(request: Request, session: Session_, who: Who, state: Opt = None
     params = {"state": state or "", "q": q or "", "kind": kind or ""}
     return render(request, "alerts.html", {
         "alerts": alerts, **params, "kinds": kinds, "evidence": alert_evidence(session, alerts),
-        "sort_link": SortLinks("/alerts", params, sort, order), "silence_hours": SILENCE_HOURS})
+        "sort_link": SortLinks("/alerts", params, sort, order), "sort": sort, "order": order,
+        "silence_hours": SILENCE_HOURS})
 
 
 @router.get("/portals", response_class=HTMLResponse)
