@@ -227,3 +227,47 @@ def test_portal_health_page_from_the_nav(world: dict[str, Any], browser: Any, sh
         assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
         page.screenshot(path=str(shots / f"portals-{width}.png"), full_page=True)
         page.context.close()
+
+
+def test_upward_workbook_download_matches_the_rollup(world: dict[str, Any], browser: Any, shots: Path,
+                                                      tmp_path: Path) -> None:
+    """The 上报表 link, downloaded by the browser and opened with openpyxl: its summary
+    sheet (title, audit date as a date, scope) agrees with the dashboard's region roll-up,
+    counts as numbers and rates as fractions formatted as percentages."""
+    from openpyxl import load_workbook
+
+    server = world["server"]
+    page = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True).new_page()
+    page.goto(server.url + "/login")
+    page.fill("input[name=token]", TOKEN)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#matrix")
+    page.select_option("select[name=year]", "2025")
+    page.click(".filters button[type=submit]")
+    page.wait_for_selector("#regions")
+    shown = {r: _column(page, f"#regions tr[data-region='{r}'] td") for r in ("示例县", "示例市", "总计 total")}
+    with page.expect_download() as dl:
+        page.click("#xlsx-link")
+    path = tmp_path / dl.value.suggested_filename
+    dl.value.save_as(path)
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["汇总 summary", "明细 detail"]
+    ws = wb["汇总 summary"]
+    assert ws["A1"].value == "政府信息公开工作年度报告发布情况检查报告"
+    assert isinstance(ws["B2"].value, datetime) and ws["B2"].number_format == "yyyy-mm-dd hh:mm"
+    assert "2025" in str(ws["B5"].value)  # the scope names the year filtered
+    rows = list(ws.iter_rows(min_row=7, values_only=True))
+    header = [c.value for c in ws[7]]
+    assert header[:5] == ["年度 year", "地区 region", "类型 kind", "机关数 bodies", "按时发布 on time"]
+    rate_col = header.index("按时发布率 on-time rate")
+    for region, cells in shown.items():
+        # a region's subtotal, or the total (whose kind cell is empty)
+        row = next(r for r in rows[1:] if r[1] == region and r[2] in ("小计 subtotal", None))
+        counts = [row[header.index(h)] for h in ("机关数 bodies", "按时发布 on time", "逾期发布 late", "未发布 missing",
+                                                 "数据不一致 inconsistent", "发布后变更 changed")]
+        assert all(isinstance(v, int) for v in counts)
+        assert [str(v) for v in counts] == cells[:6], (region, counts, cells)
+        assert f"{row[rate_col] * 100:.1f}%" == cells[6]
+        line = next(c.row for c in ws["B"] if c.value == region and ws.cell(c.row, 3).value == row[2])
+        assert ws.cell(line, rate_col + 1).number_format == "0.0%"
+    page.context.close()
