@@ -210,7 +210,30 @@ def test_sorting_filters_rollup_links_and_silence(world: dict[str, Any], browser
     page.wait_for_selector("#silences tbody tr.active")
     silences = page.locator("#silences").inner_text()
     assert "已电话联系，待其更正" in silences and str(ids["inconsistent"]) in silences
+    _silence_is_for_that_alert(world["settings"], ids["inconsistent"])
     page.context.close()
+
+
+def _silence_is_for_that_alert(settings: Any, agency_id: int) -> None:
+    """The newest silence holds the alert's own labels (its rule too, so the agency's other
+    inconsistencies are still heard) for the 7 days chosen."""
+    from sqlmodel import col
+
+    from alerts.routes import matches
+    from models import Alert, Silence
+    from models.db import session_scope
+
+    with session_scope(settings.effective_database_url) as s:
+        silence = s.exec(select(Silence).order_by(col(Silence.id).desc())).first()
+        assert silence is not None and silence.ends_at is not None and silence.starts_at is not None
+        assert round((silence.ends_at - silence.starts_at).total_seconds() / 3600) == 168
+        firing = s.exec(select(Alert).where(Alert.agency_id == agency_id, Alert.state == "firing",
+                                            Alert.kind == "inconsistent")).all()
+        held = [a for a in firing if matches(silence.matchers, dict(a.labels))]
+        # another rule of the same agency-year is not held by it
+        assert not matches(silence.matchers, {**dict(held[0].labels), "rule": "T4-TOTAL"}) if held else True
+        assert len(held) == 1 and silence.matchers == {"kind": "inconsistent", "agency_id": str(agency_id),
+                                                       "year": "2025", "rule": held[0].rule}
 
 
 def test_portal_health_page_from_the_nav(world: dict[str, Any], browser: Any, shots: Path) -> None:

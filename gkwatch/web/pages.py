@@ -168,10 +168,12 @@ def create_silence(request: Request, session: Session_, who: Annotated[Principal
                    csrf: Annotated[str, Form()] = "", kind: Annotated[str, Form(max_length=40)] = "",
                    agency_id: Annotated[str, Form(max_length=20)] = "",
                    year: Annotated[str, Form(max_length=8)] = "",
+                   rule: Annotated[str, Form(max_length=40)] = "",
                    hours: Annotated[float, Form(gt=0, le=24 * 366)] = 24,
                    comment: Annotated[str, Form(max_length=500)] = "") -> Response:
     _check_form(request, who, csrf)
-    matchers = {k: v.strip() for k, v in (("kind", kind), ("agency_id", agency_id), ("year", year)) if v.strip()}
+    matchers = {k: v.strip() for k, v in (("kind", kind), ("agency_id", agency_id), ("year", year), ("rule", rule))
+                if v.strip()}
     if not matchers:
         return RedirectResponse("/silences?error=give+at+least+one+label", status_code=303)
     request.app.state.silences.create(session, matchers=matchers, ends_at=ends_in(hours), comment=comment,
