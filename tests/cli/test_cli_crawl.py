@@ -61,3 +61,15 @@ def test_crawl_prints_a_line_per_portal_with_reports_found_and_errors(
     assert re.search(r"^示例镇人民政府\s+0\s+0\s+[1-9]", table, re.M), table
     # quiet: no INFO log lines from the stages
     assert " INFO " not in err
+
+
+def test_a_portal_line_lists_the_documents_not_fetched() -> None:
+    from gkwatch.cli_crawl import SHOWN_FAILURES, portal_line
+
+    failures = [(f"http://127.0.0.1:9/gk/{n}.pdf", "forbidden by robots.txt") for n in range(SHOWN_FAILURES + 2)]
+    lines = portal_line({"agency": "示例县教育局", "state": "done", "error": None, "pages": 1, "found": 2, "new": 1,
+                         "changed": 1, "failures": failures})
+    assert lines[0].startswith("示例县教育局：列表页 1 页，找到 2 份报告（新 1，变更 1）")
+    assert f"{SHOWN_FAILURES + 2} 个文档无法获取" in lines[0]
+    assert lines[1] == "    ✗ http://127.0.0.1:9/gk/0.pdf：forbidden by robots.txt"
+    assert len(lines) == 1 + SHOWN_FAILURES + 1 and "另有 2 个 and 2 more" in lines[-1]
