@@ -97,6 +97,10 @@ def test_dismissing_a_version_warning_resolves_its_alert_quietly(world: Any, key
     assert item["report_id"] is None and item["severity"] == "warning"
     page = c.get("/review", headers=AUTH).text
     assert f'data-rule="{rule}"' in page
+    # no report page to go to: the item links the document as crawled and its snapshot
+    entry = page.split(f'id="finding-{item["id"]}"', 1)[1].split("</li>", 1)[0]
+    assert f'href="/api/v1/versions/{item["version_id"]}/snapshot"' in entry
+    assert 'class="link-source"' in entry and "http://127.0.0.1:9/" in entry
     r = c.post(f"/api/v1/findings/{item['id']}/decision", headers=AUTH,
                json={"decision": "dismissed", "note": "浏览次数变化，不是修改 a view counter"})
     assert r.status_code == 200 and r.json()["evaluated"], r.text
