@@ -5,7 +5,7 @@ again for that document version; confirming keeps it firing."""
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from tests.web.test_web_data import build_sample, make_settings  # noqa: E402
 
 TOKEN = "review-events-admin"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-NOW = datetime(2026, 4, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 4, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def world(tmp_path: Path) -> tuple[Any, dict[str, int], Any]:
         body = b"<html><body>scan</body></html>"
         v = DocumentVersion(document_id=doc.id, sha256=hashlib.sha256(body).hexdigest(), size=len(body),  # type: ignore[arg-type]
                             content_type="text/html", snapshot="", state="failed",
-                            published_at=datetime(2026, 1, 10, tzinfo=timezone.utc))
+                            published_at=datetime(2026, 1, 10, tzinfo=UTC))
         s.add(v)
         s.flush()
         doc.current_version_id = v.id

@@ -58,7 +58,7 @@ def test_crawl_prints_a_line_per_portal_with_reports_found_and_errors(
     for name in names:
         row = next(x for x in table.splitlines() if x.startswith(name))
         assert int(row.split()[2]) >= 3, row  # reports read
-    assert re.search(r"^示例镇人民政府\s+0\s+0\s+[1-9]", table, re.M), table
+    assert re.search(r"^示例镇人民政府\s+0\s+0\s+[1-9]", table, re.MULTILINE), table
     # quiet: no INFO log lines from the stages
     assert " INFO " not in err
 

@@ -4,7 +4,7 @@ links (report, source, snapshot) and the silence form on each alert."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,7 +16,7 @@ from tests.web.test_web_data import build_sample, make_settings  # noqa: E402
 TOKEN = "office-pages-admin"
 READ = "office-pages-read"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-NOW = datetime(2026, 4, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 4, 1, tzinfo=UTC)
 
 
 def add_portals(settings: Any, ids: dict[str, int]) -> None:
@@ -97,7 +97,7 @@ def test_region_rollup(client: Any) -> None:
     page = c.get("/", headers=AUTH).text
     body = page.split('id="regions"', 1)[1].split("</table>", 1)[0]
     assert "2025 年度分地区汇总" in body
-    rows = dict(re.findall(r'<tr data-region="([^"]+)"[^>]*>(.*?)</tr>', body, re.S))
+    rows = dict(re.findall(r'<tr data-region="([^"]+)"[^>]*>(.*?)</tr>', body, re.DOTALL))
     assert set(rows) == {"示例县", "示例市", "总计 total"}
 
     def cells(region: str) -> dict[str, str]:
@@ -144,7 +144,7 @@ def test_portal_health_page(client: Any) -> None:
     c, ids = client
     page = c.get("/portals", headers=AUTH).text
     assert '<a href="/portals">门户状态 portals</a>' in page
-    found = re.findall(r'<tr data-portal="\d+"[^>]*>(.*?)</tr>', page, re.S)
+    found = re.findall(r'<tr data-portal="\d+"[^>]*>(.*?)</tr>', page, re.DOTALL)
     rows = {re.search(r"/agencies/(\d+)", r).group(1): r for r in found}  # type: ignore[union-attr]
     assert len(rows) == 2
 
