@@ -22,7 +22,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from gkwatch.render import table
+from gkwatch.plaintext import table
 
 #: documents that could not be fetched, listed under a portal's line (the rest counted)
 SHOWN_FAILURES = 5

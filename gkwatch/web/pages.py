@@ -19,8 +19,7 @@ from gkwatch.web.masking import for_role
 from gkwatch.web.silences import SILENCE_HOURS, ends_in
 from gkwatch.web.sorting import ALERT_KEYS, SortLinks, matrix_keys, sort_items
 from gkwatch.web.view import report_tables
-from models.portal_health import portal_health
-from models.queries import (
+from models.dashboard_queries import (
     STATUSES,
     agency_detail,
     alert_evidence,
@@ -29,6 +28,7 @@ from models.queries import (
     filter_options,
     report_detail,
 )
+from models.portal_health import portal_health
 
 router = APIRouter(include_in_schema=False)
 Session_ = Annotated[Session, Depends(db)]

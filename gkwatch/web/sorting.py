@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from markupsafe import Markup, escape
 
-from models.queries import STATUSES
+from models.dashboard_queries import STATUSES
 
 #: the order a status sorts in: the worst first when descending makes no sense for a
 #: label, so the legend's order (on time … pending) is the ascending one

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from alerts import render
+from alerts import messages
 from alerts.config import load_config
 from alerts.evaluate import evaluate_agency_year
 from alerts.notify import plan
@@ -35,8 +35,8 @@ def test_inconsistent_report_email_links_report_source_and_snapshot(tmp_path: Pa
         assert links["report"] == f"{BASE}/reports/{ids['report_inconsistent']}"
         assert links["source"].startswith("http://127.0.0.1:9/")
         assert links["snapshot"] == f"{BASE}/api/v1/versions/{ids['version_inconsistent']}/snapshot"
-        text = render.text(n.events, reason=n.reason)
-        html = render.html_body(n.events, subject_line=n.subject, reason=n.reason)
+        text = messages.text(n.events, reason=n.reason)
+        html = messages.html_body(n.events, subject_line=n.subject, reason=n.reason)
     assert f"看板报告页 report page: {BASE}/reports/{ids['report_inconsistent']}" in text
     assert "原文 source: http://127.0.0.1:9/" in text and "快照 snapshot: " in text
     assert "数据不一致 inconsistent：" in text
@@ -50,7 +50,7 @@ def test_without_public_url_only_the_source_is_linked(tmp_path: Path) -> None:
     alert = Alert(id=1, fingerprint="a" * 64, kind="P-LATE", agency_id=3, year=2025, severity="error",
                   summary_zh="晚了", summary_en="late")
     labels = {"report_id": 7, "report_version_id": 9, "source_url": "http://127.0.0.1:9/r.html"}
-    assert render.links(alert, labels, settings.public_url) == {"source": "http://127.0.0.1:9/r.html"}
-    assert render.links(alert, labels, BASE) == {
+    assert messages.links(alert, labels, settings.public_url) == {"source": "http://127.0.0.1:9/r.html"}
+    assert messages.links(alert, labels, BASE) == {
         "report": f"{BASE}/reports/7", "agency": f"{BASE}/agencies/3", "source": "http://127.0.0.1:9/r.html",
         "snapshot": f"{BASE}/api/v1/versions/9/snapshot"}

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from gkwatch.demo import render, render_office
+from gkwatch.demo import render_html, render_office
 from gkwatch.demo.reports import Stock, make_report
 from tests.support.reports import blank_tables
 from workers.extract.model import Word
@@ -37,8 +37,8 @@ def blank_report(seed: int) -> dict[str, Any]:
 
 def renderings(report: dict[str, Any], seed: int) -> dict[str, tuple[bytes, str]]:
     return {
-        "html-plain": (render.article_html(report, seed=seed, flavour="plain").encode(), "r.html"),
-        "html-word": (render.article_html(report, seed=seed, flavour="word").encode(), "r.html"),
+        "html-plain": (render_html.article_html(report, seed=seed, flavour="plain").encode(), "r.html"),
+        "html-word": (render_html.article_html(report, seed=seed, flavour="word").encode(), "r.html"),
         "pdf": (render_office.render_pdf(report, seed=seed), "r.pdf"),
         "docx": (render_office.render_docx(report, seed=seed), "r.docx"),
     }
@@ -71,7 +71,7 @@ VARIANTS: list[list[tuple[str, str]]] = [
 def test_label_variants(variant: int, flavour: str) -> None:
     seed = 100 + variant
     report = blank_report(seed)
-    html = render.article_html(report, seed=seed, flavour=flavour)  # type: ignore[arg-type]
+    html = render_html.article_html(report, seed=seed, flavour=flavour)  # type: ignore[arg-type]
     for old, new in VARIANTS[variant]:
         assert old in html or flavour == "word", old
         html = html.replace(old, new)

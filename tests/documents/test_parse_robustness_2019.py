@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from gkwatch.demo import render, render_office
+from gkwatch.demo import render_html, render_office
 from gkwatch.demo.layout import LAYOUTS
 from gkwatch.demo.reports import Stock, failed_checks, make_report_2019
 from tests.support.reports import blank_tables
@@ -62,13 +62,13 @@ def test_generator_is_consistent_and_has_the_2019_shape() -> None:
 
 def test_2019_layout_is_printed() -> None:
     report = report_2019(0)
-    html = render.article_html(report, seed=0)
+    html = render_html.article_html(report, seed=0)
     for text in ("第二十条第（九）项", "本年新制作数量", "本年增/减", "其他对外管理服务事项", "采购总金额",
                  "（六）其他处理", "政府信息公开工作存在的主要问题及改进情况"):
         assert text in html, text
     for text in ("本年制发件数", "逾期不补正", "收费通知"):
         assert text not in html, text
-    amount = render.cell_text(report["table2"]["procurement"], "amount")
+    amount = render_html.cell_text(report["table2"]["procurement"], "amount")
     assert amount.endswith("元") and f">{amount}<" in html
 
 
@@ -76,8 +76,8 @@ def test_2019_layout_is_printed() -> None:
 def test_2019_reports_round_trip_in_every_format(seed: int, tmp_path: Path) -> None:
     report = report_2019(seed)
     files = {
-        "html-plain": ("r.html", render.article_html(report, seed=seed, flavour="plain").encode()),
-        "html-word": ("r.htm", render.article_html(report, seed=seed, flavour="word").encode()),
+        "html-plain": ("r.html", render_html.article_html(report, seed=seed, flavour="plain").encode()),
+        "html-word": ("r.htm", render_html.article_html(report, seed=seed, flavour="word").encode()),
         "pdf": ("r.pdf", render_office.render_pdf(report, seed=seed)),
         "docx": ("r.docx", render_office.render_docx(report, seed=seed)),
     }
@@ -98,6 +98,6 @@ def test_2019_reports_round_trip_in_every_format(seed: int, tmp_path: Path) -> N
 
 def test_explicit_layout_keyword_matches_the_report_version() -> None:
     report = report_2019(1)
-    assert render.article_html(report, seed=1, layout="2019") == render.article_html(report, seed=1)
+    assert render_html.article_html(report, seed=1, layout="2019") == render_html.article_html(report, seed=1)
     with pytest.raises(ValueError):
-        render.table2_html(report["table2"], layout="2018")
+        render_html.table2_html(report["table2"], layout="2018")

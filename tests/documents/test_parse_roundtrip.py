@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from gkwatch.demo import render, render_office
+from gkwatch.demo import render_html, render_office
 from gkwatch.demo.render_text import LINEARISATIONS, report_text
 from gkwatch.demo.reports import Stock, make_report, make_report_2019
 from tests.support.reports import blank_tables
@@ -54,8 +54,8 @@ def generated(seed: int) -> tuple[dict[str, Any], str]:
 
 def renderings(report: dict[str, Any], seed: int) -> dict[str, tuple[bytes, str]]:
     out = {f"text-{how}": (report_text(report, seed=seed, how=how).encode(), "r.txt") for how in LINEARISATIONS}
-    out["html-plain"] = (render.article_html(report, seed=seed, flavour="plain").encode(), "r.html")
-    out["html-word"] = (render.article_html(report, seed=seed, flavour="word").encode(), "r.html")
+    out["html-plain"] = (render_html.article_html(report, seed=seed, flavour="plain").encode(), "r.html")
+    out["html-word"] = (render_html.article_html(report, seed=seed, flavour="word").encode(), "r.html")
     out["pdf"] = (render_office.render_pdf(report, seed=seed), "r.pdf")
     out["docx"] = (render_office.render_docx(report, seed=seed), "r.docx")
     return out

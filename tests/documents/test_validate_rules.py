@@ -322,7 +322,7 @@ def test_validate_runs_cross_year_only_with_previous() -> None:
 
 
 def test_render_check_shows_the_failing_rule_with_its_message() -> None:
-    from gkwatch.render import render_check
+    from gkwatch.plaintext import render_check
 
     rep = make_report()
     rep["table3"]["4"] = [0, 0, 0, 0, 0, 0, 1]

@@ -1,5 +1,5 @@
 """A small database for the web tests, built from rows (no crawl), plus tests of the
-read queries in models/queries.py that the dashboard is built on.
+read queries in models/dashboard_queries.py that the dashboard is built on.
 
 The report data is made here (not corpus text); its findings come from the real rule
 catalogue, so the failing cell is the one the validator names.
@@ -130,7 +130,7 @@ def make_settings(tmp: Path, **extra: Any) -> Any:
 
 def test_audit_rows_give_one_verdict_per_agency_year(tmp_path: Path) -> None:
     from models.db import session_scope
-    from models.queries import audit_rows, filter_options
+    from models.dashboard_queries import audit_rows, filter_options
 
     settings = make_settings(tmp_path)
     build_sample(settings)
@@ -148,7 +148,7 @@ def test_audit_rows_give_one_verdict_per_agency_year(tmp_path: Path) -> None:
 
 def test_report_detail_names_the_failing_cell_and_versions(tmp_path: Path) -> None:
     from models.db import session_scope
-    from models.queries import agency_detail, alert_log, report_detail
+    from models.dashboard_queries import agency_detail, alert_log, report_detail
 
     settings = make_settings(tmp_path)
     ids = build_sample(settings)

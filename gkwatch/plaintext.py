@@ -9,12 +9,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from workers.validate.labels import T2_FIELDS, cell_zh, t2_zh, t3_row_zh
+from workers.validate.labels import (T2_FIELDS, T3_COLUMNS_ZH, T4_CELLS_ZH, T4_GROUPS as T4_GROUP_LABELS,
+                                     cell_zh, t2_zh, t3_row_zh)
 
-T3_COLUMNS = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
-T4_COLUMNS = ["维持", "纠正", "其他", "未审结", "总计"]
-T4_GROUPS = {"review": "行政复议", "litigation_direct": "未经复议直接起诉",
-             "litigation_after_review": "复议后起诉"}
+# the names of workers/parse/layouts.toml (through workers/validate/labels.py), never retyped
+T3_COLUMNS: list[str] = list(T3_COLUMNS_ZH)
+T4_COLUMNS: list[str] = list(T4_CELLS_ZH)
+T4_GROUPS: dict[str, str] = {g: zh for g, (zh, _) in T4_GROUP_LABELS.items()}
 
 
 #: wide enough that no table wraps: a long message stays on its line, as before
