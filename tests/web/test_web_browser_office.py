@@ -20,7 +20,7 @@ from sqlmodel import select
 pytest.importorskip("fastapi")
 playwright = pytest.importorskip("playwright.sync_api")
 
-from tests.web.test_web_data import LiveServer, build_sample, make_settings  # noqa: E402
+from tests.support.web import LiveServer, build_sample, make_settings  # noqa: E402
 from tests.web.test_web_office_pages import add_portals  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -95,7 +95,7 @@ def test_review_flow_dismiss_resolves_quietly_confirm_keeps(world: Any, browser:
     page.click("header.top nav a[href='/review']")
     page.wait_for_selector("#review")
     page.screenshot(path=str(shots / "review-1280.png"), full_page=True)
-    items = page.locator(f"#review li[data-rule]")
+    items = page.locator("#review li[data-rule]")
     rules = items.evaluate_all("els => els.map(e => e.dataset.rule)")
     assert "T3-BALANCE" in rules and len(rules) >= 2
     other = next(r for r in rules if r != "T3-BALANCE")

@@ -25,7 +25,7 @@ from sqlmodel import select
 pytest.importorskip("fastapi")
 playwright = pytest.importorskip("playwright.sync_api")
 
-from tests.web.test_web_data import LiveServer, build_sample, make_settings  # noqa: E402
+from tests.support.web import LiveServer, build_sample, make_settings  # noqa: E402
 from tests.web.test_web_office_pages import add_portals  # noqa: E402
 
 pytestmark = pytest.mark.slow

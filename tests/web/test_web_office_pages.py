@@ -11,7 +11,7 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from tests.web.test_web_data import build_sample, make_settings  # noqa: E402
+from tests.support.web import build_sample, make_settings  # noqa: E402
 
 TOKEN = "office-pages-admin"
 READ = "office-pages-read"
