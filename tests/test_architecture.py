@@ -19,6 +19,7 @@ LAZY = {
     "gkwatch.cli": "command handlers", "gkwatch.commands": "command handlers",
     "gkwatch.cli_alerts": "command handlers", "gkwatch.cli_ops": "command handlers",
     "gkwatch.cli_web": "command handlers", "gkwatch.cli_portals": "command handlers",
+    "gkwatch.cli_crawl": "command handlers",
     "crawler.run": "Scrapy and Twisted load in the crawl's child process only",
     "crawler.batch": "twisted.internet.reactor imported only after Scrapy's reactor is installed",
     "alerts.channels.apprise": "optional extra", "crawler.kinds.browser": "optional extra (scrapy-playwright)",

@@ -181,7 +181,12 @@ def _record(session: Session, run_id: int, row: dict[str, Any], *, now: datetime
         session.commit()
         return CrawlError(error, url=url)
     result = ingest_items(session, portal=portal, items=items, now=now)
-    run.pages = len(lists)
+    # a list page that could not be fetched (refused, 404, robots.txt) is no page read;
+    # the run keeps why, for the portal health page and `gkwatch crawl` (a portal none of
+    # whose list pages answered failed above, and its failure streak grew)
+    run.pages = sum(1 for it in lists if not it.get("error"))
+    list_errors = [f"{it.get('url')}: {it['error']}" for it in lists if it.get("error")]
+    run.error = "; ".join(list_errors)[:2000] if list_errors else None
     run.documents_new, run.documents_changed = len(result.new_versions) - result.changed, result.changed
     run.state, run.finished_at, run.lease_until = "done", utcnow(), None
     portal.consecutive_failures = 0
