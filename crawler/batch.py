@@ -33,7 +33,7 @@ from scrapy.utils.reactor import install_reactor
 from twisted.internet import defer, task
 from twisted.python.failure import Failure
 
-from crawler.spec import load_spec, portal_hosts
+from crawler.spec import PortalSpec, load_spec, portal_hosts
 from crawler.spiders.annual_reports import AnnualReportsSpider
 from ground.errors import ConfigError
 
@@ -50,7 +50,8 @@ class Entry:
     the JSON-lines file its items go to."""
 
     key: str
-    spec: dict[str, Any]
+    #: a raw spec (checked here) or a PortalSpec already checked in the parent
+    spec: Any
     out: Path
     settings: dict[str, Any] = field(default_factory=dict)
     hosts: frozenset[str] = frozenset()
@@ -125,8 +126,9 @@ class Batch:
         self.last_answer: dict[str, float] = {}
 
     def _result(self, entry: Entry, **fields: Any) -> None:
-        row = {"key": entry.key, "portal_id": entry.spec.get("portal_id")
-               if isinstance(entry.spec, dict) else None, **fields}
+        pid = entry.spec.portal_id if isinstance(entry.spec, PortalSpec) else \
+            entry.spec.get("portal_id") if isinstance(entry.spec, dict) else None
+        row = {"key": entry.key, "portal_id": pid, **fields}
         self.results[entry.key] = row
         self.emit(row)
 
@@ -135,7 +137,8 @@ class Batch:
         ready = []
         for e in self.entries:
             try:
-                spec = load_spec(e.spec)
+                spec = e.spec if isinstance(e.spec, PortalSpec) else load_spec(e.spec)
+                e.spec = spec
                 e.settings = self.settings_for(spec, snapshot_dir=self.snapshot_dir, out_path=e.out,
                                                log_level=self.log_level)
             except (ConfigError, ValueError, TypeError) as exc:
