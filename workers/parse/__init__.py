@@ -14,6 +14,7 @@ from pathlib import Path
 from ground.contracts import REPORT_SCHEMA
 from ground.errors import ExtractionError, ParseError
 from workers.extract import DEFAULT_MAX_BYTES, extract
+from workers.parse.normalize import document_scope
 from workers.parse.report import build_report
 
 __all__ = ["parse_path", "parse_bytes", "parse_document", "SCHEMA"]
@@ -56,7 +57,8 @@ def parse_document(doc, *, source: str | None = None) -> dict:
         raise ExtractionError(f"the document holds {chars} characters of text, over the limit of "
                               f"{MAX_TEXT_CHARS} for one report", source=source)
 
-    report = build_report(doc)
+    with document_scope():
+        report = build_report(doc)
     if not any(k in report for k in ("table2", "table3", "table4")):
         raise ParseError("none of the three tables (主动公开/依申请/复议诉讼) was found", source=source)
     return report
