@@ -48,10 +48,15 @@ class Row:
 
 def _split_line(text: str, prov: dict) -> list[Item]:
     # "label：1　0　/" — a colon may stand where a space separates label and numbers
-    text = _COLON_BEFORE_NUM.sub("： ", text)
+    if ":" in text or "：" in text:
+        text = _COLON_BEFORE_NUM.sub("： ", text)
     if _ALL_NUM.match(text):
         return [Item(t, prov) for t in text.split()]
-    m = _TRAIL_NUM.match(text)
+    # _TRAIL_NUM's lazy scan costs a step per character of a paragraph; it can only match
+    # a line whose last printed character ends a number, "元", "/" or "—"
+    # (``isdigit`` holds for every character ``\d`` matches)
+    last = text.rstrip()[-1:]
+    m = _TRAIL_NUM.match(text) if last.isdigit() or last in ("元", "/", "—") else None
     if m and m.group(1).strip() and not m.group(1).rstrip().endswith(("第", "共")):
         return [Item(m.group(1).strip(), prov)] + [Item(t, prov) for t in m.group(2).split()]
     return [Item(text, prov)]
