@@ -33,6 +33,6 @@ def test_an_unknown_group_is_refused(tmp_path: Path) -> None:
         CeleryService(_settings(tmp_path), groups=("procss",))
     env = {**os.environ, "GKWATCH_REDIS_URL": "redis://127.0.0.1:1/0", "GKWATCH_DATA_DIR": str(tmp_path)}
     out = subprocess.run([sys.executable, "-m", "gkwatch", "workers", "--groups", "process,procss"],
-                         env=env, cwd=str(ROOT), capture_output=True, text=True, timeout=120)
+                         env=env, cwd=str(ROOT), capture_output=True, text=True, timeout=120, check=False)
     assert out.returncode == 2
     assert "未知的 worker 组" in out.stderr and "procss" in out.stderr
