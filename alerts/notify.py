@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from alerts import render
+from alerts import messages
 from alerts.config import AlertsConfig
 from alerts.lifecycle import EVENT_KINDS, QUIET_RESOLVE_KINDS
 from alerts.mute import Muter, alert_labels
@@ -100,7 +100,7 @@ def _reason(log: NotificationLog | None, events: list[dict[str, Any]]) -> str:
 def _freeze(session: Session, gid: GroupId, *, events: list[dict[str, Any]], reason: str,
             group_labels: dict[str, Any], delivery_ids: list[int], now: datetime) -> Notification:
     n = Notification(channel=gid[0], target=gid[1], group_key=gid[2], message_id=f"msg_{uuid.uuid4().hex}",
-                     reason=reason, subject=render.subject(events, reason=reason, group=group_labels),
+                     reason=reason, subject=messages.subject(events, reason=reason, group=group_labels),
                      events=events, delivery_ids=delivery_ids, next_attempt_at=now, created_at=now)
     session.add(n)
     return n
@@ -176,7 +176,7 @@ def plan(session: Session, *, config: AlertsConfig, now: datetime, flush: bool =
         if due > now and not flush:
             _wait([d for d, _ in ready], due, session)
             continue
-        events = [render.event(a, d.payload.get("labels") or a.labels, event=d.event, public_url=config.public_url)
+        events = [messages.event(a, d.payload.get("labels") or a.labels, event=d.event, public_url=config.public_url)
                   for d, a in ready]
         first = ready[0][0].payload
         group_labels = dict(first.get("group_labels") or {})
@@ -234,7 +234,7 @@ def _plan_repeats(session: Session, *, muter: Muter, now: datetime, disabled: se
             labels = alert_labels(session, a)
             if a.kind in EVENT_KINDS | QUIET_RESOLVE_KINDS or muter.reason(a, labels):
                 continue
-            events.append(render.event(a, labels, event="firing", repeat=True, public_url=public_url))
+            events.append(messages.event(a, labels, event="firing", repeat=True, public_url=public_url))
         if not events:  # all muted now: looked at again in a minute
             log.repeat_due_at = now + MUTE_RECHECK if log.firing else None
             session.add(log)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
 
-from alerts import render
+from alerts import messages
 from alerts.channels import Message, get_channel
 from alerts.config import AlertsConfig, load_config
 from alerts.notify import plan, record_sent, release_group
@@ -76,8 +76,8 @@ def deliver_due(session: Session, *, settings: Any, now: datetime | None = None,
 
 def message_for(n: Notification) -> Message:
     return Message(target=n.target, message_id=n.message_id, subject=n.subject,
-                   text=render.text(n.events, reason=n.reason),
-                   html=render.html_body(n.events, subject_line=n.subject, reason=n.reason),
+                   text=messages.text(n.events, reason=n.reason),
+                   html=messages.html_body(n.events, subject_line=n.subject, reason=n.reason),
                    events=n.events, reason=n.reason)
 
 

@@ -40,7 +40,7 @@ def main() -> None:
             print(f"{digits:>6} {cells:>5} {n:>14} {'yes' if got else 'no':>6} {ms:>8.2f}")
     from workers.parse import parse_bytes
     sys.path.insert(0, str(ROOT))
-    from tests.test_parse_units import text_report
+    from tests.support.reports import text_report
     flat = text_report().replace("\n", "").replace("\t", "")
     flat = flat.replace("申请数量4100005", "申请数量" + "1234567890" * 4)
     data = flat.encode()

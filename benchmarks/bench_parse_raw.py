@@ -49,7 +49,7 @@ def generated_docs(seeds: int = 2) -> list[Doc]:
     from datetime import datetime
 
     from gkwatch.demo.pages import Column, Item, detail_page
-    from gkwatch.demo.render import article_html
+    from gkwatch.demo.render_html import article_html
     from gkwatch.demo.render_office import render_pdf
     from gkwatch.demo.reports import make_history
 

@@ -43,7 +43,7 @@ PUBLISHED = datetime(2026, 2, 15, 10, 0, tzinfo=timezone(timedelta(hours=8)))
 
 def report_page(name: str, *, seed: int, marker: str = "") -> bytes:
     """A synthetic report page (the demo generator's tables and text) for one agency."""
-    from gkwatch.demo.render import article_html
+    from gkwatch.demo.render_html import article_html
     from gkwatch.demo.reports import make_history
 
     report = make_history(name, "部门", [REPORT_YEAR], seed=seed)[REPORT_YEAR]

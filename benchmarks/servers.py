@@ -1,6 +1,6 @@
 """Private redis-server, PostgreSQL cluster and ``celery worker`` processes on loopback.
 
-Used by the benchmarks and, through ``tests/procs.py`` (which turns a missing program into
+Used by the benchmarks and, through ``tests/support/procs.py`` (which turns a missing program into
 a skipped test), by the integration tests. Nothing here imports pytest: the benchmarks
 run after ``pip install -e '.[bench]'`` alone. A missing program raises
 :class:`MissingProgram` with what to install.

@@ -73,9 +73,9 @@ def discover(url: str, *, allowed_hosts: list[str] | None = None, timeout: float
         spec["api"] = api
     if browser:
         spec["browser"] = browser
-    load_spec(spec)  # a bad budget is the caller's ConfigError, not a crashed child
+    checked = load_spec(spec)  # a bad budget is the caller's ConfigError, not a crashed child
     with tempfile.TemporaryDirectory(prefix="gkwatch-discover-") as tmp:
-        items = run_crawl(spec, snapshot_dir=Path(tmp) / "snapshots",
+        items = run_crawl(checked, snapshot_dir=Path(tmp) / "snapshots",
                           out_path=Path(tmp) / "items.jsonl", timeout=timeout)
     list_pages = [{"url": it["url"], "status": it.get("status"), "error": it.get("error")}
                   for it in items if it.get("type") == "list_page"]

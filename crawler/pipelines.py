@@ -7,11 +7,12 @@ and two crawls storing the same bytes do not clash.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Any, TextIO
+
+from crawler.items import CrawledItem, DocumentItem
 
 
 def snapshot_path(snapshot_dir: Path, sha256: str) -> Path:
@@ -39,7 +40,8 @@ def store_snapshot(snapshot_dir: Path, body: bytes) -> tuple[str, Path]:
 
 
 class SnapshotJsonLinesPipeline:
-    """Stores ``_body`` bytes and appends the item (without them) to the output file.
+    """Stores an item's ``body`` bytes and appends the item (without them) to the output
+    file, as its own JSON line (:meth:`crawler.items.DocumentItem.to_json`).
 
     Settings: ``GKWATCH_SNAPSHOT_DIR``, ``GKWATCH_OUT_PATH``.
     """
@@ -64,18 +66,18 @@ class SnapshotJsonLinesPipeline:
             self._fh.close()
             self._fh = None
 
-    def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
-        body = item.pop("_body", None)
+    def process_item(self, item: CrawledItem, spider: Any = None) -> CrawledItem:
+        body, item.body = item.body, None
         if body is not None:
             digest, path = store_snapshot(self.snapshot_dir, body)
-            item["sha256"], item["size"] = digest, len(body)
-            if item.get("type") == "document":
-                item["snapshot"] = str(path)
-        elif item.get("type") == "document" and item.get("not_modified") and item.get("sha256"):
+            item.sha256, item.size = digest, len(body)
+            if isinstance(item, DocumentItem):
+                item.snapshot = str(path)
+        elif isinstance(item, DocumentItem) and item.not_modified and item.sha256:
             # 304: no new bytes; point at the snapshot we already hold, if any
-            path = snapshot_path(self.snapshot_dir, item["sha256"])
-            item["snapshot"] = str(path) if path.exists() else None
+            path = snapshot_path(self.snapshot_dir, item.sha256)
+            item.snapshot = str(path) if path.exists() else None
         assert self._fh is not None, "pipeline not opened"
-        self._fh.write(json.dumps(item, ensure_ascii=False) + "\n")
+        self._fh.write(item.to_json() + "\n")
         self._fh.flush()
         return item

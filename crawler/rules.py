@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable, Mapping
+from typing import Iterable
 from urllib.parse import urlsplit
 
 from w3lib.url import safe_url_string
@@ -299,11 +299,3 @@ def host_allowed(url: str, allowed_hosts: Iterable[str]) -> bool:
         elif host == p:
             return True
     return False
-
-
-def rules_from_spec(spec: Mapping[str, object]) -> LinkRules:
-    """The rules a portal spec asks for (``link_patterns`` are extra detail-page regexes)."""
-    patterns = spec.get("link_patterns") or []
-    if not isinstance(patterns, list):
-        raise ConfigError("link_patterns must be a list of regular expressions")
-    return load_rules(patterns)  # type: ignore[arg-type]

@@ -18,16 +18,16 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
-from crawler.spec import load_spec
+from crawler.spec import PortalSpec, load_spec
 from ground.errors import ConfigError, CrawlError
 from ground.procs import run_group
 
 USER_AGENT = "gkwatch/0.1 (+government information-disclosure report monitor)"
 
 
-def crawl_settings(spec: Any, *, snapshot_dir: Path, out_path: Path,
+def crawl_settings(spec: PortalSpec, *, snapshot_dir: Path, out_path: Path,
                    log_level: str = "WARNING") -> dict[str, Any]:
     """Scrapy settings for one portal; every politeness knob is set explicitly."""
     delay = spec.download_delay
@@ -76,9 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     try:
-        raw = json.loads(Path(args.spec).read_text(encoding="utf-8"))
-        spec = load_spec(raw)
-    except (OSError, ValueError, ConfigError) as exc:
+        spec = PortalSpec.from_json(Path(args.spec).read_text(encoding="utf-8"))
+    except (OSError, ConfigError) as exc:
         print(f"crawler.run: bad spec: {exc}", file=sys.stderr)
         return 2
 
@@ -96,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(AnnualReportsSpider)
-    process.crawl(crawler, spec=raw)
+    process.crawl(crawler, spec=spec)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     summary = {
@@ -115,19 +114,27 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run_crawl(spec: dict[str, Any], *, snapshot_dir: Path, out_path: Path,
+def run_crawl(spec: PortalSpec | Mapping[str, Any], *, snapshot_dir: Path, out_path: Path,
               timeout: float = 600) -> list[dict[str, Any]]:
-    """Crawl one portal in a child process and return the items it wrote.
+    """Crawl one portal in a child process and return the items it wrote (as JSON objects,
+    :mod:`crawler.items`).
 
-    Items already in ``out_path`` before the call are not returned (the file is appended
-    to).  Raises :class:`CrawlError` on a bad spec, a crash or a timeout.
+    A mapping is checked here, once (:func:`crawler.spec.load_spec`); the child gets the
+    checked spec. Items already in ``out_path`` before the call are not returned (the file
+    is appended to).  Raises :class:`CrawlError` on a bad spec, a crash or a timeout.
     """
+    if not isinstance(spec, PortalSpec):
+        url = (spec.get("list_urls") or [None])[0] if isinstance(spec, Mapping) else None
+        try:
+            spec = load_spec(spec)
+        except ConfigError as exc:
+            raise CrawlError(f"bad spec: {exc}", url=url if isinstance(url, str) else None) from exc
+    url = spec.list_urls[0]
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     start = out_path.stat().st_size if out_path.exists() else 0
-    url = (spec.get("list_urls") or [None])[0]
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as fh:
-        json.dump(spec, fh, ensure_ascii=False)
+        fh.write(spec.to_json())
         spec_file = fh.name
     cmd = [sys.executable, "-m", "crawler.run", "--spec", spec_file, "--out", str(out_path),
            "--snapshots", str(snapshot_dir)]

@@ -9,15 +9,22 @@
 ``list_kind`` names how the column's list is read (:mod:`crawler.kinds`; ``auto``: from
 the page); ``api`` is a JSON list API mapping (:mod:`crawler.kinds.jsonapi`), ``render =
 "browser"`` renders list pages in Chromium (:mod:`crawler.kinds.browser`).
+
+A spec is checked once, when a mapping becomes a :class:`PortalSpec` (:func:`load_spec`);
+from then on the object travels: :meth:`PortalSpec.to_json` writes it for the crawl's
+child process, which restores it with :meth:`PortalSpec.from_json` without checking it
+again, and the spider reads its compiled link rules (:attr:`PortalSpec.rules`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, fields
+from functools import cached_property
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from crawler.kinds import LIST_KINDS, REGISTRY, start_kind
-from crawler.rules import host_allowed, rules_from_spec
+from crawler.kinds import REGISTRY, start_kind
+from crawler.rules import LinkRules, host_allowed, load_rules
 from ground.errors import ConfigError
 
 
@@ -53,6 +60,29 @@ class PortalSpec:
             "browser": dict(self.browser) if self.browser else None,
         }
 
+    @cached_property
+    def rules(self) -> LinkRules:
+        """The link rules with the spec's extra detail-page patterns, compiled once."""
+        return load_rules(list(self.link_patterns))
+
+    def to_json(self) -> str:
+        """The spec for the crawl's child process (:meth:`from_json` reads it back)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "PortalSpec":
+        """The spec :meth:`to_json` wrote, as it was: it was checked when it was made, so
+        it is not checked again. A file that is not such a spec is a ConfigError."""
+        try:
+            data = json.loads(text)
+            names = {f.name for f in fields(cls)}
+            if not isinstance(data, dict) or not names >= set(data) or "list_urls" not in data:
+                raise ValueError("not a spec written by PortalSpec.to_json")
+            tuples = ("list_urls", "allowed_hosts", "link_patterns")
+            return cls(**{k: tuple(v) if k in tuples else v for k, v in data.items()})
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"portal spec file: {exc}") from exc
+
 
 def _int(spec: Mapping[str, Any], key: str, default: int, minimum: int = 1) -> int:
     v = spec.get(key, default)
@@ -79,7 +109,9 @@ def load_spec(spec: Mapping[str, Any]) -> PortalSpec:
     for u in urls:
         if not host_allowed(u, hosts):
             raise ConfigError(f"portal spec: list URL {u} is not on an allowed host")
-    rules_from_spec(spec)  # compiles link_patterns, raising ConfigError if bad
+    patterns = spec.get("link_patterns") or []
+    if not isinstance(patterns, list):
+        raise ConfigError("link_patterns must be a list of regular expressions")
     delay = spec.get("download_delay", 1.0)
     if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
         raise ConfigError(f"portal spec: download_delay must be a number >= 0, got {delay!r}")
@@ -91,7 +123,7 @@ def load_spec(spec: Mapping[str, Any]) -> PortalSpec:
         raise ConfigError(f"portal spec: portal_id must be an integer or null, got {pid!r}")
     byte_budget = _int(spec, "byte_budget", 50_000_000)
     list_kind = _list_kind(spec)
-    return PortalSpec(
+    checked = PortalSpec(
         list_urls=tuple(urls), allowed_hosts=tuple(hosts), portal_id=pid,
         agency=str(spec.get("agency") or ""), link_patterns=tuple(spec.get("link_patterns") or ()),
         page_budget=_int(spec, "page_budget", 200), byte_budget=byte_budget,
@@ -102,6 +134,8 @@ def load_spec(spec: Mapping[str, Any]) -> PortalSpec:
         api=dict(spec["api"]) if spec.get("api") else None,
         browser=dict(spec["browser"]) if spec.get("browser") else None,
     )
+    checked.rules  # compiles link_patterns now, raising ConfigError if one is bad
+    return checked
 
 
 def _list_kind(spec: Mapping[str, Any]) -> str:
@@ -110,10 +144,9 @@ def _list_kind(spec: Mapping[str, Any]) -> str:
     if render not in (None, "", "browser"):
         raise ConfigError(f"portal spec: render must be \"browser\" or absent, got {render!r}")
     kind = start_kind(spec)
-    if kind not in LIST_KINDS:
-        raise ConfigError(f"portal spec: list_kind must be one of {', '.join(LIST_KINDS)}, got {kind!r}")
-    if kind == "jsonapi" or spec.get("api"):
-        REGISTRY["jsonapi"].check(spec)
-    if kind == "browser" or spec.get("browser"):
-        REGISTRY["browser"].check(spec)
+    if kind != "auto" and kind not in REGISTRY:  # the registry as it is now, with any kind added
+        raise ConfigError(f"portal spec: list_kind must be one of auto, {', '.join(REGISTRY)}, got {kind!r}")
+    for plugin in REGISTRY.values():  # each kind checks its own part, as the registry lists them
+        if plugin.kind == kind or (plugin.spec_key and spec.get(plugin.spec_key)):
+            plugin.check(spec)
     return kind

@@ -13,7 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Callable
 
-from gkwatch.render import render_check, render_report
+from gkwatch.plaintext import render_check, render_report
 from ground.errors import DocumentError, GkwatchError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -30,7 +30,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
     report = parse_path(Path(args.file))
     if args.format == "json":
-        _print_json(report)
+        print(report.to_json())
     else:
         print(render_report(report))
     return 0

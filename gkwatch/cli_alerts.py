@@ -12,7 +12,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from gkwatch.render import table
+from gkwatch.plaintext import table
 from ground.errors import ConfigError
 
 
@@ -33,7 +33,7 @@ def _dump(obj: object) -> None:
 def cmd_alerts_list(args: argparse.Namespace) -> int:
     """Alerts with their delivery states and what mutes them."""
     from alerts.config import load_config
-    from alerts.queries import list_alerts
+    from alerts.alert_queries import list_alerts
     from models.db import session_scope
 
     settings = _settings()
@@ -63,7 +63,7 @@ def _default_target(settings: Any, channel: str) -> str:
 
 def cmd_alerts_test(args: argparse.Namespace) -> int:
     """Send one test message through a channel, now, without the outbox."""
-    from alerts import render
+    from alerts import messages
     from alerts.channels import Message, get_channel
 
     settings = _settings()
@@ -75,8 +75,8 @@ def cmd_alerts_test(args: argparse.Namespace) -> int:
              "starts_at": None, "ends_at": None, "repeat": False, "labels": {}}
     subject = "【gkwatch】测试通知 test notification"
     channel.send(Message(target=target, message_id=f"msg_test_{uuid.uuid4().hex}", subject=subject,
-                         text=render.text([event], reason="test"),
-                         html=render.html_body([event], subject_line=subject, reason="test"),
+                         text=messages.text([event], reason="test"),
+                         html=messages.html_body([event], subject_line=subject, reason="test"),
                          events=[event], reason="test"))
     print(f"sent a test notification through {args.channel} to {target}")
     return 0
@@ -146,7 +146,7 @@ def _silence_warnings(session: Any, matchers: dict[str, Any]) -> list[str]:
 
 def cmd_silence_list(args: argparse.Namespace) -> int:
     from alerts.mute import list_silences
-    from alerts.queries import silence_rows
+    from alerts.alert_queries import silence_rows
     from models.db import session_scope
 
     settings = _settings()

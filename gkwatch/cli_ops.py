@@ -11,7 +11,7 @@ import json
 import sys
 from typing import Any
 
-from gkwatch.render import table
+from gkwatch.plaintext import table
 
 
 def pipeline_state(settings: Any) -> dict[str, Any]:

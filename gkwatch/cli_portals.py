@@ -65,7 +65,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     from gkwatch.portals_io import portal_rows
-    from gkwatch.render import table
+    from gkwatch.plaintext import table
 
     with _session() as s:
         rows = portal_rows(s)

@@ -15,10 +15,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from ground.contracts import Finding
+from ground.contracts import SEVERITIES, Finding, new_finding
 from ground.errors import ConfigError
 
-SEVERITIES = ("error", "warning", "info")
 SCOPES = ("document", "cross_year", "publication")
 CATALOGUE_PATH = Path(__file__).with_name("rules.toml")
 
@@ -116,5 +115,5 @@ def publication_finding(rule_id: str, variant: str, *, where: dict[str, Any], ex
     catalogue; the same keys as the validator's findings."""
     entry = CATALOGUE[rule_id]
     zh, en = entry.text(variant, **params)
-    return {"rule": rule_id, "severity": entry.severity, "status": "fail", "where": where,
-            "expected": expected, "actual": actual, "message_zh": zh, "message_en": en}
+    return new_finding(rule=rule_id, severity=entry.severity, status="fail", where=where,
+                       expected=expected, actual=actual, message_zh=zh, message_en=en)

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from models.queries import changed_years, verdict
+from models.dashboard_queries import changed_years, verdict
 from models.tables import Agency, AgencyCreate, AgencyYear, Alert, Delivery, Portal
 
 

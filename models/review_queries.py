@@ -1,4 +1,4 @@
-"""The review queue and the follow-up states as plain dicts (like models/queries.py), and
+"""The review queue and the follow-up states as plain dicts (like models/dashboard_queries.py), and
 the two writes an admin makes: decide on a finding, set an agency-year's follow-up."""
 from __future__ import annotations
 

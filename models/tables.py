@@ -11,7 +11,7 @@ is what an import accepts, ``XPublic`` what the API returns, ``X`` the table.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 
@@ -196,6 +196,17 @@ class Finding(SQLModel, table=True):
     # status "review": the reason and the doubtful cells with their candidate readings
     review: Optional[dict[str, Any]] = _json()
     created_at: datetime = _ts(now=True)
+
+    @classmethod
+    def stored(cls, finding: Mapping[str, Any], *, agency_id: int | None, year: int | None,
+               version_id: int | None, report_id: int | None = None) -> "Finding":
+        """The row of a finding built by ``ground.contracts.new_finding`` (checked there),
+        for the document version (and report) it was found in."""
+        return cls(agency_id=agency_id, year=year, version_id=version_id, report_id=report_id,
+                   rule=finding["rule"], severity=finding["severity"], status=finding["status"],
+                   where=dict(finding.get("where") or {}), expected=finding.get("expected"),
+                   actual=finding.get("actual"), message_zh=finding["message_zh"],
+                   message_en=finding["message_en"], review=finding.get("review"))
 
 
 class AgencyYear(SQLModel, table=True):

@@ -1,13 +1,13 @@
 """What the upward report needs beyond the audit rows: per agency-year the failing checks
 with their cells, the changes after publication, and the evidence (the version checked,
-its SHA-256 and fetch time). Plain dicts, like models/queries.py."""
+its SHA-256 and fetch time). Plain dicts, like models/dashboard_queries.py."""
 from __future__ import annotations
 
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from models.queries import audit_rows
+from models.dashboard_queries import audit_rows
 from models.tables import DocumentVersion, Finding, Report
 
 
@@ -19,7 +19,7 @@ def _finding(f: Finding) -> dict[str, Any]:
 
 
 def upward_rows(session: Session, **filters: Any) -> list[dict[str, Any]]:
-    """The audit rows (:func:`models.queries.audit_rows`, same filters), each with
+    """The audit rows (:func:`models.dashboard_queries.audit_rows`, same filters), each with
     ``failed`` (the report's failing and review findings), ``changes`` (P-CHANGED findings
     of the agency-year) and ``evidence`` (sha256, fetched_at, version id of the report)."""
     rows = audit_rows(session, **filters)

@@ -85,7 +85,7 @@ def narrative_without_blanks(monkeypatch: pytest.MonkeyPatch) -> None:
     their real blanks)."""
     import copy
 
-    from gkwatch.demo import render, render_office, render_text
+    from gkwatch.demo import render_html, render_office, render_text
     from gkwatch.demo import text as demo_text
 
     original = demo_text.narrative
@@ -98,6 +98,6 @@ def narrative_without_blanks(monkeypatch: pytest.MonkeyPatch) -> None:
                             for k, row in (filled.get("table2") or {}).items()}
         return original(filled, seed=seed)
 
-    monkeypatch.setattr(render, "narrative", narrative)
+    monkeypatch.setattr(render_html, "narrative", narrative)
     monkeypatch.setattr(render_office, "narrative", narrative)
     monkeypatch.setattr(render_text, "narrative", narrative)

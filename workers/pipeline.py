@@ -9,15 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from ground.catalogue import publication_finding
-from ground.contracts import FINDINGS_SCHEMA, REPORT_SCHEMA, Finding
+from ground.contracts import FINDINGS_SCHEMA, REPORT_SCHEMA, Finding, ParsedReport
 from ground.errors import DocumentError
 from workers import parse
 from workers.validate import validate
 
-def empty_report() -> dict[str, Any]:
+def empty_report() -> ParsedReport:
     """The report of a document that could not be parsed: every field unknown."""
-    return {"schema": REPORT_SCHEMA, "agency": None, "year": None, "format_version": None,
-            "sections": []}
+    return ParsedReport.checked({"schema": REPORT_SCHEMA, "agency": None, "year": None,
+                                 "format_version": None, "sections": []})
 
 
 def unparsed_finding(exc: DocumentError) -> Finding:

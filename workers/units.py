@@ -178,7 +178,7 @@ def _give_up_version(session: Session, version: DocumentVersion, doc: Document, 
     f = publication_finding("P-UNPARSED", "given_up", where={"document": doc.url, "attempts": attempts},
                             expected="three tables", actual=error.split(":", 1)[0], attempts=attempts,
                             error=error[:200], url=doc.url)
-    session.add(Finding(agency_id=doc.agency_id, year=doc.year, version_id=version.id, **f))
+    session.add(Finding.stored(f, agency_id=doc.agency_id, year=doc.year, version_id=version.id))
     session.commit()
     finish(session, DocumentVersion, version.id, state="failed", error=error)  # type: ignore[arg-type]
 

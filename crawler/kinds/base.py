@@ -36,6 +36,9 @@ class PortalKind:
     detect_rank: int | None = None
     #: a short line for ``gkwatch discover --kind`` help and the README
     summary: str = ""
+    #: the key of this kind's own table in a portal spec (``api``, ``browser``), checked by
+    #: :meth:`check` whenever a spec has it, or None
+    spec_key: str | None = None
 
     def detects(self, text: str, url: str = "") -> bool:
         """True if a list page in this kind's shape (``text``: the decoded page at ``url``)."""

@@ -86,6 +86,7 @@ def chromium_path() -> str | None:
 
 class BrowserKind(PortalKind):
     kind = "browser"
+    spec_key = "browser"
     summary = "rendered by Chromium (render = \"browser\"), script-only pagination walked"
 
     def check(self, raw: Mapping[str, Any]) -> None:

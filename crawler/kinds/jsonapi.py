@@ -139,6 +139,7 @@ def page_request(api: Mapping[str, Any], base_url: str, page: int) -> ListReques
 
 class JsonApiKind(PortalKind):
     kind = "jsonapi"
+    spec_key = "api"
     #: detected only for gkmlpt columns, whose page names the site id the API needs
     detect_rank = 5
     summary = "JSON list API, read by the portal's [api] mapping (gkmlpt detected)"

@@ -13,7 +13,7 @@ list pages (higher priority), so a budget cut loses pagination depth, not report
 from __future__ import annotations
 
 import time
-from typing import Any, AsyncIterator, Iterator
+from typing import Any, AsyncIterator, Iterator, Mapping
 from urllib.parse import urldefrag
 
 import scrapy
@@ -22,7 +22,7 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.dates import best_date, collect_dates
-from crawler.items import document_item, list_page_item
+from crawler.items import DocumentItem, document_item, list_page_item
 from crawler.kinds import ListInput, detect_kind, get_kind
 from crawler.kinds.browser import options
 from crawler.listing import (
@@ -33,8 +33,8 @@ from crawler.listing import (
     parse_list_page,
 )
 from crawler.middlewares import OffHostRedirectIgnored
-from crawler.rules import classify_title, host_allowed, rules_from_spec
-from crawler.spec import load_spec
+from crawler.rules import classify_title, host_allowed
+from crawler.spec import PortalSpec, load_spec
 
 #: statuses handed to our callbacks instead of being filtered (3xx stay with the redirect
 #: middleware); 304 answers a conditional GET.
@@ -47,10 +47,11 @@ MAX_SUBCOLUMN_DEPTH = 2
 class AnnualReportsSpider(scrapy.Spider):
     name = "annual_reports"
 
-    def __init__(self, spec: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+    def __init__(self, spec: PortalSpec | Mapping[str, Any], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.spec = load_spec(spec)
-        self.rules = rules_from_spec(spec)
+        # the crawl's child hands over the PortalSpec it restored; a mapping is checked here
+        self.spec = spec if isinstance(spec, PortalSpec) else load_spec(spec)
+        self.rules = self.spec.rules
         self.allowed_hosts = list(self.spec.allowed_hosts)
         self.list_pages_scheduled = 0
         self.item_links_seen: set[str] = set()
@@ -217,7 +218,7 @@ class AnnualReportsSpider(scrapy.Spider):
         return dates, best_date(dates)
 
     def _failed_item(self, url: str, entry: dict[str, Any], kind: str, parent: str | None,
-                     error: str, status: int | None, headers: Any = None) -> dict[str, Any]:
+                     error: str, status: int | None, headers: Any = None) -> DocumentItem:
         dates, best = self._fallback_dates(url, entry if parent is None else {})
         return document_item(url, entry_url=entry["url"], parent_url=parent,
                              title=entry.get("title"), year=entry.get("year"), kind=kind,
@@ -299,7 +300,7 @@ class AnnualReportsSpider(scrapy.Spider):
                              attachments=attachments, body=response.body,
                              list_url=entry.get("list_url"), list_date=entry.get("list_date"))
         if response.url != url:
-            item["final_url"] = response.url
+            item.final_url = response.url
         yield item
         for att in attachments:
             if att in self.entries_seen:

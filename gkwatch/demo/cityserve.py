@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from gkwatch.demo import citygov_pages as pages
 from gkwatch.demo.citygov import HOSTS, Body, City, CityItem, build_city
-from gkwatch.demo.render import article_html
+from gkwatch.demo.render_html import article_html
 from gkwatch.demo.render_office import render_docx, render_pdf
 from gkwatch.demo.reports import make_history
 

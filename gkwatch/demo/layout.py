@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from workers.validate.labels import T3_COLUMNS_ZH, T4_CELLS_ZH, T4_GROUPS as T4_GROUP_LABELS
+
 Version = Literal["2021", "2019"]
 
 SECTION_HEADINGS: tuple[str, ...] = (
@@ -22,7 +24,8 @@ SECTION_HEADINGS: tuple[str, ...] = (
     "六、其他需要报告的事项",
 )
 
-T3_COLUMNS: tuple[str, ...] = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
+# column names and table-四 groups are the layouts' (workers/parse/layouts.toml)
+T3_COLUMNS: tuple[str, ...] = T3_COLUMNS_ZH
 T3_BALANCE_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
 
 
@@ -78,8 +81,8 @@ RESULT_KEYS: tuple[str, ...] = tuple(k for g in RESULT_GROUPS for k, _ in g.rows
 #: all 25 rows of table 三, in printed order
 T3_KEYS: tuple[str, ...] = ("1", "2", *RESULT_KEYS, "3.7", "4")
 
-T4_GROUPS: tuple[str, ...] = ("review", "litigation_direct", "litigation_after_review")
-T4_CELLS: tuple[str, ...] = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+T4_GROUPS: tuple[str, ...] = tuple(T4_GROUP_LABELS)
+T4_CELLS: tuple[str, ...] = T4_CELLS_ZH
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 The PDF uses reportlab's built-in CID font STSong-Light (Adobe-GB1, no font file needed);
 its text layer extracts as Unicode with pypdfium2.  Both outputs are byte-for-byte
 deterministic: the PDF is written in reportlab's *invariant* mode and the DOCX zip is
-rewritten with fixed timestamps.  ``layout`` works as in :mod:`gkwatch.demo.render`.
+rewritten with fixed timestamps.  ``layout`` works as in :mod:`gkwatch.demo.render_html`.
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ from gkwatch.demo.layout import (
     layout_of,
     spread,
 )
-from gkwatch.demo.render import t2_rows
+from gkwatch.demo.render_html import t2_rows
 from gkwatch.demo.text import narrative, title_of
 
 FONT = "STSong-Light"

@@ -19,7 +19,7 @@ from typing import Any
 
 from gkwatch.demo.pages import ENCODING, PAGE_SIZE, Column, Item, detail_page, list_page, portal_home
 from gkwatch.demo.plan import AgencyPlan, DemoPlan, DocumentPlan
-from gkwatch.demo.render import article_html
+from gkwatch.demo.render_html import article_html
 from gkwatch.demo.render_office import render_docx, render_pdf
 from gkwatch.demo.reports import Report, edit_report, make_history, plant_balance_error, rng_for
 from gkwatch.demo.roster import COUNTY_GOVERNMENT, REGION, SITE_NAME, AgencySpec, load_roster

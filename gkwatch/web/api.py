@@ -21,7 +21,7 @@ from gkwatch.web.exports import audit_csv
 from gkwatch.web.masking import for_role
 from gkwatch.web.silences import ends_in
 from models.db import get_engine
-from models.queries import (
+from models.dashboard_queries import (
     agency_detail,
     alert_log,
     audit_rows,

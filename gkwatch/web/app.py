@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from alerts.render import KIND_ZH
+from alerts.messages import KIND_ZH
 from gkwatch.web import api, errors, ops, pages, review
 from gkwatch.web.auth import COOKIE, Authenticator
 from gkwatch.web.guard import UNSAFE_METHODS, HostPolicy, same_origin

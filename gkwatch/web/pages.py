@@ -17,7 +17,7 @@ from gkwatch.web.deps import admin, auth_of, db, principal, same_origin
 from gkwatch.web.masking import for_role
 from gkwatch.web.silences import ends_in
 from gkwatch.web.view import report_tables
-from models.queries import (
+from models.dashboard_queries import (
     STATUSES,
     agency_detail,
     alert_log,

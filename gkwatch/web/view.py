@@ -7,20 +7,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from gkwatch.exports.explain import STATUS_EN as _STATUS_EN, STATUS_ZH as _STATUS_ZH
-from gkwatch.render import T3_COLUMNS, T4_COLUMNS, T4_GROUPS
+from gkwatch.plaintext import T3_COLUMNS, T4_COLUMNS, T4_GROUPS
+from workers.validate.labels import T2_FIELDS as T2_FIELD_LABELS, T2_ROWS as T2_ROW_LABELS, T2_UNITS
 from workers.validate.labels import cell_en, cell_zh, t3_row_zh
 
 # one vocabulary for pages and exports
 STATUS_ZH, STATUS_EN = _STATUS_ZH, _STATUS_EN
 
-T2_ROWS = {"rules": "规章", "normative_documents": "行政规范性文件", "licensing": "行政许可",
-           "punishment": "行政处罚", "coercion": "行政强制", "fees": "行政事业性收费",
-           "other_services": "其他对外管理服务事项", "procurement": "政府集中采购"}
-T2_FIELDS = {"issued": "本年制发件数", "repealed": "本年废止件数", "in_force": "现行有效件数",
-             "decisions": "处理决定数量", "amount": "金额", "made": "本年新制作数量",
-             "published": "本年新公开数量", "total_public": "对外公开总数量",
-             "previous_items": "上一年项目数量", "change": "本年增/减", "items": "采购项目数量",
-             "amount_unit": "单位"}
+# table 二 names from workers/parse/layouts.toml (through workers/validate/labels.py)
+T2_ROWS: dict[str, str] = {k: zh for k, (zh, _) in T2_ROW_LABELS.items()}
+T2_FIELDS: dict[str, str] = {k: zh for k, (zh, _) in {**T2_FIELD_LABELS, **T2_UNITS}.items()}
 
 
 def status_label(status: str) -> str:

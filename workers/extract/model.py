@@ -59,8 +59,8 @@ class Block:
 
 
 @dataclass(slots=True)
-class Document:
-    """Everything the parser needs from a file."""
+class ExtractedDocument:
+    """Everything the parser needs from a file (not the ``models.Document`` row of a URL)."""
 
     blocks: list[Block]
     format: str
@@ -78,3 +78,8 @@ class Document:
                 for r in b.rows:
                     out.append("\t".join(c.text for c in r if not c.span))
         return "\n".join(out)
+
+
+#: the old name, still imported by the extractors and the parser; new code says
+#: ExtractedDocument (the name ``Document`` belongs to the table of crawled URLs)
+Document = ExtractedDocument

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ground.contracts import REPORT_SCHEMA
+from ground.contracts import REPORT_SCHEMA, ParsedReport
 from ground.errors import ExtractionError, ParseError
 from workers.extract import DEFAULT_MAX_BYTES, extract
 from workers.parse.report import build_report
 
-__all__ = ["parse_path", "parse_bytes", "parse_document", "SCHEMA"]
+__all__ = ["parse_path", "parse_bytes", "parse_document", "ParsedReport", "SCHEMA"]
 
 SCHEMA = REPORT_SCHEMA
 
 
-def parse_path(path: Path, *, max_bytes: int | None = None) -> dict:
+def parse_path(path: Path, *, max_bytes: int | None = None) -> ParsedReport:
     """Parse a report file; the size limit is checked before the file is read."""
     path = Path(path)
     limit = max_bytes or DEFAULT_MAX_BYTES
@@ -36,7 +36,7 @@ def parse_path(path: Path, *, max_bytes: int | None = None) -> dict:
 
 
 def parse_bytes(data: bytes, *, filename: str, content_type: str | None = None,
-                max_bytes: int | None = None, source: str | None = None) -> dict:
+                max_bytes: int | None = None, source: str | None = None) -> ParsedReport:
     """Parse file bytes; ``filename`` and ``content_type`` only help to recognise the format."""
     doc = extract(data, filename=filename, content_type=content_type,
                   max_bytes=max_bytes or DEFAULT_MAX_BYTES)
@@ -49,8 +49,9 @@ def parse_bytes(data: bytes, *, filename: str, content_type: str | None = None,
 MAX_TEXT_CHARS = 1_000_000
 
 
-def parse_document(doc, *, source: str | None = None) -> dict:
-    """Document model → report dict (pure function)."""
+def parse_document(doc, *, source: str | None = None) -> ParsedReport:
+    """Document model → report (pure function), its shape checked here, once: what
+    leaves the parser is a :class:`ParsedReport` whatever path built it."""
     chars = sum(len(b.text) + sum(len(c.text) for r in b.rows for c in r) for b in doc.blocks)
     if chars > MAX_TEXT_CHARS:
         raise ExtractionError(f"the document holds {chars} characters of text, over the limit of "
@@ -59,4 +60,4 @@ def parse_document(doc, *, source: str | None = None) -> dict:
     report = build_report(doc)
     if not any(k in report for k in ("table2", "table3", "table4")):
         raise ParseError("none of the three tables (主动公开/依申请/复议诉讼) was found", source=source)
-    return report
+    return ParsedReport.checked(report)

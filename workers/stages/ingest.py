@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from crawler.items import CrawledItem, DocumentItem, item_from_json
 from models import Document, DocumentVersion, Portal, utcnow
 
 
@@ -37,53 +38,57 @@ def parse_ts(value: str | None) -> datetime | None:
     return dt
 
 
-def _inherit_dates(items: list[dict[str, Any]]) -> None:
+def _inherit_dates(items: list[CrawledItem]) -> None:
     """Attachments carry the publication dates of the page that links them."""
-    pages = {it["url"]: it for it in items if it.get("type") == "document" and it.get("kind") == "page"}
+    pages = {it.url: it for it in items if isinstance(it, DocumentItem) and it.kind == "page"}
     for it in items:
-        if it.get("type") != "document" or it.get("kind") != "attachment":
+        if not isinstance(it, DocumentItem) or it.kind != "attachment":
             continue
-        parent = pages.get(it.get("parent_url") or it.get("entry_url") or "")
-        if parent and not it.get("published_at"):
-            it["published_at"] = parent.get("published_at")
-            it["dates"] = parent.get("dates") or []
-        if parent and not it.get("year"):
-            it["year"] = parent.get("year")
-        if parent and not it.get("title"):
-            it["title"] = parent.get("title") or ""
+        parent = pages.get(it.parent_url or it.entry_url or "")
+        if parent and not it.published_at:
+            it.published_at = parent.published_at
+            it.dates = parent.dates or []
+        if parent and not it.year:
+            it.year = parent.year
+        if parent and not it.title:
+            it.title = parent.title or ""
 
 
-def ingest_items(session: Session, *, portal: Portal, items: list[dict[str, Any]],
+def ingest_items(session: Session, *, portal: Portal, items: Iterable[Mapping[str, Any] | CrawledItem],
                  now: datetime | None = None) -> IngestResult:
-    """Record every document item of one crawl; return what needs processing."""
+    """Record every document item of one crawl; return what needs processing.
+
+    ``items`` are the crawl's JSON objects (:func:`crawler.run.run_crawl`) or items; each
+    is read through :func:`crawler.items.item_from_json`, checked there once."""
     now = now or utcnow()
     result = IngestResult()
-    _inherit_dates(items)
-    for it in items:
-        if it.get("type") != "document":
+    crawled = [item_from_json(it) for it in items]
+    _inherit_dates(crawled)
+    for it in crawled:
+        if not isinstance(it, DocumentItem):
             continue
-        doc = session.exec(select(Document).where(Document.url == it["url"])).first()
+        doc = session.exec(select(Document).where(Document.url == it.url)).first()
         if doc is None:
-            doc = Document(url=it["url"], portal_id=portal.id, agency_id=portal.agency_id,
+            doc = Document(url=it.url, portal_id=portal.id, agency_id=portal.agency_id,
                            first_seen_at=now)
-        doc.entry_url = it.get("entry_url") or it["url"]
-        doc.parent_url = it.get("parent_url")
-        doc.kind = it.get("kind") or "page"
-        doc.title = it.get("title") or doc.title
-        doc.year = it.get("year") or doc.year
-        doc.last_status = it.get("status")
-        doc.last_error = it.get("error")
+        doc.entry_url = it.entry_url or it.url
+        doc.parent_url = it.parent_url
+        doc.kind = it.kind or "page"
+        doc.title = it.title or doc.title
+        doc.year = it.year or doc.year
+        doc.last_status = it.status
+        doc.last_error = it.error
         doc.last_seen_at = now
-        headers = it.get("headers") or {}
+        headers = it.headers or {}
         doc.etag = headers.get("ETag") or headers.get("etag") or doc.etag
         doc.last_modified = headers.get("Last-Modified") or headers.get("last-modified") or doc.last_modified
         session.add(doc)
         session.flush()
-        if it.get("not_modified"):  # 304: the stored version is still current
+        if it.not_modified:  # 304: the stored version is still current
             result.unchanged += 1
             continue
-        if it.get("error") or not it.get("sha256"):
-            result.failures.append(f"{it['url']}: {it.get('error') or 'no content'}")
+        if it.error or not it.sha256:
+            result.failures.append(f"{it.url}: {it.error or 'no content'}")
             continue
         version = _record_version(session, doc=doc, item=it, now=now, result=result)
         if version is not None and doc.year:
@@ -97,26 +102,26 @@ def ingest_items(session: Session, *, portal: Portal, items: list[dict[str, Any]
     return result
 
 
-def _record_version(session: Session, *, doc: Document, item: dict[str, Any], now: datetime,
+def _record_version(session: Session, *, doc: Document, item: DocumentItem, now: datetime,
                     result: IngestResult) -> DocumentVersion | None:
-    published = parse_ts(item.get("published_at"))
+    published = parse_ts(item.published_at)
     dates_key = published.isoformat() if published else ""
     current = session.get(DocumentVersion, doc.current_version_id) if doc.current_version_id else None
-    if current is not None and current.sha256 == item["sha256"] and current.dates_key == dates_key:
+    if current is not None and current.sha256 == item.sha256 and current.dates_key == dates_key:
         result.unchanged += 1
         return None
     same = session.exec(select(DocumentVersion).where(
-        DocumentVersion.document_id == doc.id, DocumentVersion.sha256 == item["sha256"],
+        DocumentVersion.document_id == doc.id, DocumentVersion.sha256 == item.sha256,
         DocumentVersion.dates_key == dates_key)).first()
     if same is not None:  # flipped back to an earlier version: point at it, nothing new to parse
         doc.current_version_id = same.id
         session.add(doc)
         return None
     version = DocumentVersion(
-        document_id=doc.id, sha256=item["sha256"], dates_key=dates_key, size=item.get("size") or 0,
-        content_type=item.get("content_type") or "", snapshot=item.get("snapshot") or "",
-        headers=item.get("headers") or {}, dates=item.get("dates") or [], published_at=published,
-        fetched_at=parse_ts(item.get("fetched_at")) or now,
+        document_id=doc.id, sha256=item.sha256, dates_key=dates_key, size=item.size or 0,
+        content_type=item.content_type or "", snapshot=item.snapshot or "",
+        headers=item.headers or {}, dates=item.dates or [], published_at=published,
+        fetched_at=parse_ts(item.fetched_at) or now,
         previous_version_id=current.id if current else None)
     session.add(version)
     session.flush()

@@ -8,7 +8,9 @@ from typing import Any
 from sqlmodel import Session, col, delete, select
 
 from alerts.policy import tables_audited
+from ground import contracts
 from ground.catalogue import publication_finding
+from ground.contracts import new_finding
 from ground.errors import DocumentError
 from models import Agency, Document, DocumentVersion, Finding, Report
 import workers.parse
@@ -113,11 +115,9 @@ def process_version(session: Session, *, version_id: int,
         has_attachments = session.exec(select(Document.id).where(Document.parent_url == doc.url)).first()
         if doc.kind == "attachment" or not has_attachments:
             f = unparsed_finding(exc)
-            session.add(Finding(agency_id=doc.agency_id, year=doc.year, version_id=version_id,
-                                rule=f["rule"], severity=f["severity"], status="fail",
-                                where={**f["where"], "url": doc.url},  # the page people must read by hand
-                                expected=f["expected"], actual=f["actual"],
-                                message_zh=f["message_zh"], message_en=f["message_en"]))
+            # the page people must read by hand
+            f = new_finding(**{**f, "where": {**f["where"], "url": doc.url}})
+            session.add(Finding.stored(f, agency_id=doc.agency_id, year=doc.year, version_id=version_id))
             # published all the same: its dates are audited like those of a parsed report
             # (a page with attachments leaves that to them, they carry its dates)
             _add_publication_findings(session, version=version, doc=doc, year=doc.year)
@@ -129,7 +129,7 @@ def process_version(session: Session, *, version_id: int,
                             agency_kind=agency.kind if agency else None) if audited else []
     for change in detect_changes(session, version=version, report=report, url=doc.url) + \
             date_findings(version, url=doc.url):
-        session.add(Finding(agency_id=doc.agency_id, year=year, version_id=version_id, **change))
+        session.add(Finding.stored(change, agency_id=doc.agency_id, year=year, version_id=version_id))
     # kept even when not audited: the report row is what tells evaluation the year
     row = Report(agency_id=doc.agency_id, year=year, version_id=version_id,
                  format_version=report.get("format_version"), published_at=version.published_at, data=report)
@@ -148,16 +148,13 @@ def _add_publication_findings(session: Session, *, version: DocumentVersion, doc
                               year: int | None) -> None:
     """The findings about how a document was published, which need no parsed tables."""
     for f in date_change(session, version=version, url=doc.url) + date_findings(version, url=doc.url):
-        session.add(Finding(agency_id=doc.agency_id, year=year, version_id=version.id, **f))
+        session.add(Finding.stored(f, agency_id=doc.agency_id, year=year, version_id=version.id))
 
 
-def _store_findings(session: Session, findings: list[dict[str, Any]], *, report: Report) -> None:
+def _store_findings(session: Session, findings: list[contracts.Finding], *, report: Report) -> None:
     for f in findings:
-        session.add(Finding(agency_id=report.agency_id, year=report.year, version_id=report.version_id,
-                            report_id=report.id, rule=f["rule"], severity=f["severity"], status=f["status"],
-                            where=f.get("where") or {}, expected=f.get("expected"), actual=f.get("actual"),
-                            message_zh=f.get("message_zh", ""), message_en=f.get("message_en", ""),
-                            review=f.get("review")))
+        session.add(Finding.stored(f, agency_id=report.agency_id, year=report.year,
+                                   version_id=report.version_id, report_id=report.id))
 
 
 def next_year_report(session: Session, *, agency_id: int | None, year: int | None) -> Report | None:

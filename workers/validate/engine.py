@@ -1,9 +1,9 @@
 """Run the catalogue's checks over a report and build the findings."""
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
-from ground.contracts import Finding
+from ground.contracts import Finding, new_finding
 
 # Importing the check modules registers their functions.
 from . import checks_cross, checks_structure, checks_table2, checks_tables, checks_text  # noqa: F401
@@ -26,29 +26,27 @@ def _finding(rule: Rule, issue: Issue, ctx: Context) -> Finding:
     zh = msg.zh.format_map(params) if msg else rule.title_zh
     en = msg.en.format_map(params) if msg else rule.title_en
     en = en[:1].upper() + en[1:]
-    out: Finding = {"rule": rule.id, "severity": rule.severity, "status": issue.status,  # type: ignore[typeddict-item]
-                    "where": dict(issue.where), "expected": issue.expected, "actual": issue.actual,
-                    "message_zh": zh, "message_en": en}
+    status, review = issue.status, None
     if issue.status == FAIL and rule.severity == "error":
         doubtful = ctx.uncertain(issue.inputs)
         if doubtful:
-            _to_review(out, doubtful)
-    return out
+            status, review = REVIEW, _review(doubtful)
+            zh, en = "待人工核对：" + zh, "To review: " + en
+    return new_finding(rule=rule.id, severity=rule.severity, status=status, where=issue.where,
+                       expected=issue.expected, actual=issue.actual, message_zh=zh, message_en=en,
+                       review=review)
 
 
-def _to_review(finding: Finding, doubtful: list) -> None:
+def _review(doubtful: list) -> dict[str, Any]:
     """An error that rests on cells read without certainty is not raised: it waits for a
     person, with the reason and the candidate readings of those cells."""
     cells = [{"table": t, "row": r, "column": c, "report": w, "how": rd.get("how"),
               "why": rd.get("why"), "candidates": rd.get("candidates")} for (w, t, r, c), rd in doubtful]
-    finding["status"] = REVIEW
-    finding["review"] = {
+    return {
         "reason_zh": f"所依据的单元格读数不确定（{cells_text(ref for ref, _ in doubtful)}），需人工核对原文",
         "reason_en": f"rests on cells read without certainty ({cells_text(ref for ref, _ in doubtful)}); "
                      "check the printed document",
         "cells": cells}
-    finding["message_zh"] = "待人工核对：" + finding["message_zh"]
-    finding["message_en"] = "To review: " + finding["message_en"]
 
 
 def _run(rules: Iterable[Rule], ctx: Context) -> list[Finding]:

@@ -1,86 +1,98 @@
-"""Chinese and English names of table rows, columns and groups (for messages)."""
+"""Chinese and English names of table rows, columns and groups — read from
+``workers/parse/layouts.toml``, the one place the form is described.
+
+The parser reads the matching part of that file (keywords, numbering, the fields of each
+layout); this module reads its ``[labels]`` part and the column names, checks that the
+labels name exactly the rows, fields and groups the layouts define, and derives the row
+lists the checks need. Messages (the validator, the process stage), the command line,
+the dashboard and the exports all take their names from here. (The validator may not
+import the parser, so the file is read here, once, by path.)
+"""
 from __future__ import annotations
 
-T3_COLUMNS_ZH: tuple[str, ...] = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
-T3_COLUMNS_EN: tuple[str, ...] = ("natural persons", "commercial enterprises", "research institutions",
-                                  "public-interest organisations", "legal service agencies", "other", "total")
+import tomllib
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
 
-T3_ROWS: dict[str, tuple[str, str]] = {
-    "1": ("一、本年新收政府信息公开申请数量", "1 new applications this year"),
-    "2": ("二、上年结转政府信息公开申请数量", "2 applications carried over from last year"),
-    "3.1": ("（一）予以公开", "3.1 disclosed"),
-    "3.2": ("（二）部分公开", "3.2 partly disclosed"),
-    # the form's own row names (国办公开办函〔2021〕30号), so a message names the row a reader sees
-    "3.3.1": ("（三）不予公开 1.属于国家秘密", "3.3.1 refused: state secret"),
-    "3.3.2": ("（三）不予公开 2.其他法律行政法规禁止公开", "3.3.2 refused: barred by other laws"),
-    "3.3.3": ("（三）不予公开 3.危及“三安全一稳定”", "3.3.3 refused: endangers security or stability"),
-    "3.3.4": ("（三）不予公开 4.保护第三方合法权益", "3.3.4 refused: third-party rights"),
-    "3.3.5": ("（三）不予公开 5.属于三类内部事务信息", "3.3.5 refused: internal affairs"),
-    "3.3.6": ("（三）不予公开 6.属于四类过程性信息", "3.3.6 refused: process information"),
-    "3.3.7": ("（三）不予公开 7.属于行政执法案卷", "3.3.7 refused: enforcement files"),
-    "3.3.8": ("（三）不予公开 8.属于行政查询事项", "3.3.8 refused: administrative enquiry"),
-    "3.4.1": ("（四）无法提供 1.本机关不掌握相关政府信息", "3.4.1 cannot provide: not held"),
-    "3.4.2": ("（四）无法提供 2.没有现成信息需要另行制作", "3.4.2 cannot provide: would need new work"),
-    "3.4.3": ("（四）无法提供 3.补正后申请内容仍不明确", "3.4.3 cannot provide: still unclear"),
-    "3.5.1": ("（五）不予处理 1.信访举报投诉类申请", "3.5.1 not processed: petitions and complaints"),
-    "3.5.2": ("（五）不予处理 2.重复申请", "3.5.2 not processed: repeated request"),
-    "3.5.3": ("（五）不予处理 3.要求提供公开出版物", "3.5.3 not processed: published material"),
-    "3.5.4": ("（五）不予处理 4.无正当理由大量反复申请", "3.5.4 not processed: mass repeated requests"),
-    "3.5.5": ("（五）不予处理 5.要求行政机关确认或重新出具已获取信息", "3.5.5 not processed: re-issue of held information"),
-    "3.6.1": ("（六）其他处理 1.申请人无正当理由逾期不补正", "3.6.1 other: no correction in time"),
-    "3.6.2": ("（六）其他处理 2.申请人逾期未按收费通知要求缴纳费用", "3.6.2 other: fee not paid in time"),
-    "3.6.3": ("（六）其他处理 3.其他", "3.6.3 other: other"),
-    "3.6": ("（六）其他处理", "3.6 other handling"),
-    "3.7": ("（七）总计", "3.7 results total"),
-    "4": ("四、结转下年度继续办理", "4 carried forward to next year"),
-}
+from ground.errors import ConfigError
 
-#: Rows every table 三 must have; （六）其他处理 is either 3.6.1–3.6.3 or the single row 3.6.
-T3_FIXED_ROWS: tuple[str, ...] = (
-    "1", "2", "3.1", "3.2", *(f"3.3.{i}" for i in range(1, 9)), *(f"3.4.{i}" for i in range(1, 4)),
-    *(f"3.5.{i}" for i in range(1, 6)), "3.7", "4")
-T3_OTHER_SPLIT: tuple[str, ...] = ("3.6.1", "3.6.2", "3.6.3")
+LAYOUTS_PATH = Path(__file__).resolve().parent.parent / "parse" / "layouts.toml"
 
-T4_GROUPS: dict[str, tuple[str, str]] = {
-    "review": ("行政复议", "administrative review"),
-    "litigation_direct": ("未经复议直接起诉", "litigation without prior review"),
-    "litigation_after_review": ("复议后起诉", "litigation after review"),
-}
-T4_CELLS_ZH: tuple[str, ...] = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
-T4_CELLS_EN: tuple[str, ...] = ("upheld", "corrected", "other outcome", "pending", "total")
 
-T2_ROWS: dict[str, tuple[str, str]] = {
-    "rules": ("规章", "rules (规章)"),
-    "normative_documents": ("行政规范性文件", "normative documents"),
-    "licensing": ("行政许可", "licensing"),
-    "other_services": ("其他对外管理服务事项", "other public services"),
-    "punishment": ("行政处罚", "punishment"),
-    "coercion": ("行政强制", "coercion"),
-    "fees": ("行政事业性收费", "administrative fees"),
-    "procurement": ("政府集中采购", "central procurement"),
-}
-T2_FIELDS: dict[str, tuple[str, str]] = {
-    "issued": ("本年制发件数", "issued this year"),
-    "repealed": ("本年废止件数", "repealed this year"),
-    "in_force": ("现行有效件数", "in force"),
-    "decisions": ("处理决定数量", "decisions"),
-    "amount": ("金额", "amount"),
-    "made": ("本年新制作数量", "made this year"),
-    "published": ("本年新公开数量", "published this year"),
-    "total_public": ("对外公开总数量", "total public"),
-    "previous_items": ("上一年项目数量", "items last year"),
-    "change": ("本年增/减", "change this year"),
-    "items": ("采购项目数量", "procurement items"),
-}
+def _pairs(where: str, raw: Any) -> dict[str, tuple[str, str]]:
+    if not isinstance(raw, dict) or not all(
+            isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) and x for x in v) for v in raw.values()):
+        raise ConfigError(f"{LAYOUTS_PATH.name}: {where} must map each key to [Chinese, English]")
+    return {k: (v[0], v[1]) for k, v in raw.items()}
 
+
+def _same(where: str, named: set[str], defined: set[str]) -> None:
+    if named != defined:
+        raise ConfigError(f"{LAYOUTS_PATH.name}: {where} must name exactly the keys the layouts define; "
+                          f"missing {sorted(defined - named)}, unknown {sorted(named - defined)}")
+
+
+def _read(path: Path = LAYOUTS_PATH) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        labels = data["labels"]
+        t2, t3, t4 = data["table2"], data["table3"], data["table4"]
+        t3_rows = [(r["key"], r.get("layout"), bool(r.get("collapsed"))) for r in t3["rows"]]
+        out = {
+            "t2_rows": _pairs("labels.table2.rows", labels["table2"]["rows"]),
+            "t2_fields": _pairs("labels.table2.fields", labels["table2"]["fields"]),
+            "t2_layout_rows": {ver: tuple(rows) for ver, rows in t2["fields"].items()},
+            "t3_rows": _pairs("labels.table3.rows", labels["table3"]["rows"]),
+            "t3_columns": (tuple(t3["columns"]), tuple(labels["table3"]["columns_en"])),
+            "t3_row_keys": t3_rows,
+            "t4_groups": _pairs("labels.table4.groups", labels["table4"]["groups"]),
+            "t4_group_keys": tuple(t4["groups"]),
+            "t4_columns": (tuple(t4["columns"]), tuple(labels["table4"]["columns_en"])),
+            "sections": dict(labels["sections"]),
+        }
+    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path.name}: cannot read the labels: {exc!r}") from exc
+    _same("labels.table2.rows", set(out["t2_rows"]), set(t2["rows"]))
+    used_fields = {f for rows in t2["fields"].values() for fl in rows.values() for f in fl}
+    units = {f for f in out["t2_fields"] if f.endswith("_unit")}  # a unit printed next to an amount
+    _same("labels.table2.fields", set(out["t2_fields"]) - units, used_fields)
+    _same("labels.table3.rows", set(out["t3_rows"]), {k for k, _, _ in t3_rows})
+    _same("labels.table4.groups", set(out["t4_groups"]), set(out["t4_group_keys"]))
+    for table, (zh, en) in (("table3", out["t3_columns"]), ("table4", out["t4_columns"])):
+        if len(zh) != len(en):
+            raise ConfigError(f"{path.name}: labels.{table}.columns_en must name each of the {len(zh)} columns")
+    _same("labels.sections", set(out["sections"]) - {"preamble"}, set(data["sections"]))
+    return out
+
+
+_L = _read()
+
+T3_COLUMNS_ZH: tuple[str, ...] = _L["t3_columns"][0]
+T3_COLUMNS_EN: tuple[str, ...] = _L["t3_columns"][1]
+#: rows in printed order (keys as in gkwatch.report/1): (Chinese, English)
+T3_ROWS: Mapping[str, tuple[str, str]] = MappingProxyType(_L["t3_rows"])
+#: Rows every table 三 must have: all but those of one layout only and the collapsed form;
+#: （六）其他处理 is either 3.6.1–3.6.3 (the 2021 rows) or the single row 3.6.
+T3_FIXED_ROWS: tuple[str, ...] = tuple(k for k, layout, collapsed in _L["t3_row_keys"]
+                                       if layout is None and not collapsed)
+T3_OTHER_SPLIT: tuple[str, ...] = tuple(k for k, layout, _ in _L["t3_row_keys"] if layout == "2021")
+
+T4_GROUPS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {g: _L["t4_groups"][g] for g in _L["t4_group_keys"]})
+T4_CELLS_ZH: tuple[str, ...] = _L["t4_columns"][0]
+T4_CELLS_EN: tuple[str, ...] = _L["t4_columns"][1]
+
+T2_ROWS: Mapping[str, tuple[str, str]] = MappingProxyType(_L["t2_rows"])
+T2_FIELDS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {k: v for k, v in _L["t2_fields"].items() if not k.endswith("_unit")})
+#: the unit printed next to an amount (``amount_unit``): shown, never checked
+T2_UNITS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {k: v for k, v in _L["t2_fields"].items() if k.endswith("_unit")})
 #: Expected table-2 rows per layout.
-T2_LAYOUT_ROWS: dict[str, tuple[str, ...]] = {
-    "2021": ("rules", "normative_documents", "licensing", "punishment", "coercion", "fees"),
-    "2019": ("rules", "normative_documents", "licensing", "other_services", "punishment", "coercion",
-             "fees", "procurement"),
-}
+T2_LAYOUT_ROWS: Mapping[str, tuple[str, ...]] = MappingProxyType(_L["t2_layout_rows"])
 
-SECTION_ZH: dict[str, str] = {"1": "一", "2": "二", "3": "三", "4": "四", "5": "五", "6": "六", "preamble": "开头"}
+SECTION_ZH: Mapping[str, str] = MappingProxyType(_L["sections"])
 
 
 def t3_row_zh(key: str) -> str:
