@@ -218,6 +218,13 @@ def evaluate_agency_year(session: Session, *, agency_id: int, year: int, policy:
     backfill = backfill_reason(session, first_doc, first_pub, year=year, now=now, days=config.backfill_days)
     desired = _desired_alerts(session, agency=agency, year=year, status=status, deadline=deadline,
                               published=first_pub, failing=failing, ctx=ctx)
+    # an unreadable document or a change after publication that an admin dismissed no
+    # longer alerts for that version; its open alert resolves without a notification
+    judged = decisions_for(session, list({f.version_id for f, _ in found.unparsed if f.version_id}))
+    if found.unparsed and all(judged.get((f.version_id, f.rule)) == "dismissed"  # type: ignore[arg-type]
+                              for f, _ in found.unparsed):
+        found.unparsed = []
+        dismissed["P-UNPARSED"] = "检查结果已被管理员驳回 finding dismissed by an admin"
     desired += _unparsed_alerts(agency=agency, year=year, found=found, ctx=ctx)
     for spec in desired:
         if spec.kind in ("P-LATE", "inconsistent"):
@@ -231,7 +238,8 @@ def evaluate_agency_year(session: Session, *, agency_id: int, year: int, policy:
             f"提醒：{agency.name} 尚未发布{year}年度政府信息公开工作年度报告，期限 {_bj(deadline)}（剩余 {left} 天）",
             f"reminder: {agency.name} has not published its {year} annual report; due {_bj(deadline)} "
             f"({left} days left)", rule="reminder", context=ctx))
-    sync_alerts(session, scope={"agency_id": agency_id, "year": year, "context": ctx, "dismissed": dismissed},
+    sync_alerts(session, scope={"agency_id": agency_id, "year": year, "context": ctx, "dismissed": dismissed,
+                                "dismissed_events": _dismissed_changes(session, agency_id, year)},
                 desired=desired, routes=routes, now=now)
     session.commit()
     return row
@@ -261,6 +269,13 @@ def _unparsed_alerts(*, agency: Agency, year: int, found: Found, ctx: dict[str, 
     why_zh, why_en = found.unparsed[0][0].message_zh, found.unparsed[0][0].message_en
     return [publication_alert("P-UNPARSED", agency.id, year, context=ctx, agency=agency.name,
                               shown_zh=shown, shown_en=shown_en, why_zh=why_zh, why_en=why_en)]
+
+
+def _dismissed_changes(session: Session, agency_id: int, year: int) -> set[int]:
+    """Document versions whose P-CHANGED finding an admin dismissed."""
+    versions = [v for v in session.exec(select(Finding.version_id).where(
+        Finding.agency_id == agency_id, Finding.year == year, Finding.rule == "P-CHANGED")).all() if v]
+    return {v for (v, rule), d in decisions_for(session, versions).items() if rule == "P-CHANGED" and d == "dismissed"}
 
 
 def _desired_alerts(session: Session, *, agency: Agency, year: int, status: str, deadline: datetime,

@@ -106,7 +106,8 @@ def sync_alerts(session: Session, *, scope: dict[str, Any], desired: list[AlertS
     """Make the firing alerts of ``scope`` (agency_id, year) equal to ``desired``.
 
     ``scope["dismissed"]`` maps rules whose findings an admin dismissed to the reason
-    their alerts resolve without a notification.
+    their alerts resolve without a notification; ``scope["dismissed_events"]`` holds the
+    document versions whose P-CHANGED event was dismissed (it resolves, quietly).
 
     New alerts fire (or fire again, with a new generation); alerts no longer desired
     resolve. Returns counts of fired and resolved alerts. Does not commit.
@@ -139,8 +140,12 @@ def sync_alerts(session: Session, *, scope: dict[str, Any], desired: list[AlertS
     current = session.exec(select(Alert).where(
         Alert.agency_id == scope.get("agency_id"), Alert.year == scope.get("year"),
         Alert.state == "firing")).all()
+    dismissed_events = scope.get("dismissed_events") or set()
     for alert in current:
-        if alert.fingerprint in wanted or alert.kind in EVENT_KINDS:
+        if alert.fingerprint in wanted:
+            continue
+        # an event (P-CHANGED) stays firing until an admin dismisses the change it reports
+        if alert.kind in EVENT_KINDS and (alert.labels or {}).get("version_id") not in dismissed_events:
             continue
         alert.state, alert.ends_at, alert.updated_at = "resolved", now, now
         session.add(alert)
@@ -148,7 +153,10 @@ def sync_alerts(session: Session, *, scope: dict[str, Any], desired: list[AlertS
         if alert.kind not in QUIET_RESOLVE_KINDS:
             # resolved because an admin dismissed its finding: the office decided it, so the
             # resolution is logged (skipped, with the reason) but not sent
-            quiet = (scope.get("dismissed") or {}).get(alert.rule) if alert.kind == "inconsistent" else None
+            quiet = (scope.get("dismissed") or {}).get(alert.rule) if alert.kind in ("inconsistent", "P-UNPARSED") \
+                else None
+            if alert.kind in EVENT_KINDS:
+                quiet = "检查结果已被管理员驳回 finding dismissed by an admin"
             disabled = disabled_endpoints(session) if disabled is None else disabled
             _enqueue(session, alert, event="resolved", routes=routes, context=scope.get("context", {}),
                      suppressed=quiet, disabled=disabled)

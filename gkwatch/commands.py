@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gkwatch import cli_crawl
 from gkwatch.plaintext import render_alerts, render_statuses, table
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -109,28 +110,6 @@ def _settings():  # type: ignore[no-untyped-def]
     settings = get_settings()
     upgrade(settings.effective_database_url)
     return settings
-
-
-def cmd_crawl(args: argparse.Namespace) -> int:
-    """Crawl every due portal (or all with --all) and process what it finds, in-process."""
-    from models import utcnow
-    from models.db import session_scope
-    from workers.inline import drain
-    from workers.stages.crawl import due_portals, schedule_crawl
-
-    settings = _settings()
-    with session_scope(settings.effective_database_url) as s:
-        from sqlmodel import select
-
-        from models import Portal
-
-        ids = [p.id for p in s.exec(select(Portal)).all()] if args.all else due_portals(s, now=utcnow())
-        runs = [schedule_crawl(s, portal_id=p) for p in ids]  # type: ignore[arg-type]
-    _err(f"crawling {len(runs)} portal(s)")
-    done = drain(settings, [("crawl", r) for r in runs],
-                 progress=lambda stage, unit, left: _err(f"  {stage} {unit} done, {left} queued"))
-    _err(f"{done} unit(s) of work done")
-    return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -239,9 +218,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=cmd_discover)
 
-    p = sub.add_parser("crawl", help="crawl due portals and process what they publish")
-    p.add_argument("--all", action="store_true", help="crawl every portal, due or not")
-    p.set_defaults(func=cmd_crawl)
+    cli_crawl.register(sub)
 
     p = sub.add_parser("status", help="publication status per agency and year")
     p.add_argument("--year", type=int)

@@ -1,8 +1,13 @@
 """Plain-text rendering for people: reports, findings, status tables."""
 from __future__ import annotations
 
-import unicodedata
+import io
 from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from workers.validate.labels import (T2_FIELDS, T3_COLUMNS_ZH, T4_CELLS_ZH, T4_GROUPS as T4_GROUP_LABELS,
                                      cell_zh, t2_zh, t3_row_zh)
@@ -13,26 +18,26 @@ T4_COLUMNS: list[str] = list(T4_CELLS_ZH)
 T4_GROUPS: dict[str, str] = {g: zh for g, (zh, _) in T4_GROUP_LABELS.items()}
 
 
-def width(text: str) -> int:
-    """Display width: CJK characters take two columns."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def pad(text: str, n: int, right: bool = False) -> str:
-    gap = " " * max(n - width(text), 0)
-    return gap + text if right else text + gap
+#: wide enough that no table wraps: a long message stays on its line, as before
+_WIDE = 1000
 
 
 def table(headers: list[str], rows: list[list[Any]], right: set[int] | None = None) -> str:
-    """A simple aligned table; ``right`` lists right-aligned column indexes."""
+    """An aligned plain-text table drawn by Rich (CJK characters take two columns);
+    ``right`` lists right-aligned column indexes. Cells are text, never Rich markup: a
+    printed "[6]" stays "[6]"."""
     right = right or set()
-    cells = [[("—" if v is None else str(v)) for v in row] for row in rows]
-    widths = [max([width(h)] + [width(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    widths[-1] = min(widths[-1], 24)  # a long last column (messages) is not padded
-    lines = ["  ".join(pad(h, widths[i], i in right) for i, h in enumerate(headers)),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(pad(v, widths[i], i in right) for i, v in enumerate(r)) for r in cells]
-    return "\n".join(line.rstrip() for line in lines)
+    grid = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="", collapse_padding=True)
+    for i, h in enumerate(headers):
+        grid.add_column(Text(h), justify="right" if i in right else "left", no_wrap=True)
+    for row in rows:
+        grid.add_row(*[Text("—" if v is None else str(v)) for v in row])
+    console = Console(file=io.StringIO(), width=_WIDE, color_system=None, highlight=False, emoji=False,
+                      soft_wrap=False, legacy_windows=False)
+    with console.capture() as captured:
+        console.print(grid)
+    lines = [line.rstrip() for line in captured.get().splitlines()]
+    return "\n".join(line for line in lines if line.strip())
 
 
 def t2_field_zh(field: str) -> str:

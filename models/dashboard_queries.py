@@ -228,3 +228,30 @@ def alert_log(session: Session, *, state: str | None = None, limit: int = 500) -
              "labels": dict(a.labels or {}), "summary_zh": a.summary_zh, "summary_en": a.summary_en,
              "starts_at": a.starts_at, "ends_at": a.ends_at, "updated_at": a.updated_at,
              "deliveries": by_alert.get(a.id, [])} for a in alerts]  # type: ignore[arg-type]
+
+
+def alert_evidence(session: Session, alerts: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """Per alert id: what its row links to — the report of its agency-year, the source
+    page and the version whose snapshot was checked (a P-CHANGED alert names its own)."""
+    pairs = {(a["agency_id"], a["year"]) for a in alerts if a.get("agency_id") and a.get("year")}
+    if not pairs:
+        return {}
+    agency_ids = list({p[0] for p in pairs})
+    found = session.exec(select(AgencyYear.agency_id, AgencyYear.year, Report.id, Report.version_id, Document.url)
+                         .where(col(AgencyYear.agency_id).in_(agency_ids), AgencyYear.report_id == Report.id,
+                                Report.version_id == DocumentVersion.id,
+                                DocumentVersion.document_id == Document.id)).all()
+    by_year = {(a, y): {"report_id": r, "version_id": v, "source_url": u} for a, y, r, v, u in found}
+    # an agency-year with no parsed report (missing, unreadable): its first document found
+    docs = session.exec(select(Document.agency_id, Document.year, Document.url, Document.current_version_id)
+                        .where(col(Document.agency_id).in_(agency_ids)).order_by(col(Document.id))).all()
+    for a, y, url, current in docs:
+        by_year.setdefault((a, y), {"report_id": None, "version_id": current, "source_url": url})  # type: ignore[index]
+    out: dict[int, dict[str, Any]] = {}
+    for alert in alerts:
+        ev = dict(by_year.get((alert.get("agency_id"), alert.get("year")), {}))  # type: ignore[arg-type]
+        if (alert.get("labels") or {}).get("version_id"):
+            ev["version_id"] = alert["labels"]["version_id"]
+        if ev:
+            out[alert["id"]] = ev
+    return out

@@ -9,6 +9,9 @@ from sqlmodel import Session, col, or_, select
 from models.review import DECISIONS, FOLLOW_UPS, FindingDecision, FollowUp
 from models.tables import Agency, Finding, utcnow
 
+#: findings of a document version (not of its report tables) that the queue offers
+VERSION_RULES = ("P-CHANGED", "P-UNPARSED")
+
 
 def _decision_dict(d: FindingDecision | None) -> dict[str, Any] | None:
     if d is None:
@@ -19,10 +22,15 @@ def _decision_dict(d: FindingDecision | None) -> dict[str, Any] | None:
 
 def review_queue(session: Session, *, state: str = "open", limit: int = 500) -> list[dict[str, Any]]:
     """Findings a person should look at: every ``review`` finding and every failing error
-    finding of a report, with its agency, year and the decision taken (if any).
+    finding of a report, every P-CHANGED and P-UNPARSED finding of a version, with its agency, year and the decision taken (if any).
     ``state``: ``open`` (no decision yet), ``decided`` or ``all``."""
-    query = (select(Finding, Agency).where(Finding.agency_id == Agency.id, col(Finding.report_id).is_not(None))
-             .where(or_(Finding.status == "review", (Finding.status == "fail") & (Finding.severity == "error")))
+    of_report = col(Finding.report_id).is_not(None) & or_(
+        Finding.status == "review", (Finding.status == "fail") & (Finding.severity == "error"))
+    # a change after publication and an unreadable document are warnings of a version
+    # (no report id), yet an office decides on them too: a view counter is no edit
+    of_version = col(Finding.version_id).is_not(None) & col(Finding.rule).in_(VERSION_RULES) \
+        & (Finding.status == "fail")
+    query = (select(Finding, Agency).where(Finding.agency_id == Agency.id).where(or_(of_report, of_version))
              .order_by(col(Finding.id).desc()))
     pairs = session.exec(query).all()
     versions = list({f.version_id for f, _ in pairs if f.version_id})

@@ -9,22 +9,26 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlmodel import Session
 
+from gkwatch.exports.explain import summarise
 from gkwatch.exports.upward import page_context
 from gkwatch.web.api import MAX_ID, Id, report_diff, upward_of
 from gkwatch.web.auth import COOKIE, COOKIE_MAX_AGE, Principal
 from gkwatch.web.chart import legend, rates_by_year, svg
 from gkwatch.web.deps import admin, auth_of, db, principal, same_origin
 from gkwatch.web.masking import for_role
-from gkwatch.web.silences import ends_in
+from gkwatch.web.silences import SILENCE_HOURS, ends_in
+from gkwatch.web.sorting import ALERT_KEYS, SortLinks, matrix_keys, sort_items
 from gkwatch.web.view import report_tables
 from models.dashboard_queries import (
     STATUSES,
     agency_detail,
+    alert_evidence,
     alert_log,
     audit_rows,
     filter_options,
     report_detail,
 )
+from models.portal_health import portal_health
 
 router = APIRouter(include_in_schema=False)
 Session_ = Annotated[Session, Depends(db)]
@@ -60,17 +64,31 @@ def build_matrix(rows: list[dict[str, Any]], status: str | None) -> dict[str, An
     return {"years": years, "agencies": shown, "latest": latest, "counts": counts}
 
 
+def region_rollup(rows: list[dict[str, Any]], year: int | None) -> list[dict[str, Any]]:
+    """Per region, for one year: bodies, on time, late, missing, inconsistent, changed and
+    the on-time rate, then the total (the upward report's summary, without the kinds)."""
+    if year is None:
+        return []
+    return [g for g in summarise([r for r in rows if r["year"] == year])
+            if g["kind"] == "小计 subtotal" or g["region"] == "总计 total"]
+
+
 @router.get("/", response_class=HTMLResponse)
 def matrix(request: Request, session: Session_, who: Who, region: Opt = None, kind: Opt = None,
-           status: Opt = None, q: Opt = None, year: Opt = None) -> HTMLResponse:
+           status: Opt = None, q: Opt = None, year: Opt = None, sort: Opt = None,
+           order: Opt = None) -> HTMLResponse:
     status = status if status in STATUSES else None
     year_n = int(year) if year and year.isdigit() and 1990 <= int(year) <= 2100 else None
     rows = audit_rows(session, year=year_n, region=region or None, kind=kind or None, q=q or None)
+    m = build_matrix(rows, status)
+    m["agencies"], sort, order = sort_items(m["agencies"], matrix_keys(m["years"]), sort, order)
+    filters = {"region": region or "", "kind": kind or "", "status": status or "", "q": q or "",
+               "year": str(year_n or "")}
     return render(request, "matrix.html", {
-        "m": build_matrix(rows, status), "options": filter_options(session),
+        "m": m, "options": filter_options(session), "regions": region_rollup(rows, m["latest"]),
+        "sort_link": SortLinks("/", filters, sort, order), "sort": sort, "order": order,
         "chart": Markup(svg(rates_by_year(rows))), "legend": legend(),
-        "f": {"region": region or "", "kind": kind or "", "status": status or "", "q": q or "",
-              "year": str(year_n or "")},
+        "f": filters,
         # the filters given, for the export links: an empty status= is a 422 to the API
         "query": urlencode({k: v for k, v in (("year", year_n), ("region", region), ("kind", kind),
                                               ("status", status), ("q", q)) if v})})
@@ -112,7 +130,7 @@ def report_page(report_id: Id, request: Request, session: Session_, who: Who,
 
 @router.get("/alerts", response_class=HTMLResponse)
 def alerts_page(request: Request, session: Session_, who: Who, state: Opt = None, q: Opt = None,
-                kind: Opt = None) -> HTMLResponse:
+                kind: Opt = None, sort: Opt = None, order: Opt = None) -> HTMLResponse:
     state = state if state in ("firing", "resolved") else None
     alerts = for_role(alert_log(session, state=state), is_admin=who.is_admin)
     kinds = sorted({a["kind"] for a in alerts})
@@ -120,8 +138,17 @@ def alerts_page(request: Request, session: Session_, who: Who, state: Opt = None
         alerts = [a for a in alerts if a["kind"] == kind]
     if q:  # part of the agency's name or of the summary
         alerts = [a for a in alerts if q in (a.get("agency") or "") or q in a["summary_zh"] or q in a["summary_en"]]
-    return render(request, "alerts.html", {"alerts": alerts, "state": state or "", "q": q or "", "kind": kind or "",
-                                           "kinds": kinds})
+    alerts, sort, order = sort_items(alerts, ALERT_KEYS, sort, order)
+    params = {"state": state or "", "q": q or "", "kind": kind or ""}
+    return render(request, "alerts.html", {
+        "alerts": alerts, **params, "kinds": kinds, "evidence": alert_evidence(session, alerts),
+        "sort_link": SortLinks("/alerts", params, sort, order), "sort": sort, "order": order,
+        "silence_hours": SILENCE_HOURS})
+
+
+@router.get("/portals", response_class=HTMLResponse)
+def portals_page(request: Request, session: Session_, who: Who) -> HTMLResponse:
+    return render(request, "portals.html", {"portals": portal_health(session)})
 
 
 @router.get("/silences", response_class=HTMLResponse)
@@ -141,10 +168,12 @@ def create_silence(request: Request, session: Session_, who: Annotated[Principal
                    csrf: Annotated[str, Form()] = "", kind: Annotated[str, Form(max_length=40)] = "",
                    agency_id: Annotated[str, Form(max_length=20)] = "",
                    year: Annotated[str, Form(max_length=8)] = "",
+                   rule: Annotated[str, Form(max_length=40)] = "",
                    hours: Annotated[float, Form(gt=0, le=24 * 366)] = 24,
                    comment: Annotated[str, Form(max_length=500)] = "") -> Response:
     _check_form(request, who, csrf)
-    matchers = {k: v.strip() for k, v in (("kind", kind), ("agency_id", agency_id), ("year", year)) if v.strip()}
+    matchers = {k: v.strip() for k, v in (("kind", kind), ("agency_id", agency_id), ("year", year), ("rule", rule))
+                if v.strip()}
     if not matchers:
         return RedirectResponse("/silences?error=give+at+least+one+label", status_code=303)
     request.app.state.silences.create(session, matchers=matchers, ends_at=ends_in(hours), comment=comment,

@@ -68,5 +68,9 @@ def get_store() -> SilenceStore:
     return TableSilences(Silence)
 
 
+#: the durations the silence button on an alert offers, hours → label
+SILENCE_HOURS = {2: "2 小时 2 h", 24: "1 天 1 day", 24 * 7: "7 天 7 days", 24 * 30: "30 天 30 days"}
+
+
 def ends_in(hours: float) -> datetime:
     return datetime.now(timezone.utc) + timedelta(hours=hours)

@@ -7,12 +7,21 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from alerts.config import load_config
 from alerts.evaluate import evaluate_agency_year
 from alerts.outbox import deliver_due
 from alerts.policy import DeadlinePolicy
-from alerts.config import load_config
 from gkwatch.sinks import SmtpSink, WebhookSink
-from models import AgencyCreate, Alert, Delivery, Document, DocumentVersion, Notification, Report, utcnow
+from models import (
+    AgencyCreate,
+    Alert,
+    Delivery,
+    Document,
+    DocumentVersion,
+    Notification,
+    Report,
+    utcnow,
+)
 from models.crud import upsert_agency
 
 BJ = ZoneInfo("Asia/Shanghai")
@@ -125,7 +134,8 @@ def test_webhook_to_loopback_is_refused_unless_allowed(session, settings) -> Non
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH")
 def test_email_digest_has_chinese_subject_plain_text_html_and_uses_auth(session, settings) -> None:
-    from email import message_from_bytes, policy as email_policy
+    from email import message_from_bytes
+    from email import policy as email_policy
 
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword

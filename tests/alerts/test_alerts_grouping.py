@@ -14,7 +14,15 @@ from alerts.evaluate import evaluate_agency_year
 from alerts.mute import add_silence, expire_silence
 from alerts.outbox import deliver_due
 from gkwatch.sinks import SmtpSink, WebhookSink
-from models import AgencyCreate, Alert, Delivery, Notification, NotificationLog, Portal, utcnow
+from models import (
+    AgencyCreate,
+    Alert,
+    Delivery,
+    Notification,
+    NotificationLog,
+    Portal,
+    utcnow,
+)
 from models.crud import upsert_agency
 from models.db import get_engine
 from models.lease import claim

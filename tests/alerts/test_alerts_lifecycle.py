@@ -12,10 +12,19 @@ from sqlmodel import Session, select
 from alerts.config import load_config
 from alerts.evaluate import evaluate_agency_year
 from alerts.outbox import deliver_due
-from ground.errors import ConfigError
 from gkwatch.sinks import SmtpSink
-from models import (AgencyCreate, Alert, Delivery, Document, DocumentVersion, Finding, Portal, Report,
-                    utcnow)
+from ground.errors import ConfigError
+from models import (
+    AgencyCreate,
+    Alert,
+    Delivery,
+    Document,
+    DocumentVersion,
+    Finding,
+    Portal,
+    Report,
+    utcnow,
+)
 from models.crud import upsert_agency
 
 BJ = ZoneInfo("Asia/Shanghai")

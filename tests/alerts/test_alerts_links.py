@@ -14,7 +14,7 @@ from alerts.evaluate import evaluate_agency_year
 from alerts.notify import plan
 from models import Alert, Notification
 from models.db import session_scope
-from tests.web.test_web_data import build_sample, make_settings
+from tests.support.web import build_sample, make_settings
 
 BASE = "https://gk.example.gov.cn"
 

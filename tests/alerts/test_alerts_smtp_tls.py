@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from alerts.config import load_config
 from alerts.evaluate import evaluate_agency_year
 from alerts.outbox import deliver_due
 from alerts.policy import DeadlinePolicy
-from alerts.config import load_config
 from gkwatch.sinks import free_port
 from models import AgencyCreate
 from models.crud import upsert_agency

@@ -13,8 +13,8 @@ import pytest
 from alerts.channels import netguard
 from alerts.channels.apprise import check_apprise_target
 from alerts.channels.base import Message, get_channel
-from ground.errors import ConfigError
 from gkwatch.sinks import WebhookSink
+from ground.errors import ConfigError
 
 SECRET = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"
 REFUSED = ["10.0.0.5", "172.16.3.4", "192.168.1.1", "100.64.0.7", "169.254.169.254", "127.0.0.1",

@@ -9,7 +9,15 @@ from typing import Iterator
 import pytest
 from pydantic_settings import SettingsConfigDict
 
-from alerts.channels import CHANNELS, Channel, ChannelSettings, Message, channel_settings, get_channel, register
+from alerts.channels import (
+    CHANNELS,
+    Channel,
+    ChannelSettings,
+    Message,
+    channel_settings,
+    get_channel,
+    register,
+)
 from alerts.config import parse_config
 from ground.errors import ConfigError
 

@@ -7,27 +7,36 @@ the process queue after the deadline raises no P-MISSING; a report for a year be
 """
 from __future__ import annotations
 
-import hashlib
-import tomllib
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session, select
 
-from alerts.config import AlertsConfig, parse_config
 from alerts.evaluate import evaluate_agency_year
 from ground.settings import Settings
-from models import AgencyCreate, AgencyYear, Alert, Delivery, DocumentVersion, Finding, Portal, Report
-from models.crud import upsert_agency, upsert_portal
+from models import (
+    AgencyCreate,
+    AgencyYear,
+    Delivery,
+    DocumentVersion,
+    Finding,
+    Report,
+)
+from models.crud import upsert_agency
 from models.db import session_scope
 from models.lease import claim, retry_later
-from workers.stages.ingest import ingest_items
+from tests.support.pipeline import (
+    BJ,
+    HOST,
+    add_portal,
+    crawled_item,
+    firing_alerts,
+    ingest_and_process,
+    office_config,
+)
 
-BJ = ZoneInfo("Asia/Shanghai")
 ROOT = Path(__file__).resolve().parents[2]
-HOST = "http://127.0.0.1:1/nb"
 #: a report page whose tables are pictures: the text says so, nothing can be read off it
 PICTURE_PAGE = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>2024年政府信息公开工作年度报告</title>"
                 "</head><body><div class=\"article\"><h1>示例区民政局2024年政府信息公开工作年度报告</h1>"
@@ -35,72 +44,38 @@ PICTURE_PAGE = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>2024�
 BROKEN_PDF = b"%PDF-1.4 broken"
 
 
-def _office_config() -> AlertsConfig:
-    """The example configuration of deploy/, as a province's office would run it."""
-    data = tomllib.loads((ROOT / "deploy" / "alerts.example.toml").read_text(encoding="utf-8"))
-    return parse_config(data, Settings(_env_file=None))  # type: ignore[call-arg]
 
 
-def _portal(session: Session, name: str) -> Portal:
-    agency = upsert_agency(session, data=AgencyCreate(name=name, kind="部门", region="其他县"))
-    portal = upsert_portal(session, agency_id=agency.id, list_urls=[f"{HOST}/"], allowed_hosts=["127.0.0.1"])
-    session.commit()
-    return portal
 
 
-def _item(tmp: Path, data: bytes, *, url: str, year: int, published: str, kind: str = "page",
-          content_type: str = "text/html; charset=utf-8", parent: str | None = None,
-          dates: list[dict] | None = None) -> dict:
-    """The crawler's item for one document of an annual-report column."""
-    sha = hashlib.sha256(data).hexdigest()
-    path = tmp / sha
-    path.write_bytes(data)
-    return {"type": "document", "url": url, "entry_url": parent or url, "parent_url": parent, "kind": kind,
-            "title": f"{year}年政府信息公开工作年度报告", "year": year, "content_type": content_type,
-            "status": 200, "sha256": sha, "size": len(data), "snapshot": str(path),
-            "fetched_at": published, "headers": {}, "published_at": published,
-            "dates": dates or [{"source": "meta", "value": published}]}
 
 
-def _ingest(session: Session, settings: Settings | None, portal: Portal, items: list[dict]) -> list[int]:
-    """Ingest one crawl; with ``settings``, run each new version's process unit (the
-    stage, its lease and its follow-up), as a worker would."""
-    from workers.units import run_process_unit
-
-    res = ingest_items(session, portal=portal, items=items)
-    for vid in res.new_versions if settings is not None else []:
-        assert [stage for stage, _ in run_process_unit(settings, vid)] == ["evaluate"]
-    session.expire_all()  # the unit wrote through its own session
-    return res.new_versions
 
 
-def _firing(session: Session, agency_id: int, year: int) -> dict[str, Alert]:
-    return {a.kind: a for a in session.exec(select(Alert).where(
-        Alert.agency_id == agency_id, Alert.year == year, Alert.state == "firing")).all()}
 
 
 @pytest.mark.parametrize("case", ["page on time", "attachment late"])
 def test_a_report_that_cannot_be_parsed_is_published_and_unparsed_never_missing(
         case: str, settings: Settings, session: Session, tmp_path: Path) -> None:
-    portal = _portal(session, "示例区民政局")
+    portal = add_portal(session, "示例区民政局")
     if case == "page on time":  # deadline 31 January 2025
         url, published = f"{HOST}/202501/t20250120_1.html", "2025-01-20T09:00:00+08:00"
-        items = [_item(tmp_path, PICTURE_PAGE, url=url, year=2024, published=published)]
+        items = [crawled_item(tmp_path, PICTURE_PAGE, url=url, year=2024, published=published)]
         expected = "on_time"
     else:
         url, published = f"{HOST}/202502/P020250210.pdf", "2025-02-10T09:00:00+08:00"
-        items = [_item(tmp_path, BROKEN_PDF, url=url, year=2024, published=published, kind="attachment",
+        items = [crawled_item(tmp_path, BROKEN_PDF, url=url, year=2024, published=published, kind="attachment",
                        content_type="application/pdf")]
         expected = "late"
-    _ingest(session, settings, portal, items)
+    ingest_and_process(session, settings, portal, items)
     assert [f.rule for f in session.exec(select(Finding)).all()] == ["P-UNPARSED"]
     assert session.exec(select(Report)).all() == []  # nothing parsed: status comes from the document
 
-    row = evaluate_agency_year(session, agency_id=portal.agency_id, year=2024, config=_office_config(),
+    row = evaluate_agency_year(session, agency_id=portal.agency_id, year=2024, config=office_config(),
                                now=datetime(2025, 4, 15, 9, tzinfo=BJ))
     assert row.status == expected and row.report_id is None and row.numbers_pending is False
     assert row.published_at == datetime.fromisoformat(published)
-    firing = _firing(session, portal.agency_id, 2024)
+    firing = firing_alerts(session, portal.agency_id, 2024)
     assert set(firing) == ({"P-UNPARSED"} if expected == "on_time" else {"P-UNPARSED", "P-LATE"})
     unparsed = firing["P-UNPARSED"]
     assert unparsed.severity == "warning"
@@ -116,27 +91,27 @@ def test_a_document_waiting_in_the_process_queue_after_the_deadline_is_not_missi
     after_deadline = datetime(2025, 2, 5, 9, tzinfo=BJ)
     url = f"{HOST}/202501/P020250120.pdf"
     with session_scope(settings.effective_database_url) as s:
-        portal = _portal(s, "示例区水利局")
+        portal = add_portal(s, "示例区水利局")
         aid = portal.agency_id
         nothing = upsert_agency(s, data=AgencyCreate(name="示例区林业局", kind="部门", region="其他县")).id
-        [vid] = _ingest(s, None, portal, [_item(tmp_path, BROKEN_PDF, url=url, year=2024, kind="attachment",
+        [vid] = ingest_and_process(s, None, portal, [crawled_item(tmp_path, BROKEN_PDF, url=url, year=2024, kind="attachment",
                                                 published="2025-01-20T09:00:00+08:00",
                                                 content_type="application/pdf")])
 
         # the deadline pass runs while the backlog is still queued
         row = evaluate_agency_year(s, agency_id=aid, year=2024, now=after_deadline)
         assert (row.status, row.numbers_pending) == ("on_time", True)
-        assert _firing(s, aid, 2024) == {}
+        assert firing_alerts(s, aid, 2024) == {}
         # the same pass finds nothing at all for another agency: that one is missing
         assert evaluate_agency_year(s, agency_id=nothing, year=2024, now=after_deadline).status == "missing"
-        assert set(_firing(s, nothing, 2024)) == {"P-MISSING"}
+        assert set(firing_alerts(s, nothing, 2024)) == {"P-MISSING"}
 
         # a first attempt failed and waits for its retry: still published, still no P-MISSING
         assert claim(s, DocumentVersion, vid, lease_seconds=60)
         retry_later(s, DocumentVersion, vid, delay=3600, error="OSError: disk busy")
         row = evaluate_agency_year(s, agency_id=aid, year=2024, now=after_deadline)
         assert (row.status, row.numbers_pending) == ("on_time", True)
-        assert _firing(s, aid, 2024) == {}
+        assert firing_alerts(s, aid, 2024) == {}
         # it is claimable again once the retry is due (lease_until means "not before")
         v = s.get(DocumentVersion, vid)
         s.refresh(v)
@@ -151,7 +126,7 @@ def test_a_document_waiting_in_the_process_queue_after_the_deadline_is_not_missi
     with session_scope(settings.effective_database_url) as s:
         row = s.get(AgencyYear, unit)
         assert (row.agency_id, row.year, row.status, row.numbers_pending) == (aid, 2024, "on_time", False)
-        assert set(_firing(s, aid, 2024)) == {"P-UNPARSED"}
+        assert set(firing_alerts(s, aid, 2024)) == {"P-UNPARSED"}
 
 
 def test_a_2018_report_that_cannot_be_parsed_is_published_without_p_unparsed(settings, session, tmp_path,
@@ -161,22 +136,22 @@ def test_a_2018_report_that_cannot_be_parsed_is_published_without_p_unparsed(set
 
     # no national layout before 2019: the stage does not even try to read the tables
     monkeypatch.setattr(workers.parse, "parse_bytes", lambda *a, **k: pytest.fail("parsed a 2018 report"))
-    portal = _portal(session, "示例区档案局")
+    portal = add_portal(session, "示例区档案局")
     url = f"{HOST}/201903/P020190320.pdf"
     page = f"{HOST}/201903/t20190320_1.html"
     # before 2019 every body published by 31 March: 20 March is on time
     dates = [{"source": "meta", "value": "2019-03-20T09:00:00+08:00"},
              {"source": "list", "value": "2019-03-22T00:00:00+08:00"}]
-    [vid] = _ingest(session, settings, portal, [_item(
+    [vid] = ingest_and_process(session, settings, portal, [crawled_item(
         tmp_path, BROKEN_PDF, url=url, year=2018, kind="attachment", published="2019-03-20T09:00:00+08:00",
         parent=page, content_type="application/pdf", dates=dates)])
     rules = [f.rule for f in session.exec(select(Finding)).all()]
     assert rules == ["P-DATES"]  # its publication is audited; its tables are not
-    row = evaluate_agency_year(session, agency_id=portal.agency_id, year=2018, config=_office_config(),
+    row = evaluate_agency_year(session, agency_id=portal.agency_id, year=2018, config=office_config(),
                                now=datetime(2019, 6, 1, 9, tzinfo=BJ))
     assert (row.status, row.rules_failed, row.numbers_pending) == ("on_time", [], False)
     assert row.published_at == datetime(2019, 3, 20, 9, tzinfo=BJ)
-    assert _firing(session, portal.agency_id, 2018) == {}
+    assert firing_alerts(session, portal.agency_id, 2018) == {}
 
     # nor when its workers all died on it: the give-up records a P-UNPARSED finding, but
     # a 2018 report never fires it
@@ -188,7 +163,7 @@ def test_a_2018_report_that_cannot_be_parsed_is_published_without_p_unparsed(set
     session.expire_all()
     assert session.get(DocumentVersion, vid).state == "failed"
     assert "P-UNPARSED" in {f.rule for f in session.exec(select(Finding)).all()}
-    row = evaluate_agency_year(session, agency_id=portal.agency_id, year=2018, config=_office_config(),
+    row = evaluate_agency_year(session, agency_id=portal.agency_id, year=2018, config=office_config(),
                                now=datetime(2019, 6, 1, 9, tzinfo=BJ))
     assert row.status == "on_time"
-    assert _firing(session, portal.agency_id, 2018) == {}
+    assert firing_alerts(session, portal.agency_id, 2018) == {}

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 pytest.importorskip("fastapi")
 
-from tests.web.test_web_data import build_sample, make_settings  # noqa: E402
+from tests.support.web import build_sample, make_settings  # noqa: E402
 
 TOKEN = "review-admin-token"
 READ = "review-read-token"

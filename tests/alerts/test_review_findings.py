@@ -13,7 +13,15 @@ from gkwatch.demo.render_office import render_pdf
 from gkwatch.demo.reports import Stock, make_report
 from ground.settings import Settings
 from models import Finding
-from tests.alerts.test_publication_found import BJ, HOST, _firing, _ingest, _item, _office_config, _portal
+from tests.support.pipeline import (
+    BJ,
+    HOST,
+    add_portal,
+    crawled_item,
+    firing_alerts,
+    ingest_and_process,
+    office_config,
+)
 
 
 def _unruled_pdf_with_error() -> bytes:
@@ -28,9 +36,9 @@ def _unruled_pdf_with_error() -> bytes:
 
 def test_uncertain_error_is_stored_for_review_and_alerts_nobody(settings: Settings, session: Session,
                                                                   tmp_path: Path) -> None:
-    portal = _portal(session, "示例区统计局")
+    portal = add_portal(session, "示例区统计局")
     url = f"{HOST}/202501/P020250120.pdf"
-    _ingest(session, settings, portal, [_item(tmp_path, _unruled_pdf_with_error(), url=url, year=2024,
+    ingest_and_process(session, settings, portal, [crawled_item(tmp_path, _unruled_pdf_with_error(), url=url, year=2024,
                                               kind="attachment", published="2025-01-20T09:00:00+08:00",
                                               content_type="application/pdf")])
     review = session.exec(select(Finding).where(Finding.status == "review")).all()
@@ -39,10 +47,10 @@ def test_uncertain_error_is_stored_for_review_and_alerts_nobody(settings: Settin
     assert balance.review and balance.review["cells"] and "人工核对" in balance.review["reason_zh"]
     assert not session.exec(select(Finding).where(Finding.status == "fail", Finding.severity == "error")).all()
 
-    row = evaluate_agency_year(session, agency_id=portal.agency_id, year=2024, config=_office_config(),
+    row = evaluate_agency_year(session, agency_id=portal.agency_id, year=2024, config=office_config(),
                                now=datetime(2025, 4, 15, 9, tzinfo=BJ))
     assert row.status == "on_time" and row.rules_failed == []
-    assert "inconsistent" not in _firing(session, portal.agency_id, 2024)
+    assert "inconsistent" not in firing_alerts(session, portal.agency_id, 2024)
 
     from fastapi.testclient import TestClient
 

@@ -12,7 +12,7 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from tests.web.test_web_data import build_sample, make_settings  # noqa: E402
+from tests.support.web import build_sample, make_settings  # noqa: E402
 
 TOKEN = "upward-admin-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -14,7 +14,7 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from tests.web.test_web_data import LiveServer, build_sample, make_settings  # noqa: E402
+from tests.support.web import LiveServer, build_sample, make_settings  # noqa: E402
 
 TOKEN = "api-admin-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

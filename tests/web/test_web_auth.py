@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
+from tests.support.web import every_route  # noqa: F401
+
 pytest.importorskip("fastapi")
 
-from tests.web.test_web_data import build_sample, make_settings  # noqa: E402
+from tests.support.web import build_sample, make_settings  # noqa: E402
 
 ADMIN, READ = "admin-token-for-tests", "read-token-for-tests"
 
@@ -30,29 +32,6 @@ def client(app: Any, **kw: Any) -> Any:
     return TestClient(app, follow_redirects=False, **kw)
 
 
-def every_route(app: Any) -> list[tuple[str, str]]:
-    """(method, concrete path) for every route the app serves, path parameters set to 1.
-
-    Walks included routers too (FastAPI may keep them as wrappers around the original
-    router; the web app includes its routers without a prefix, so paths are complete)."""
-    from starlette.routing import Mount
-
-    out: list[tuple[str, str]] = []
-
-    def walk(routes: list[Any]) -> None:
-        for route in routes:
-            if isinstance(route, Mount):
-                continue
-            if hasattr(route, "path") and hasattr(route, "endpoint"):
-                path = re.sub(r"\{[^}]+\}", "1", route.path)
-                for method in sorted((getattr(route, "methods", None) or {"GET"}) - {"HEAD"}):
-                    out.append((method, path))
-                continue
-            inner = getattr(route, "routes", None) or getattr(getattr(route, "original_router", None), "routes", [])
-            walk(list(inner))
-
-    walk(list(app.routes))
-    return sorted(set(out))
 
 
 def test_unauthenticated_requests_are_refused_everywhere_but_health(app: Any) -> None:

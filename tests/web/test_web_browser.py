@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("fastapi")
 playwright = pytest.importorskip("playwright.sync_api")
 
-from tests.web.test_web_data import LiveServer  # noqa: E402
+from tests.support.web import LiveServer  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -40,8 +40,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 @pytest.fixture(scope="module")
 def server(demo: Any) -> Iterator[LiveServer]:
-    from ground.settings import Settings
     from gkwatch.web import create_app
+    from ground.settings import Settings
 
     settings = Settings(data_dir=demo.data_dir / "var", web_read_tokens=[TOKEN], _env_file=None)  # type: ignore[call-arg]
     with LiveServer(create_app(settings)) as live:

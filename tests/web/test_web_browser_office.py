@@ -2,10 +2,12 @@
 alert resolved, no new notification; confirm → kept), the follow-up, the matrix filters,
 the upward workbook downloaded and opened with openpyxl, the printable page, the API
 reference offline, and every page at 1280 and 390 px without sideways scrolling.
-Screenshots go to var/screenshots/office/ (or $GKWATCH_SCREENSHOT_DIR/office)."""
+Screenshots go under the pytest base temp dir (screenshots/office/), or
+$GKWATCH_SCREENSHOT_DIR/office."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -18,13 +20,12 @@ from sqlmodel import select
 pytest.importorskip("fastapi")
 playwright = pytest.importorskip("playwright.sync_api")
 
-from tests.web.test_web_data import LiveServer, build_sample, make_settings  # noqa: E402
+from tests.support.web import LiveServer, build_sample, make_settings  # noqa: E402
+from tests.web.test_web_office_pages import add_portals  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = Path(os.environ.get("GKWATCH_SCREENSHOT_DIR") or ROOT / "var" / "screenshots") / "office"
 TOKEN = "office-browser-admin-token"
 NOW = datetime(2026, 4, 1, tzinfo=timezone.utc)
 
@@ -42,6 +43,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer
                              web_cookie_secure=False, mail_to=["office@example.invalid"],
                              office_name="示例市政务公开办")
     ids = build_sample(settings)
+    add_portals(settings, ids)  # for the portal health page
     with session_scope(settings.effective_database_url) as s:
         for key in ("inconsistent",):  # its alerts, for the review flow
             evaluate_agency_year(s, agency_id=ids[key], year=2025, config=load_config(settings), now=NOW)
@@ -50,8 +52,16 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer
 
 
 @pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = Path(os.environ["GKWATCH_SCREENSHOT_DIR"]) if os.environ.get("GKWATCH_SCREENSHOT_DIR") \
+        else tmp_path_factory.getbasetemp() / "screenshots"
+    path = root / "office"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="module")
 def browser(world: Any) -> Iterator[Any]:
-    SHOTS.mkdir(parents=True, exist_ok=True)
     with playwright.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
@@ -79,13 +89,13 @@ def _alert(settings: Any, agency_id: int, rule: str) -> tuple[str, list[tuple[st
         return a.state, sorted((d.event, d.state) for d in s.exec(select(Delivery).where(Delivery.alert_id == a.id)))
 
 
-def test_review_flow_dismiss_resolves_quietly_confirm_keeps(world: Any, browser: Any) -> None:
+def test_review_flow_dismiss_resolves_quietly_confirm_keeps(world: Any, browser: Any, shots: Path) -> None:
     server, ids, settings = world
     page = _logged_in(browser, server, 1280)
     page.click("header.top nav a[href='/review']")
     page.wait_for_selector("#review")
-    page.screenshot(path=str(SHOTS / "review-1280.png"), full_page=True)
-    items = page.locator(f"#review li[data-rule]")
+    page.screenshot(path=str(shots / "review-1280.png"), full_page=True)
+    items = page.locator("#review li[data-rule]")
     rules = items.evaluate_all("els => els.map(e => e.dataset.rule)")
     assert "T3-BALANCE" in rules and len(rules) >= 2
     other = next(r for r in rules if r != "T3-BALANCE")
@@ -107,7 +117,7 @@ def test_review_flow_dismiss_resolves_quietly_confirm_keeps(world: Any, browser:
     page.goto(server.url + "/review?state=decided")
     decided = page.locator("#review").inner_text()
     assert "已驳回 dismissed" in decided and "已确认 confirmed" in decided and "原表如此" in decided
-    page.screenshot(path=str(SHOTS / "review-decided-1280.png"), full_page=True)
+    page.screenshot(path=str(shots / "review-decided-1280.png"), full_page=True)
     # a firing alert is silenced from its own row
     page.goto(server.url + "/alerts?state=firing")
     assert "触发中 firing" in page.locator("#alerts").inner_text()
@@ -116,13 +126,14 @@ def test_review_flow_dismiss_resolves_quietly_confirm_keeps(world: Any, browser:
     page.wait_for_selector("#alerts")
     agencies = set(page.locator("#alerts tbody tr td:nth-child(3)").all_inner_texts())
     assert agencies == {"示例县水利局"}
-    page.locator("#alerts form.silence-one button").first.click()
+    page.locator("#alerts details.silence-one summary").first.click()  # the form opens under the button
+    page.locator("#alerts details.silence-one button[type=submit]").first.click()
     page.wait_for_selector("#silences tbody tr.active")
     assert "从告警日志静默" in page.locator("#silences").inner_text()
     page.context.close()
 
 
-def test_follow_up_filters_and_upward_download(world: Any, browser: Any, tmp_path: Path) -> None:
+def test_follow_up_filters_and_upward_download(world: Any, browser: Any, tmp_path: Path, shots: Path) -> None:
     from openpyxl import load_workbook
 
     server, ids, _ = world
@@ -142,7 +153,7 @@ def test_follow_up_filters_and_upward_download(world: Any, browser: Any, tmp_pat
     assert rate_2025 == "0.5000"  # on time: 示例县人民政府 and 示例县水利局 (published on time, inconsistent)
     assert page.locator("#rates-chart rect[data-year='2025'][data-series=inconsistency_rate]").get_attribute(
         "data-value") == "0.3333"
-    page.locator("#rates-chart").screenshot(path=str(SHOTS / "chart.png"))
+    page.locator("#rates-chart").screenshot(path=str(shots / "chart.png"))
     page.select_option("select[name=region]", "示例县")
     page.click(".filters button[type=submit]")
     page.wait_for_selector("#matrix")
@@ -154,7 +165,7 @@ def test_follow_up_filters_and_upward_download(world: Any, browser: Any, tmp_pat
     page.wait_for_selector("#matrix")
     assert page.locator("#matrix thead th").all_inner_texts()[-1] == "2025"
     assert page.locator("#matrix td[data-year='2024']").count() == 0
-    page.screenshot(path=str(SHOTS / "matrix-filtered-1280.png"), full_page=True)
+    page.screenshot(path=str(shots / "matrix-filtered-1280.png"), full_page=True)
     href = page.locator("#xlsx-link").get_attribute("href")
     resp = page.request.get(server.url + href)
     assert resp.status == 200, (href, resp.status, resp.text()[:300])
@@ -179,16 +190,17 @@ def test_follow_up_filters_and_upward_download(world: Any, browser: Any, tmp_pat
     page.emulate_media(media="print")
     assert page.locator("header.top").is_hidden()
     page.emulate_media(media="screen")
-    page.screenshot(path=str(SHOTS / "upward-1280.png"), full_page=True)
+    page.screenshot(path=str(shots / "upward-1280.png"), full_page=True)
     page.context.close()
 
 
-PAGES = ["/", "/review", "/review?state=all", "/alerts", "/silences", "/upward", "/docs", "/agencies/{late}",
-         "/reports/{report_inconsistent}", "/agencies/999"]
+PAGES = ["/", "/?sort=y2025&order=desc&region=示例县", "/review", "/review?state=all", "/alerts",
+         "/alerts?sort=agency&order=asc", "/silences", "/portals", "/upward", "/docs", "/agencies/{late}",
+         "/reports/{report_inconsistent}", "/reports/{report_on_time}", "/login", "/agencies/999"]
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_every_page_fits_the_width(world: Any, browser: Any, width: int) -> None:
+def test_every_page_fits_the_width(world: Any, browser: Any, width: int, shots: Path) -> None:
     server, ids, _ = world
     page = _logged_in(browser, server, width)
     for path in PAGES:
@@ -196,8 +208,8 @@ def test_every_page_fits_the_width(world: Any, browser: Any, width: int) -> None
         page.goto(server.url + url)
         page.wait_for_selector("main")
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-        name = url.strip("/").replace("/", "-").replace("?", "-").replace("=", "-") or "matrix"
-        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+        name = re.sub(r"[^A-Za-z0-9]+", "-", url).strip("-") or "matrix"  # a plain file name
+        page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
         assert overflow <= 0, (url, width, overflow)
     assert "找不到页面" in page.locator("#error").inner_text()
     page.goto(server.url + "/docs")

@@ -18,8 +18,12 @@ import pytest
 pytest.importorskip("fastapi")
 
 from gkwatch.web.headers import CSP  # noqa: E402
-from tests.web.test_web_auth import every_route  # noqa: E402
-from tests.web.test_web_data import LiveServer, build_sample, make_settings  # noqa: E402
+from tests.support.web import (  # noqa: E402
+    LiveServer,
+    build_sample,
+    every_route,  # noqa: E402
+    make_settings,
+)
 
 ADMIN, READ = "admin-token-for-security-tests", "read-token-for-security-tests"
 LOCAL = "http://127.0.0.1:8000"  # what a browser on the operator's machine uses
@@ -308,9 +312,10 @@ def test_session_cookie_is_secure_httponly_and_samesite_by_default(tokens: Any, 
 
 @pytest.fixture
 def with_secret_targets(tokens: Any) -> Any:
+    from sqlmodel import select
+
     from models import Alert, Delivery
     from models.db import session_scope
-    from sqlmodel import select
 
     with session_scope(tokens.state.settings.effective_database_url) as s:
         alert = s.exec(select(Alert)).first()

@@ -81,7 +81,13 @@ def crawl_portal(session: Session, *, run_id: int, settings: Any,
         session.commit()
         raise
     result = ingest_items(session, portal=portal, items=items, now=now)
-    run.pages = sum(1 for it in items if it.get("type") == "list_page")
+    # a list page that could not be fetched (refused, 404, robots.txt) is no page read: a
+    # portal none of whose list pages answer grows its failure streak (P-UNREACHABLE),
+    # and the run keeps why, for the portal health page and `gkwatch crawl`
+    lists = [it for it in items if it.get("type") == "list_page"]
+    run.pages = sum(1 for it in lists if not it.get("error"))
+    list_errors = [f"{it.get('url')}: {it['error']}" for it in lists if it.get("error")]
+    run.error = "; ".join(list_errors)[:2000] if list_errors else None
     run.documents_new, run.documents_changed = len(result.new_versions) - result.changed, result.changed
     run.state, run.finished_at = "done", utcnow()
     portal.consecutive_failures = 0 if run.pages else portal.consecutive_failures + 1
