@@ -215,9 +215,10 @@ def test_oversized_fragment_is_read_as_text(monkeypatch: pytest.MonkeyPatch) -> 
 @pytest.mark.parametrize("junk", ["<table>\n\n", "<table", "</table>", "<span", "<!--", "<td>"])
 def test_pathological_markup_is_linear(junk: str) -> None:
     text = "开头\n" + junk * 40_000 + "\n结尾\n"
-    t0 = time.perf_counter()
+    # the input's budget in CPU seconds of this process (wall clock depends on the load)
+    t0 = time.process_time()
     doc = extract(text.encode(), filename="x.md")
-    assert time.perf_counter() - t0 < 10
+    assert time.process_time() - t0 < 10
     assert doc.blocks[0].text == "开头"
     assert doc.meta.get("warnings", "").count("\n") <= 10
 
@@ -339,7 +340,7 @@ def test_sheet_rows_covered_from_above_stay_in_the_table() -> None:
 def test_huge_merges_are_capped() -> None:
     """Merged cells are expanded only up to a budget: hostile spans cannot blow up."""
     md = "<table>" + "<tr><td rowspan=200 colspan=200>甲</td><td>1</td></tr>" * 3000 + "</table>\n"
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # the input's budget in CPU seconds, not wall clock
     doc = extract(md.encode(), filename="x.md")
-    assert time.perf_counter() - t0 < 20
+    assert time.process_time() - t0 < 20
     assert sum(len(r) for r in doc.blocks[0].rows) < 2_000_000

@@ -44,10 +44,13 @@ def mark_cell_lines(root) -> set:
     those elements and strip the whitespace a block begins with, and ``cell_text`` drops
     the empty lines two breaks make. lxml finds the elements (one pass per kind, in C):
     an HTML parser's tags are lowercase, so an element's local name (``_tag``) is its tag
-    unless the tag has a prefix (Word's ``<o:p>``), and those an XPath query finds."""
+    unless the tag has a prefix (Word's ``<o:p>``). Those are found by their tag in one
+    walk over the elements (an HTML parser's tree has no namespaces, so the tag is the
+    element's XPath name): faster than the query ``contains(name(), ':')``, which
+    builds every element's name in libxml2."""
     from lxml import etree  # lazy
 
-    prefixed = [(e, _tag(e)) for e in _xpath("descendant-or-self::*[contains(name(), ':')]")(root)]
+    prefixed = [(e, _tag(e)) for e in root.iter(etree.Element) if ":" in e.tag]
     walk_only: set = set()
     for e in chain(root.iter(*_LINE_TAGS), (e for e, name in prefixed if name in _LINE_TAGS)):
         text = e.text or ""
@@ -72,6 +75,10 @@ def _xpath(path: str):
 def _lines(text: str) -> str:
     """The non-empty lines of ``text``, whitespace runs made one space."""
     one = text.strip("\n")  # breaks at either end make only empty lines
+    if one.isalnum():
+        # most cells (numbers, labels without punctuation): letters and digits only, no
+        # character of ``_WS`` (spaces and the zero-width marks are not alphanumeric)
+        return one
     if "\n" not in one:
         return _WS.sub(" ", one).strip()
     lines = [_WS.sub(" ", x).strip() for x in one.split("\n") if x.strip()]
@@ -86,7 +93,16 @@ def cell_text(el, walk_only: set) -> str:
         return _cell_text(el)
     if not len(el):
         return _lines(el.text or "")  # no child nodes: its string value is its text
-    return _lines(_xpath("string()")(el))  # its text and its descendants', in order
+    return _lines(_string_value(el))
+
+
+def _string_value(el) -> str:
+    """The element's XPath string value (its text and its descendants', in order; no
+    comments and no skipped elements under it, see ``mark_cell_lines``), serialised by
+    libxml2: several times faster than evaluating ``string()`` for each cell."""
+    from lxml import etree  # lazy, like every heavy import of the extractors
+
+    return etree.tostring(el, method="text", encoding="unicode", with_tail=False)
 
 
 def _cell_text(el) -> str:
@@ -136,6 +152,11 @@ def _int_attr(el, name: str) -> int:
     v = el.get(name)
     if v is None:
         return 1
+    return _span(v)
+
+
+def _span(v: str) -> int:
+    """A rowspan/colspan attribute's value, 1–200."""
     try:
         return max(1, min(int(str(v).strip() or 1), 200))
     except ValueError:
@@ -150,6 +171,9 @@ _MAX_GRID_CELLS = 500_000
 def build_grid(rows: list[list], walk_only: set) -> list[list[Cell]]:
     """Expand merged cells: the origin keeps the text, covered positions get ``span``.
     ``rows`` are the table's cells (``td``/``th``) per ``tr``."""
+    from lxml import etree  # lazy, like every heavy import of the extractors
+
+    tostring = etree.tostring  # ``_string_value``, inlined
     grid: dict[tuple[int, int], Cell] = {}
     width: dict[int, int] = {}  # row -> 1 + its last column (one pass, not a scan per row)
     nrows = 0
@@ -158,10 +182,19 @@ def build_grid(rows: list[list], walk_only: set) -> list[list[Cell]]:
         for td in tds:
             while (r, c) in grid:
                 c += 1
-            rs, cs = _int_attr(td, "rowspan"), _int_attr(td, "colspan")
+            # ``_int_attr`` and ``cell_text`` inlined: this loop runs for every cell
+            v = td.get("rowspan")
+            rs = 1 if v is None else _span(v)
+            v = td.get("colspan")
+            cs = 1 if v is None else _span(v)
             if len(grid) > _MAX_GRID_CELLS:
                 rs = cs = 1
-            text = cell_text(td, walk_only)
+            if td in walk_only:
+                text = _cell_text(td)
+            elif not len(td):
+                text = _lines(td.text or "")
+            else:
+                text = _lines(tostring(td, method="text", encoding="unicode", with_tail=False))
             if rs == 1 and cs == 1:  # most cells: no merge to expand
                 grid[(r, c)] = Cell(text, r, c)
                 if width.get(r, 0) < c + 1:
@@ -190,13 +223,17 @@ def body_blocks(root) -> list[Block]:
     buf: list[str] = []
 
     def flush() -> None:
+        if not buf:
+            return  # most boundaries: nothing between two block elements
         s = _WS.sub(" ", "".join(buf)).strip()
         buf.clear()
         if s:
             blocks.append(Block("para", text=s))
 
+    names = _NAMES
+
     def walk(e) -> None:
-        tag = _tag(e)
+        tag = names.get(e.tag) or _tag(e)  # ``_tag``, its cache read first
         if tag in _SKIP or not tag:
             return
         if tag == "table":
@@ -258,6 +295,18 @@ def fragment_blocks(markup: str) -> list[Block]:
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
+# ``_NOT_XML`` in UTF-8: the controls are single bytes there (never inside a multi-byte
+# sequence), U+FFFE/U+FFFF three bytes each
+_CONTROL_BYTES = bytes(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
+
+
+def _not_xml(data: bytes) -> bool:
+    """Whether UTF-8 ``data`` holds a character ``_NOT_XML`` matches, found by C loops
+    over the bytes (the regex over the decoded page costs a third of lxml's parse)."""
+    return (len(data.translate(None, _CONTROL_BYTES)) != len(data)
+            or b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data)
+
+
 @cache
 def _html_parser(encoding: str | None):
     from lxml import etree
@@ -277,12 +326,12 @@ def html_to_document(text: str, *, encoding: str | None) -> Document:
         # characters XML forbids (controls of a damaged file) goes in as a str, as libxml2
         # treats those differently in bytes.
         text = _XML_DECL.sub("", text, count=1)
-        if _NOT_XML.search(text):
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates: lxml decides, as before
             root = etree.fromstring(text, _html_parser(None))
         else:
-            try:
-                data = text.encode("utf-8")
-            except UnicodeEncodeError:  # lone surrogates: lxml decides, as before
+            if _not_xml(data):
                 root = etree.fromstring(text, _html_parser(None))
             else:
                 root = etree.fromstring(data, _html_parser("utf-8"))

@@ -11,6 +11,7 @@ read from the page's ruling lines by ``rules.py``), a second reading of its colu
 from __future__ import annotations
 
 import re
+import struct
 from bisect import bisect_right
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -117,42 +118,93 @@ def _page_lines(page) -> list[_Line]:
             # characters outside the BMP: indexes no longer line up; text only
             return [_Line(" ".join(x.split()), None, None)
                     for x in text.replace("\r", "\n").split("\n") if x.strip()]
-        out: list[_Line] = []
-        chars: list[tuple[str, float, float, bool]] = []
-        mids: list[float] = []
+        return _grouped_lines(text, tp.raw, raw.FPDFText_IsGenerated, raw.FPDFText_GetLooseCharBox,
+                              raw.FS_RECTF(), PdfiumError)
+    finally:
+        tp.close()
 
-        def flush() -> None:
-            glued: list[tuple[float, float]] = []
-            words = _words(chars, glued=glued)
+
+#: ``FS_RECTF``: left, top, right, bottom (C floats, native layout)
+_RECTF = struct.Struct("=4f")
+
+
+def _grouped_lines(text: str, handle, generated, loose_box, box, error: type[Exception]
+                   ) -> list[_Line]:
+    """The lines of a page's text, each character's box read and grouped into words as it
+    comes: ``_words(chars, glued=glued)`` of each line, computed in the loop that reads
+    the boxes (one pass over the page's characters instead of two; the same arithmetic
+    in the same order, so the same words). pdfium's functions are called directly, one
+    box reused: the helper ``get_charbox`` costs more than the box itself."""
+    out: list[_Line] = []
+    unpack = _RECTF.unpack_from
+    chars: list[tuple[str, float, float, bool]] = []
+    mids: list[float] = []
+    words: list[Word] = []
+    glued: list[tuple[float, float]] = []
+    buf: list[str] = []
+    x0 = x1 = prev_w = prev_mid = lo = hi = 0.0
+    hard = False
+    for i, ch in enumerate(text):
+        if ch == "\r" or ch == "\n":
+            if buf:
+                if len(buf) > 1:
+                    glued.append((lo, hi))
+                words.append(Word("".join(buf), x0, x1))
             if words:
                 # the median, so that a stray superscript or a glyph of a neighbouring
                 # wrapped cell line does not pull the height out of the table row
                 y = sorted(mids)[len(mids) // 2] if mids else None
-                out.append(_Line(" ".join(w.text for w in words), words, y, tuple(chars),
+                out.append(_Line(" ".join([w.text for w in words]), words, y, tuple(chars),
                                  tuple(glued)))
+                words, glued = [], []
             chars.clear()
             mids.clear()
-
-        # pdfium's functions called directly, one box reused: the helper ``get_charbox``
-        # costs more than the box itself, for every character of the page
-        handle, generated, loose_box = tp.raw, raw.FPDFText_IsGenerated, raw.FPDFText_GetLooseCharBox
-        box = raw.FS_RECTF()
-        for i, ch in enumerate(text):
-            if ch in "\r\n":
-                flush()
-                continue
-            if ch.isspace():
-                real = not generated(handle, i)
-                chars.append((" ", 0.0 if real else -1.0, 0.0, True))
-                continue
-            if not loose_box(handle, i, box):
-                raise PdfiumError("Failed to get charbox.")
-            chars.append((ch, box.left, box.right, False))
-            mids.append((box.bottom + box.top) / 2)
-        flush()
-        return out
-    finally:
-        tp.close()
+            buf = []
+            hard = False
+            continue
+        if ch.isspace():
+            real = not generated(handle, i)
+            chars.append((" ", 0.0 if real else -1.0, 0.0, True))
+            hard = hard or real  # real spaces always separate (see ``_words``)
+            continue
+        if not loose_box(handle, i, box):
+            raise error("Failed to get charbox.")
+        a, top, b, bottom = unpack(box)  # FS_RECTF's four floats in one call
+        chars.append((ch, a, b, False))
+        mids.append((bottom + top) / 2)
+        w = b - a
+        if w < 0.01:  # noqa: PLR1730 -- max(b - a, 0.01) without the call, once a character
+            w = 0.01
+        mid = (a + b) / 2
+        if buf:
+            gap = a - x1
+            if hard or gap > _GAP_RATIO * (w + prev_w) / 2 or gap < -(w + prev_w):
+                if len(buf) > 1:
+                    glued.append((lo, hi))
+                words.append(Word("".join(buf), x0, x1))
+                buf = [ch]
+                x0, x1 = a, b
+            else:
+                if len(buf) == 1:
+                    lo, hi = prev_mid, mid
+                else:
+                    lo, hi = min(lo, prev_mid), max(hi, mid)
+                buf.append(ch)
+                x1 = max(b, x1)
+        else:
+            buf = [ch]
+            x0, x1 = a, b
+        prev_w = w
+        prev_mid = mid
+        hard = False
+    if buf:
+        if len(buf) > 1:
+            glued.append((lo, hi))
+        words.append(Word("".join(buf), x0, x1))
+    if words:
+        y = sorted(mids)[len(mids) // 2] if mids else None
+        out.append(_Line(" ".join([w.text for w in words]), words, y, tuple(chars), tuple(glued)))
+    return out
 
 
 def _regroup(ln: _Line, cells: list[tuple[float, float]]) -> _Line:

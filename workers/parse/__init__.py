@@ -14,6 +14,7 @@ from pathlib import Path
 from ground.contracts import REPORT_SCHEMA, ParsedReport
 from ground.errors import ExtractionError, ParseError
 from workers.extract import DEFAULT_MAX_BYTES, extract
+from workers.parse.normalize import document_scope
 from workers.parse.report import build_report
 
 __all__ = ["parse_path", "parse_bytes", "parse_document", "ParsedReport", "SCHEMA"]
@@ -52,12 +53,18 @@ MAX_TEXT_CHARS = 1_000_000
 def parse_document(doc, *, source: str | None = None) -> ParsedReport:
     """Document model → report (pure function), its shape checked here, once: what
     leaves the parser is a :class:`ParsedReport` whatever path built it."""
-    chars = sum(len(b.text) + sum(len(c.text) for r in b.rows for c in r) for b in doc.blocks)
+    chars = 0
+    for b in doc.blocks:  # plain loops: a generator step for every cell costs more
+        chars += len(b.text)
+        for r in b.rows:
+            for c in r:
+                chars += len(c.text)
     if chars > MAX_TEXT_CHARS:
         raise ExtractionError(f"the document holds {chars} characters of text, over the limit of "
                               f"{MAX_TEXT_CHARS} for one report", source=source)
 
-    report = build_report(doc)
+    with document_scope():
+        report = build_report(doc)
     if not any(k in report for k in ("table2", "table3", "table4")):
         raise ParseError("none of the three tables (主动公开/依申请/复议诉讼) was found", source=source)
     return ParsedReport.checked(report)

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache, wraps
 from typing import TypeVar
 
@@ -49,17 +51,51 @@ def clear_caches() -> None:
     """Forget every cached result: the next document is read as the first one would be
     (``benchmarks/bench_parse_raw.py --cold``)."""
     for c in _CACHES:
-        c.cache_clear()
+        if isinstance(c, dict):
+            c.clear()
+        else:
+            c.cache_clear()
+
+
+def register_cache(cache: dict) -> dict:
+    """Have ``clear_caches`` empty another module's cache (a dict) too."""
+    _CACHES.append(cache)
+    return cache
+
+
+#: results for long strings while one document is parsed (``document_scope``): the row
+#: builder and the outline finder normalise the same paragraphs; dropped with the document
+_SCOPE: ContextVar[dict | None] = ContextVar("gkwatch_parse_scope", default=None)
+
+
+@contextmanager
+def document_scope() -> Iterator[None]:
+    """Within the block, results of ``short_cached`` functions for long strings are kept
+    too, and forgotten at its end (so a worker holds no old document's text)."""
+    token = _SCOPE.set({})
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)
 
 
 def short_cached(fn: Callable[[str], T]) -> Callable[[str], T]:
-    """``fn`` (pure, one string argument) with its results for short strings cached."""
+    """``fn`` (pure, one string argument) with its results for short strings cached, and
+    for long ones within a ``document_scope``."""
     cached = lru_cache(maxsize=8192)(fn)
     _CACHES.append(cached)
 
     @wraps(fn)
     def call(text: str) -> T:
-        return cached(text) if len(text) <= CACHED_CHARS else fn(text)
+        if len(text) <= CACHED_CHARS:
+            return cached(text)
+        memo = _SCOPE.get()
+        if memo is None:
+            return fn(text)
+        key = (fn, text)
+        if key not in memo:
+            memo[key] = fn(text)
+        return memo[key]
 
     return call
 

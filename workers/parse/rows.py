@@ -48,10 +48,15 @@ class Row:
 
 def _split_line(text: str, prov: dict) -> list[Item]:
     # "label：1　0　/" — a colon may stand where a space separates label and numbers
-    text = _COLON_BEFORE_NUM.sub("： ", text)
+    if ":" in text or "：" in text:
+        text = _COLON_BEFORE_NUM.sub("： ", text)
     if _ALL_NUM.match(text):
         return [Item(t, prov) for t in text.split()]
-    m = _TRAIL_NUM.match(text)
+    # _TRAIL_NUM's lazy scan costs a step per character of a paragraph; it can only match
+    # a line whose last printed character ends a number, "元", "/" or "—"
+    # (``isdigit`` holds for every character ``\d`` matches)
+    last = text.rstrip()[-1:]
+    m = _TRAIL_NUM.match(text) if last.isdigit() or last in ("元", "/", "—") else None
     if m and m.group(1).strip() and not m.group(1).rstrip().endswith(("第", "共")):
         return [Item(m.group(1).strip(), prov)] + [Item(t, prov) for t in m.group(2).split()]
     return [Item(text, prov)]
@@ -79,19 +84,25 @@ def _is_label(text: str) -> bool:
 
 
 def _finish(row: Row) -> Row:
+    cells = row.cells
     last = -1
-    for i, it in enumerate(row.cells):
+    for i, it in enumerate(cells):
         if _is_label(it.text):
             last = i
-    row.labels = [c for c in row.cells[: last + 1] if c.text.strip()]
-    row.label = norm("".join(i.text for i in row.labels))
-    row.text = " ".join(i.text for i in row.cells)
-    vals = row.cells[last + 1:]
+    labels = [c for c in cells[: last + 1] if c.text.strip()]
+    row.labels = labels
+    row.label = norm("".join([i.text for i in labels]))
+    row.text = " ".join([i.text for i in cells])
+    vals = cells[last + 1:]
     if not row.grid:
         while vals and not vals[0].text.strip():
             vals = vals[1:]
     row.values = vals
-    row.nums = sum(1 for v in vals if is_number(v.text))
+    nums = 0
+    for v in vals:
+        if is_number(v.text):
+            nums += 1
+    row.nums = nums
     return row
 
 
@@ -103,19 +114,27 @@ def build_rows(doc: Document) -> list[Row]:
             items = _with_x(_split_line(b.text, prov), b.words)
             rows.append(_finish(Row(items, grid=False, is_para=True, words=b.words, drawn=b.cells)))
             continue
+        page, table, grid = b.page, b.table, b.grid
         for r in b.rows:
             items: list[Item] = []
+            blank = True  # whether every item is empty: a row with no text is dropped
             for c in r:
                 if c.span:
                     continue
-                prov = {"page": b.page, "table": b.table, "row": c.row, "col": c.col}
+                prov = {"page": page, "table": table, "row": c.row, "col": c.col}
                 txt = c.text
                 if "\n" in txt:
                     txt = txt.replace("\n", " ") if not has_cjk(txt) else txt.replace("\n", "")
-                if b.grid:
-                    items.append(Item(txt.strip(), prov))
+                if grid:
+                    it = Item(txt.strip(), prov)
+                    items.append(it)
+                    if blank and it.text.strip():
+                        blank = False
                 else:
-                    items.extend(_split_line(txt, prov) if txt.strip() else [Item("", prov)])
-            if any(i.text.strip() for i in items):
-                rows.append(_finish(Row(items, grid=b.grid, is_para=False)))
+                    got = _split_line(txt, prov) if txt.strip() else [Item("", prov)]
+                    items.extend(got)
+                    if blank and any(i.text.strip() for i in got):
+                        blank = False
+            if not blank:
+                rows.append(_finish(Row(items, grid=grid, is_para=False)))
     return rows

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from workers.parse.layouts import Layouts
-from workers.parse.normalize import norm, strip_numbering
+from workers.parse.normalize import norm, register_cache, strip_numbering
 from workers.parse.rows import Row
 
 _NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
@@ -65,11 +65,31 @@ def _numbering(text: str, normed: str | None = None) -> tuple[int, int | None]:
     return 0, None
 
 
+#: ``heading_key`` by normalised line, for the layouts ``_KEYS_OF`` was filled with (the
+#: same standard headings recur in every report; bounded like the normalisation caches)
+_KEYS: dict[str, str | None] = register_cache({})
+_KEYS_OF: list[Layouts] = []
+
+
 def heading_key(text: str, L: Layouts, normed: str | None = None) -> str | None:
     """The standard section a heading line names, or None (``normed`` as for ``_numbering``)."""
     t = norm(text) if normed is None else normed
     if len(t) > _MAX_HEADING:
         return None
+    if not _KEYS_OF or _KEYS_OF[0] is not L:
+        _KEYS.clear()
+        _KEYS_OF[:] = [L]
+    if t in _KEYS:
+        return _KEYS[t]
+    if len(_KEYS) >= 8192:
+        _KEYS.clear()
+    key = _key_of(t, L)
+    _KEYS[t] = key
+    return key
+
+
+def _key_of(t: str, L: Layouts) -> str | None:
+    """``heading_key`` of a normalised line of at most ``_MAX_HEADING`` characters."""
     rest, nums = strip_numbering(t)
     for key, words in L.sections.items():
         for w in words:

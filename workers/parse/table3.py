@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from workers.parse.fused import T3_TOTAL, balanced, read_run, tokens_of
 from workers.parse.layouts import Layouts, RowSpec
-from workers.parse.normalize import is_blank_mark, is_number, norm, strip_numbering, to_number
+from workers.parse.normalize import (is_blank_mark, is_number, norm, register_cache, strip_numbering,
+                                     to_number)
 from workers.parse.rows import Item, Row
 from workers.reading import GRID, POSITION, TEXT, Reading
 
@@ -48,17 +49,29 @@ def match_cell(label: str, spec: RowSpec, has_values: bool) -> int:
     return -1
 
 
-def row_keys(row: Row, specs: list[RowSpec], has_values: bool) -> list[str]:
-    """Keys whose label appears in this row, in text order (group labels first)."""
+def row_keys(row: Row, specs: list[RowSpec], has_values: bool,
+             memo: dict[tuple[str, bool], list[tuple[int, str]]] | None = None) -> list[str]:
+    """Keys whose label appears in this row, in text order (group labels first).
+    ``memo`` keeps each label's matches against ``specs`` (always the same ``specs`` for
+    one memo, see ``_label_memo``)."""
     hits: list[tuple[int, int, str]] = []
     for ci, it in enumerate(row.labels):
         lab = norm(it.text)
         if not lab or len(lab) > MAX_LABEL:
             continue
-        for spec in specs:
-            p = match_cell(lab, spec, has_values)
-            if p >= 0:
-                hits.append((ci, p, spec.key))
+        got = memo.get((lab, has_values)) if memo is not None else None
+        if got is None:
+            got = []
+            for spec in specs:
+                p = match_cell(lab, spec, has_values)
+                if p >= 0:
+                    got.append((p, spec.key))
+            if memo is not None:
+                if len(memo) >= 8192:  # bounded like the normalisation caches
+                    memo.clear()
+                memo[(lab, has_values)] = got
+        for p, k in got:
+            hits.append((ci, p, k))
     hits.sort()
     out: list[str] = []
     for _, _, k in hits:
@@ -114,6 +127,19 @@ def read_values(vals: list[Item], n: int, grid: bool, placed: bool = False) -> C
     return got.values, got.cells, [nums[0].prov] * n, got.pool
 
 
+#: per layout version, the matches of labels against its rows (``row_keys``): the same
+#: standard labels recur in every report. Valid for the layouts in ``_MEMO_OF``.
+_MEMOS: dict[str | None, dict] = register_cache({})
+_MEMO_OF: list[Layouts] = []
+
+
+def _label_memo(L: Layouts, version: str | None) -> dict:
+    if not _MEMO_OF or _MEMO_OF[0] is not L:
+        _MEMOS.clear()
+        _MEMO_OF[:] = [L]
+    return _MEMOS.setdefault(version, {})
+
+
 def find_region(rows: list[Row], L: Layouts) -> tuple[int, int]:
     """First row labelled 一、本年新收 … up to the table-4 heading or section 五."""
     spec1 = next(s for s in L.t3_rows if s.key == "1")
@@ -144,7 +170,8 @@ def extract_table3(rows: list[Row], L: Layouts, version: str | None
     if start < 0:
         return {}, {}, -1, -1
     keys = L.t3_keys(version)
-    specs = [s for s in L.t3_rows if s.key in keys]
+    specs = [s for s in L.t3_rows if s.key in keys]  # what ``_label_memo(L, version)`` holds
+    memo = _label_memo(L, version)
     by_key = {s.key: s for s in specs}
     # A collapsed row whose sub-rows the layout may also print (（六）其他处理 in 2021 or an
     # unknown layout) is a group heading unless it carries values; where the layout has
@@ -163,12 +190,12 @@ def extract_table3(rows: list[Row], L: Layouts, version: str | None
         if not run:
             return
         if len(run) == 1:
-            ks = row_keys(rows[run[0]], specs, False)
+            ks = row_keys(rows[run[0]], specs, False, memo)
             hits = [(k, 0) for k in ks] if len(ks) < 3 else []
         else:
             hits = run_keys([rows[j] for j in run], specs, split)
             # whole-label rows ("3.其他", "（七）总计") are only recognised line by line
-            hits += [(k, n) for n, j in enumerate(run) for k in row_keys(rows[j], specs, False)
+            hits += [(k, n) for n, j in enumerate(run) for k in row_keys(rows[j], specs, False, memo)
                      if by_key[k].exact and k not in (h[0] for h in hits)]
             hits.sort(key=lambda h: h[1])
         for k, n in hits:
@@ -181,7 +208,7 @@ def extract_table3(rows: list[Row], L: Layouts, version: str | None
         if row.dropped:
             # values whose columns are unknown: the row's slot is taken, its cells not read
             flush_run()
-            if not row_keys(row, specs, True):
+            if not row_keys(row, specs, True, memo):
                 orphans.append((None, i))
             buf = []
             continue
@@ -192,7 +219,7 @@ def extract_table3(rows: list[Row], L: Layouts, version: str | None
             run.append(i)  # label-only line: may continue on the next line
             continue
         flush_run()
-        ks = row_keys(row, specs, vals is not None)
+        ks = row_keys(row, specs, vals is not None, memo)
         if len(ks) >= 3:
             continue  # a header row that names several rows
         if ks:
