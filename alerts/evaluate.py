@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, or_, select
 
 from alerts.config import AlertsConfig
@@ -38,6 +39,8 @@ def _report_versions(session: Session, agency_id: int, year: int) -> list[tuple[
         select(Report, DocumentVersion, Document)
         .where(Report.agency_id == agency_id, Report.year == year)
         .where(Report.version_id == DocumentVersion.id, DocumentVersion.document_id == Document.id)
+        # the report's numbers are not needed here (its findings are): not decoded per evaluation
+        .options(defer(Report.data))  # type: ignore[arg-type]
         .order_by(col(DocumentVersion.fetched_at), col(DocumentVersion.id))).all()
     return list(rows)  # type: ignore[arg-type]
 
@@ -155,12 +158,13 @@ def evaluate_portals(session: Session, *, agency: Agency, config: AlertsConfig, 
 
 def evaluate_agency_year(session: Session, *, agency_id: int, year: int, policy: DeadlinePolicy | None = None,
                          routes: list[Route] | None = None, now: datetime | None = None,
-                         config: AlertsConfig | None = None) -> AgencyYear:
+                         config: AlertsConfig | None = None, unit: AgencyYear | None = None) -> AgencyYear:
     """Compute and store the verdict, and fire or resolve the alerts it implies.
 
     ``config`` (see :func:`alerts.config.load_config`) carries the policy, routes,
     reminder, backfill and P-UNREACHABLE settings; ``policy``/``routes`` alone use the
-    defaults for the rest.
+    defaults for the rest. ``unit``: the agency-year row already loaded (the evaluate
+    unit's), so it is not read again.
     """
     now = now or utcnow()
     if config is None:
@@ -194,8 +198,9 @@ def evaluate_agency_year(session: Session, *, agency_id: int, year: int, policy:
             if counts(decided.get((latest.version_id, f.rule)), f.status)]
         dismissed = {rule: "检查结果已被管理员驳回 finding dismissed by an admin"
                      for (_, rule), d in decided.items() if d == "dismissed"}
-    row = session.exec(select(AgencyYear).where(AgencyYear.agency_id == agency_id,
-                                                AgencyYear.year == year)).first() \
+    row = unit if unit is not None and (unit.agency_id, unit.year) == (agency_id, year) else None
+    row = row or session.exec(select(AgencyYear).where(AgencyYear.agency_id == agency_id,
+                                                       AgencyYear.year == year)).first() \
         or AgencyYear(agency_id=agency_id, year=year)
     row.status, row.deadline, row.published_at = status, deadline, first_pub
     row.report_id = latest.id if latest else None

@@ -58,19 +58,23 @@ class AlertSpec:
 
 
 def _enqueue(session: Session, alert: Alert, *, event: str, routes: list[Route],
-             context: dict[str, Any], suppressed: str | None = None) -> int:
+             context: dict[str, Any], suppressed: str | None = None, fresh: bool = False,
+             disabled: set[tuple[str, str]] | None = None) -> int:
     """Write the outbox rows of one alert event, one per receiver (same transaction).
 
     A row records its route's group and timers, so the notifier can batch it with the
     other events of that receiver and group. ``suppressed`` (backfill) writes the row as
     ``skipped`` with the reason, so the log still says why nothing was sent.
+    ``fresh``: the alert row was created in this transaction, so it has no rows yet.
+    ``disabled``: the endpoints disabled after 410 Gone, when the caller read them already.
     """
     labels = {**alert.labels, **context, "severity": alert.severity}
-    disabled = {(e.channel, e.target) for e in session.exec(select(DisabledEndpoint)).all()}
+    if disabled is None:
+        disabled = disabled_endpoints(session)
     count = 0
     for t in targets_for(labels, routes, event=event):
         receiver, route = t.receiver, t.route
-        exists = session.exec(select(Delivery.id).where(
+        exists = not fresh and session.exec(select(Delivery.id).where(
             Delivery.alert_id == alert.id, Delivery.generation == alert.generation,
             Delivery.event == event, Delivery.channel == receiver.channel,
             Delivery.target == receiver.target)).first()
@@ -92,6 +96,11 @@ def _enqueue(session: Session, alert: Alert, *, event: str, routes: list[Route],
     return count
 
 
+def disabled_endpoints(session: Session) -> set[tuple[str, str]]:
+    """(channel, target) of every endpoint disabled after 410 Gone."""
+    return {(e.channel, e.target) for e in session.exec(select(DisabledEndpoint)).all()}
+
+
 def sync_alerts(session: Session, *, scope: dict[str, Any], desired: list[AlertSpec],
                 routes: list[Route], now: datetime | None = None) -> dict[str, int]:
     """Make the firing alerts of ``scope`` (agency_id, year) equal to ``desired``.
@@ -106,12 +115,14 @@ def sync_alerts(session: Session, *, scope: dict[str, Any], desired: list[AlertS
     now = now or utcnow()
     fired = resolved = 0
     wanted = {fingerprint(spec.labels): spec for spec in desired}
+    disabled: set[tuple[str, str]] | None = None  # read once, when the first event is written
     for fp, spec in wanted.items():
         alert = session.exec(select(Alert).where(Alert.fingerprint == fp)).first()
         if alert is not None and alert.state == "firing":
             continue
         if alert is not None and alert.kind in EVENT_KINDS:
             continue  # an event is notified once
+        fresh = alert is None
         if alert is None:
             alert = Alert(fingerprint=fp, kind=spec.kind, agency_id=spec.agency_id, year=spec.year,
                           rule=spec.rule, labels=spec.labels, severity=spec.severity, starts_at=now)
@@ -122,8 +133,9 @@ def sync_alerts(session: Session, *, scope: dict[str, Any], desired: list[AlertS
         alert.summary_zh, alert.summary_en = spec.summary_zh, spec.summary_en
         session.add(alert)
         session.flush()
+        disabled = disabled_endpoints(session) if disabled is None else disabled
         _enqueue(session, alert, event="firing", routes=routes, context=spec.context,
-                 suppressed=spec.suppress)
+                 suppressed=spec.suppress, fresh=fresh, disabled=disabled)
         fired += 1
     current = session.exec(select(Alert).where(
         Alert.agency_id == scope.get("agency_id"), Alert.year == scope.get("year"),
@@ -145,7 +157,8 @@ def sync_alerts(session: Session, *, scope: dict[str, Any], desired: list[AlertS
                 else None
             if alert.kind in EVENT_KINDS:
                 quiet = "检查结果已被管理员驳回 finding dismissed by an admin"
+            disabled = disabled_endpoints(session) if disabled is None else disabled
             _enqueue(session, alert, event="resolved", routes=routes, context=scope.get("context", {}),
-                     suppressed=quiet)
+                     suppressed=quiet, disabled=disabled)
         resolved += 1
     return {"fired": fired, "resolved": resolved}

@@ -57,6 +57,8 @@ def _choose(session: Session, rows: list[Delivery], log: NotificationLog | None,
     by_alert: dict[int, list[Delivery]] = defaultdict(list)
     for d in rows:
         by_alert[d.alert_id].append(d)
+    # one query for the group's alerts (into the identity map), not one per alert
+    session.exec(select(Alert).where(col(Alert.id).in_(list(by_alert) or [-1]))).all()
     ready: list[tuple[Delivery, Alert]] = []
     for alert_id, items in by_alert.items():
         alert = session.get(Alert, alert_id)

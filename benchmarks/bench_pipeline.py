@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -27,6 +28,9 @@ from contextlib import ExitStack
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -139,6 +143,100 @@ def progress_counts(settings: Any) -> dict[str, int]:
     return {"processed": int(done), "alerts_sent": int(sent)}
 
 
+class ProcWatch:
+    """CPU seconds and peak memory of worker processes, read from /proc.
+
+    A ``celery worker -c 1`` is a main process and a pool child that Celery replaces
+    every ``worker_max_tasks_per_child`` tasks: a replaced child's CPU shows in its
+    parent's ``cutime``/``cstime`` once reaped, a live one's in its own ``stat``; its peak
+    (``VmHWM``) is sampled while it lives.
+    """
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+        self.peak_kb: dict[int, int] = {}  # pid → highest VmHWM seen
+
+    @staticmethod
+    def children(pid: int) -> list[int]:
+        try:
+            return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        except OSError:
+            return []
+
+    @staticmethod
+    def _ticks(pid: int, *, reaped: bool) -> int:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0
+        # fields[11:15] = utime stime cutime cstime (stat fields 14-17)
+        return sum(int(x) for x in fields[11:15 if reaped else 13])
+
+    def cpu_seconds(self) -> float:
+        ticks = sum(self._ticks(p, reaped=True) + sum(self._ticks(c, reaped=False) for c in self.children(p))
+                    for p in self.pids)
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def sample(self) -> None:
+        for p in self.pids:
+            for pid in [p, *self.children(p)]:
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except OSError:
+                    continue
+                kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+                self.peak_kb[pid] = max(self.peak_kb.get(pid, 0), kb)
+
+    def peak_mb(self) -> float:
+        return round(max(self.peak_kb.values(), default=0) / 1024, 1)
+
+
+def postmaster_pid(db_url: str) -> int | None:
+    """The private cluster's postmaster (its data directory names it), for its CPU."""
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as c:
+            data_dir = c.execute(text("SHOW data_directory")).scalar()
+        return int((Path(str(data_dir)) / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, SQLAlchemyError):  # not ours (--database-url elsewhere): no DB CPU figure
+        return None
+    finally:
+        engine.dispose()
+
+
+def database_bytes(db_url: str) -> int:
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as c:
+            return int(c.execute(text("SELECT pg_database_size(current_database())")).scalar() or 0)
+    finally:
+        engine.dispose()
+
+
+def send_burst(settings: Any, items: list[dict[str, Any]], client: Any) -> None:
+    """Every report discovered at once, in crawl-sized batches of 200."""
+    from workers.tasks import dispatch
+
+    for i in range(0, len(items), 200):
+        dispatch([("process", v) for v in discover(settings, items[i:i + 200])], via=client)
+
+
+def send_steady(settings: Any, items: list[dict[str, Any]], client: Any, rate: float,
+                watch: ProcWatch) -> None:
+    """Reports discovered evenly at ``rate`` per second: each tick discovers those whose
+    time has come (ticks of 0.2 s, so a report is discovered at most 0.2 s late)."""
+    from workers.tasks import dispatch
+
+    start, sent = time.monotonic(), 0
+    while sent < len(items):
+        due = min(len(items), int((time.monotonic() - start) * rate) + 1)
+        if due > sent:
+            dispatch([("process", v) for v in discover(settings, items[sent:due])], via=client)
+            sent = due
+        watch.sample()
+        time.sleep(0.2)
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from celery import Celery
 
@@ -146,8 +244,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from ground.settings import Settings
     from gkwatch.sinks import SmtpSink
     from models.db import upgrade
-    from workers.tasks import dispatch
 
+    n = args.agencies if not args.rate or not args.duration else int(args.rate * args.duration)
     tmp = Path(tempfile.mkdtemp(prefix="gkwatch-bench-"))
     with ExitStack() as stack:
         redis_url = args.redis_url or stack.enter_context(redis_server(tmp))
@@ -158,47 +256,71 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                "GKWATCH_MAIL_TO": '["office@example.invalid"]'}
         settings = Settings(data_dir=tmp / "var", database_url=db_url, _env_file=None)  # type: ignore[call-arg]
         upgrade(db_url)
+        db_before = database_bytes(db_url)
         t0 = time.monotonic()
-        items = make_agencies(settings, args.agencies)
+        items = make_agencies(settings, n)
         print(f"generated {len(items)} agencies in {time.monotonic() - t0:.1f}s", file=sys.stderr, flush=True)
-        for k in range(args.workers):
-            stack.enter_context(celery_worker(env, queues="process,evaluate,notify", concurrency=1,
-                                              log=tmp / f"worker{k}.log"))
+        procs = [stack.enter_context(celery_worker(env, queues="process,evaluate,notify", concurrency=1,
+                                                   log=tmp / f"worker{k}.log")) for k in range(args.workers)]
         client = Celery(broker=redis_url)
-        time.sleep(2)  # let the workers connect before the clock starts
+        time.sleep(3)  # let the workers connect and fork their pool before the clock starts
+        watch = ProcWatch([p.pid for p in procs])
+        pg = postmaster_pid(db_url)
+        db_watch = ProcWatch([pg]) if pg else None
+        cpu0, db_cpu0 = watch.cpu_seconds(), db_watch.cpu_seconds() if db_watch else 0.0
         start = time.monotonic()
-        for i in range(0, len(items), 200):  # discovery arrives in crawl-sized batches
-            dispatch([("process", v) for v in discover(settings, items[i:i + 200])], via=client)
+        if args.rate:
+            send_steady(settings, items, client, args.rate, watch)
+        else:
+            send_burst(settings, items, client)
         deadline = start + args.timeout
         counts = progress_counts(settings)
         while time.monotonic() < deadline:
+            watch.sample()
             counts = progress_counts(settings)
-            print(f"  {time.monotonic() - start:6.1f}s processed {counts['processed']}/{args.agencies}, "
+            print(f"  {time.monotonic() - start:6.1f}s processed {counts['processed']}/{n}, "
                   f"alerts sent {counts['alerts_sent']}", file=sys.stderr, flush=True)
-            if counts["alerts_sent"] >= args.agencies:
+            if counts["alerts_sent"] >= n:
                 break
-            time.sleep(5)
+            time.sleep(2)
+        watch.sample()
+        cpu = watch.cpu_seconds() - cpu0
+        db_cpu = db_watch.cpu_seconds() - db_cpu0 if db_watch else None
         lat, first, last = latencies(settings)
+        db_after = database_bytes(db_url)
+        emails = len(smtp.messages)
     span = (last - first).total_seconds() if first and last else float("nan")
     lat.sort()
-    return {"agencies": args.agencies, "workers": args.workers, "processed": counts["processed"],
-            "alerts_delivered": len(lat), "seconds": round(span, 1),
-            "reports_per_minute": round(len(lat) / span * 60, 1) if span == span and span > 0 else None,
+    done = len(lat)
+    return {"mode": f"steady {args.rate}/s" if args.rate else "burst", "agencies": n, "workers": args.workers,
+            "processed": counts["processed"], "alerts_delivered": done, "emails": emails,
+            "seconds": round(span, 1),
+            "reports_per_minute": round(done / span * 60, 1) if span == span and span > 0 else None,
             "latency_median_s": round(statistics.median(lat), 2) if lat else None,
-            "latency_p95_s": round(lat[int(0.95 * (len(lat) - 1))], 2) if lat else None}
+            "latency_p95_s": round(lat[int(0.95 * (done - 1))], 2) if lat else None,
+            "latency_max_s": round(lat[-1], 2) if lat else None,
+            "worker_cpu_ms_per_report": round(cpu / done * 1000, 1) if done else None,
+            "db_cpu_ms_per_report": round(db_cpu / done * 1000, 1) if done and db_cpu is not None else None,
+            "db_kb_per_agency": round((db_after - db_before) / n / 1024, 1),
+            "worker_peak_vmhwm_mb": watch.peak_mb()}
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--agencies", type=int, default=1000)
+    p.add_argument("--agencies", type=int, default=1000, help="reports (one agency each)")
     p.add_argument("--workers", type=int, default=2, help="worker processes (one celery worker -c 1 each)")
+    p.add_argument("--rate", type=float, default=0.0,
+                   help="steady mode: reports discovered per second, evenly (default: all at once)")
+    p.add_argument("--duration", type=float, default=0.0,
+                   help="steady mode: discover for this many seconds (rate × duration reports; "
+                        "default: --agencies reports)")
     p.add_argument("--timeout", type=float, default=900, help="give up after this many seconds")
     p.add_argument("--redis-url", default="")
     p.add_argument("--database-url", default="")
     args = p.parse_args(argv)
     result = run(args)
     print(json.dumps(result, ensure_ascii=False))
-    return 0 if result["alerts_delivered"] == args.agencies else 1
+    return 0 if result["alerts_delivered"] == result["agencies"] else 1
 
 
 if __name__ == "__main__":

@@ -89,7 +89,14 @@ def cmd_workers(args: argparse.Namespace) -> int:
         print("gkwatch: GKWATCH_REDIS_URL is not set; `gkwatch serve` runs everything in-process",
               file=sys.stderr)
         return 2
-    return CeleryService(settings, process_concurrency=args.concurrency, beat=not args.no_beat).serve()
+    groups = tuple(g.strip() for g in args.groups.split(",") if g.strip()) if args.groups else None
+    try:
+        service = CeleryService(settings, process_concurrency=args.concurrency, beat=not args.no_beat,
+                                groups=groups)
+    except ValueError as exc:
+        print(f"gkwatch: {exc}", file=sys.stderr)
+        return 2
+    return service.serve()
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -101,5 +108,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                                        "and beat on this machine until SIGTERM")
     p.add_argument("--concurrency", type=int, default=2, help="processes for the process/evaluate queues")
     p.add_argument("--no-beat", action="store_true", help="another machine runs the only beat")
+    p.add_argument("--groups", default="", help="worker groups to run here, comma-separated "
+                                                "(crawl, process, notify; default all)")
     p.add_argument("-v", "--verbose", action="store_true")
     p.set_defaults(func=cmd_workers)

@@ -121,10 +121,20 @@ class CeleryService:
     """Celery workers (one per queue group) and beat on this machine, supervised: a
     process that dies is started again; SIGTERM stops them all with a warm shutdown."""
 
-    def __init__(self, settings: Any, *, process_concurrency: int = 2, beat: bool = True) -> None:
+    def __init__(self, settings: Any, *, process_concurrency: int = 2, beat: bool = True,
+                 groups: tuple[str, ...] | None = None) -> None:
+        """``groups``: the worker groups this machine runs (default all of
+        :data:`WORKER_GROUPS`), so that machines sharing one Redis and PostgreSQL can
+        split them (CPU machines ``process``, one small machine ``crawl,notify`` and beat)."""
+        known = [name for name, _, _ in WORKER_GROUPS]
+        unknown = [g for g in groups or () if g not in known]
+        if unknown:
+            raise ValueError(f"未知的 worker 组 unknown worker group(s): {', '.join(unknown)} "
+                             f"(known: {', '.join(known)})")
         self.settings = settings
         self.process_concurrency = process_concurrency
         self.beat = beat
+        self.groups = tuple(groups) if groups else tuple(known)
         self.stopping = threading.Event()
         self.procs: dict[str, subprocess.Popen] = {}
 
@@ -132,7 +142,7 @@ class CeleryService:
         base = [sys.executable, "-m", "celery", "-A", self.settings.celery_app]
         out = {name: base + ["worker", "-Q", queues, "-n", f"{name}@%h",
                              "-c", str(conc or self.process_concurrency), "-l", "INFO"]
-               for name, queues, conc in WORKER_GROUPS}
+               for name, queues, conc in WORKER_GROUPS if name in self.groups}
         if self.beat:
             out["beat"] = base + ["beat", "-l", "INFO"]
         return out

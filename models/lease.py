@@ -17,7 +17,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, case, func, or_, update
 from sqlmodel import Session, select
 
 from models import utcnow
@@ -80,11 +80,15 @@ def _error_values(model: Any, error: str | None) -> dict[str, Any]:
 
 def request_run(session: Session, model: Any, unit_id: int) -> None:
     """Ask for a unit to run (again): a finished unit becomes ``pending``; a running one
-    becomes ``rerun``, so that new input arriving during a run is not lost when it ends."""
-    where = model.id == unit_id
-    session.exec(update(model).where(where, model.state.in_(("done", "failed")))  # type: ignore[call-overload]
-                 .values(state="pending", lease_until=None, attempts=0))
-    session.exec(update(model).where(where, model.state == "running").values(state="rerun"))  # type: ignore[call-overload]
+    becomes ``rerun``, so that new input arriving during a run is not lost when it ends.
+
+    One conditional UPDATE (a pending or ``rerun`` unit is left as it is)."""
+    finished = model.state.in_(("done", "failed"))
+    session.exec(update(model).where(model.id == unit_id,  # type: ignore[call-overload]
+                                     model.state.in_(("done", "failed", "running")))
+                 .values(state=case((finished, "pending"), else_="rerun"),
+                         lease_until=case((finished, None), else_=model.lease_until),
+                         attempts=case((finished, 0), else_=model.attempts)))
     session.commit()
 
 
@@ -95,13 +99,25 @@ def finish(session: Session, model: Any, unit_id: int, *, state: str = "done",
     Returns ``True`` when a rerun was asked for meanwhile: the unit is ``pending`` again
     and the caller should send it on.
     """
-    rerun = session.exec(update(model).where(model.id == unit_id, model.state == "rerun")  # type: ignore[call-overload]
+    if state != "pending":
+        # one UPDATE: a ``rerun`` row becomes pending (and says so through RETURNING, the
+        # only row that can come out pending), any other takes the final state
+        rerun = model.state == "rerun"
+        values: dict[str, Any] = {"state": case((rerun, "pending"), else_=state), "lease_until": None,
+                                  "attempts": case((rerun, 0), else_=model.attempts)}
+        for key, value in _error_values(model, error).items():
+            values[key] = case((rerun, getattr(model, key)), else_=value)
+        new_state = session.exec(update(model).where(model.id == unit_id)  # type: ignore[call-overload]
+                                 .values(**values).returning(model.state)).scalar()
+        session.commit()
+        return new_state == "pending"
+    again = session.exec(update(model).where(model.id == unit_id, model.state == "rerun")  # type: ignore[call-overload]
                          .values(state="pending", lease_until=None, attempts=0)).rowcount == 1
-    if not rerun:
-        values: dict[str, Any] = {"state": state, "lease_until": None, **_error_values(model, error)}
+    if not again:
+        values = {"state": state, "lease_until": None, **_error_values(model, error)}
         session.exec(update(model).where(model.id == unit_id).values(**values))  # type: ignore[call-overload]
     session.commit()
-    return rerun
+    return again
 
 
 def retry_later(session: Session, model: Any, unit_id: int, *, delay: float, error: str,

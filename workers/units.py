@@ -241,8 +241,9 @@ def run_process_unit(settings: Any, version_id: int, *, parse: Callable[..., Any
                 follow = given_up()  # asked for first, as below
                 _give_up_version(s, version, doc, err, version.attempts - 1)
                 return follow
+            seen: dict[str, Any] = {}
             try:
-                agency_id, year = process_version(s, version_id=version_id, parse=parse)
+                agency_id, year = process_version(s, version_id=version_id, parse=parse, seen=seen)
             except Exception as exc:
                 s.rollback()
                 if version.attempts >= max_attempts(settings):
@@ -258,7 +259,10 @@ def run_process_unit(settings: Any, version_id: int, *, parse: Callable[..., Any
         follow: list[Work] = []
         if agency_id is not None and year is not None:
             follow.append(("evaluate", mark_evaluation(s, agency_id=agency_id, year=year)))
-            if next_year_report(s, agency_id=agency_id, year=year) is not None:  # its X-* rules were redone
+            has_next = seen.get("next_year")
+            if has_next is None:  # not looked up while processing (a year whose tables are not audited)
+                has_next = next_year_report(s, agency_id=agency_id, year=year) is not None
+            if has_next:  # its X-* rules were redone
                 follow.append(("evaluate", mark_evaluation(s, agency_id=agency_id, year=year + 1)))
         finish(s, DocumentVersion, version_id)
         return follow
@@ -273,7 +277,7 @@ def run_evaluate_unit(settings: Any, unit_id: int, *, now: datetime | None = Non
         agency = s.get(Agency, row.agency_id)
         with unit_scope("evaluate", unit_id, agency=agency.name if agency else None, year=row.year):
             try:
-                evaluate_agency_year(s, agency_id=row.agency_id, year=row.year,
+                evaluate_agency_year(s, agency_id=row.agency_id, year=row.year, unit=row,
                                      config=load_config(settings), now=now or utcnow())
             except Exception as exc:
                 s.rollback()

@@ -76,11 +76,14 @@ def date_findings(version: DocumentVersion, *, url: str) -> list[dict[str, Any]]
 
 
 def process_version(session: Session, *, version_id: int,
-                    parse: Callable[..., dict[str, Any]] | None = None) -> tuple[int | None, int | None]:
+                    parse: Callable[..., dict[str, Any]] | None = None,
+                    seen: dict[str, Any] | None = None) -> tuple[int | None, int | None]:
     """Parse and validate one version; returns the (agency_id, year) to re-evaluate.
 
     ``parse`` reads the bytes (default :func:`workers.parse.parse_bytes`, looked up at each
     call; the embedded service passes a time-limited child process, :mod:`workers.sandbox`).
+    ``seen`` receives ``next_year`` (whether next year's report exists) when it was looked
+    up here, so the caller need not ask the database again.
 
     Re-running it replaces the version's report and findings, so a redelivered task
     changes nothing. A version that cannot be parsed gets a P-UNPARSED finding (never for
@@ -134,7 +137,9 @@ def process_version(session: Session, *, version_id: int,
     session.flush()
     _store_findings(session, findings, report=row)
     if audited:
-        refresh_next_year(session, agency_id=doc.agency_id, year=year, report=report)
+        found = refresh_next_year(session, agency_id=doc.agency_id, year=year, report=report)
+        if seen is not None:
+            seen["next_year"] = found
     session.commit()
     return doc.agency_id, year
 
