@@ -193,3 +193,31 @@ def every_route(app: Any) -> list[tuple[str, str]]:
 
     walk(list(app.routes))
     return sorted(set(out))
+
+
+def add_portals(settings: Any, ids: dict[str, int], *,
+                now: datetime = datetime(2026, 4, 1, tzinfo=timezone.utc)) -> None:
+    """Portals for two agencies: one healthy with its reports, one whose last crawl failed
+    and whose documents were unreachable or forbidden by robots.txt."""
+    from sqlmodel import select
+
+    from models import CrawlRun, Document, Portal
+    from models.db import session_scope
+
+    with session_scope(settings.effective_database_url) as s:
+        good = Portal(agency_id=ids["on_time"], list_urls=["http://127.0.0.1:9/0/list.html"],
+                      last_crawl_at=now - timedelta(hours=2), next_crawl_at=now + timedelta(hours=22))
+        bad = Portal(agency_id=ids["missing"], list_urls=["http://127.0.0.1:9/2/list.html"],
+                     last_crawl_at=now - timedelta(hours=1), next_crawl_at=now, consecutive_failures=3)
+        s.add_all([good, bad])
+        s.flush()
+        for doc in s.exec(select(Document).where(Document.agency_id == ids["on_time"])).all():
+            doc.portal_id = good.id
+            s.add(doc)
+        for n, error in enumerate(("ConnectionRefusedError: refused", "forbidden by robots.txt",
+                                   "TimeoutError: timed out")):
+            s.add(Document(url=f"http://127.0.0.1:9/2/doc{n}.html", agency_id=ids["missing"], year=2025,
+                           portal_id=bad.id, last_error=error))
+        s.add(CrawlRun(portal_id=good.id, state="done", pages=1, finished_at=now - timedelta(hours=2)))
+        s.add(CrawlRun(portal_id=bad.id, state="failed", error="列表页无法访问 list page unreachable: refused",
+                       finished_at=now - timedelta(hours=1)))

@@ -6,9 +6,7 @@ Screenshots go under the pytest base temp dir (screenshots/office/), or
 $GKWATCH_SCREENSHOT_DIR/office."""
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,12 +18,11 @@ from sqlmodel import select
 pytest.importorskip("fastapi")
 playwright = pytest.importorskip("playwright.sync_api")
 
-from tests.support.web import LiveServer, build_sample, make_settings  # noqa: E402
-from tests.web.test_web_office_pages import add_portals  # noqa: E402
+from tests.support.browser import CHROMIUM, chromium, logged_in, screenshot_dir  # noqa: E402
+from tests.support.web import LiveServer, add_portals, build_sample, make_settings  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 TOKEN = "office-browser-admin-token"
 NOW = datetime(2026, 4, 1, tzinfo=timezone.utc)
 
@@ -53,30 +50,17 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer
 
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = Path(os.environ["GKWATCH_SCREENSHOT_DIR"]) if os.environ.get("GKWATCH_SCREENSHOT_DIR") \
-        else tmp_path_factory.getbasetemp() / "screenshots"
-    path = root / "office"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return screenshot_dir(tmp_path_factory, "office")
 
 
 @pytest.fixture(scope="module")
 def browser(world: Any) -> Iterator[Any]:
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    with chromium(playwright) as b:
         yield b
-        b.close()
 
 
 def _logged_in(browser: Any, server: LiveServer, width: int) -> Any:
-    ctx = browser.new_context(viewport={"width": width, "height": 900}, accept_downloads=True)
-    page = ctx.new_page()
-    page.goto(server.url + "/login")
-    page.fill("input[name=token]", TOKEN)
-    page.click("button[type=submit]")
-    page.wait_for_selector("#matrix")
-    return page
+    return logged_in(browser, server.url, TOKEN, width, downloads=True)
 
 
 def _alert(settings: Any, agency_id: int, rule: str) -> tuple[str, list[tuple[str, str]]]:

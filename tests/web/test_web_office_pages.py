@@ -4,14 +4,14 @@ links (report, source, snapshot) and the silence form on each alert."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 pytest.importorskip("fastapi")
 
-from tests.support.web import build_sample, make_settings  # noqa: E402
+from tests.support.web import add_portals, build_sample, make_settings  # noqa: E402
 
 TOKEN = "office-pages-admin"
 READ = "office-pages-read"
@@ -19,31 +19,6 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 NOW = datetime(2026, 4, 1, tzinfo=UTC)
 
 
-def add_portals(settings: Any, ids: dict[str, int]) -> None:
-    """Portals for two agencies: one healthy with its reports, one whose last crawl failed
-    and whose documents were unreachable or forbidden by robots.txt."""
-    from sqlmodel import select
-
-    from models import CrawlRun, Document, Portal
-    from models.db import session_scope
-
-    with session_scope(settings.effective_database_url) as s:
-        good = Portal(agency_id=ids["on_time"], list_urls=["http://127.0.0.1:9/0/list.html"],
-                      last_crawl_at=NOW - timedelta(hours=2), next_crawl_at=NOW + timedelta(hours=22))
-        bad = Portal(agency_id=ids["missing"], list_urls=["http://127.0.0.1:9/2/list.html"],
-                     last_crawl_at=NOW - timedelta(hours=1), next_crawl_at=NOW, consecutive_failures=3)
-        s.add_all([good, bad])
-        s.flush()
-        for doc in s.exec(select(Document).where(Document.agency_id == ids["on_time"])).all():
-            doc.portal_id = good.id
-            s.add(doc)
-        for n, error in enumerate(("ConnectionRefusedError: refused", "forbidden by robots.txt",
-                                   "TimeoutError: timed out")):
-            s.add(Document(url=f"http://127.0.0.1:9/2/doc{n}.html", agency_id=ids["missing"], year=2025,
-                           portal_id=bad.id, last_error=error))
-        s.add(CrawlRun(portal_id=good.id, state="done", pages=1, finished_at=NOW - timedelta(hours=2)))
-        s.add(CrawlRun(portal_id=bad.id, state="failed", error="列表页无法访问 list page unreachable: refused",
-                       finished_at=NOW - timedelta(hours=1)))
 
 
 @pytest.fixture(scope="module")
