@@ -144,7 +144,8 @@ def _grouped_lines(text: str, handle, generated, loose_box, box, error: type[Exc
     buf: list[str] = []
     x0 = x1 = prev_w = prev_mid = lo = hi = 0.0
     hard = False
-    for i, ch in enumerate(text):
+    # a closing newline flushes the last line through the same branch as every other line
+    for i, ch in enumerate(text + "\n"):
         if ch == "\r" or ch == "\n":
             if buf:
                 if len(buf) > 1:
@@ -197,13 +198,6 @@ def _grouped_lines(text: str, handle, generated, loose_box, box, error: type[Exc
         prev_w = w
         prev_mid = mid
         hard = False
-    if buf:
-        if len(buf) > 1:
-            glued.append((lo, hi))
-        words.append(Word("".join(buf), x0, x1))
-    if words:
-        y = sorted(mids)[len(mids) // 2] if mids else None
-        out.append(_Line(" ".join([w.text for w in words]), words, y, tuple(chars), tuple(glued)))
     return out
 
 
