@@ -12,7 +12,7 @@ from gkwatch.demo.render_scan import render_scan
 from gkwatch.demo.reports import Stock, make_report
 from ground.errors import ExtractionError, OcrUnavailable
 from workers.extract import extract, ocr, ocr_rapid
-from workers.extract.model import Document
+from workers.extract.model import ExtractedDocument
 from workers.extract.scan_lines import Piece, group_lines, split_words
 
 pytestmark = pytest.mark.skipif(not ocr_rapid.available(), reason="rapidocr-onnxruntime missing")
@@ -31,11 +31,11 @@ def scans(report: dict) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def docs(scans: dict[str, bytes]) -> dict[str, Document]:
+def docs(scans: dict[str, bytes]) -> dict[str, ExtractedDocument]:
     return {k: extract(v, filename="scan.pdf") for k, v in scans.items()}
 
 
-def _line(doc: Document, label: str):
+def _line(doc: ExtractedDocument, label: str):
     return next(b for b in doc.blocks if b.text.startswith(label))
 
 
@@ -51,7 +51,7 @@ def test_scan_has_no_text_layer_and_is_deterministic(report: dict, scans: dict[s
 
 
 @pytest.mark.parametrize("kind", ["plain", "rotated"])
-def test_table3_rows_come_out_as_positioned_words(report: dict, docs: dict[str, Document],
+def test_table3_rows_come_out_as_positioned_words(report: dict, docs: dict[str, ExtractedDocument],
                                                   kind: str) -> None:
     doc = docs[kind]
     assert doc.meta["ocr"] == "rapidocr PP-OCRv4" and doc.format == "pdf-ocr"
@@ -65,7 +65,7 @@ def test_table3_rows_come_out_as_positioned_words(report: dict, docs: dict[str, 
         assert b.cells and len(b.cells) >= 8  # the scanned grid: label cell(s) + 7 columns
 
 
-def test_seal_makes_covered_words_uncertain(docs: dict[str, Document]) -> None:
+def test_seal_makes_covered_words_uncertain(docs: dict[str, ExtractedDocument]) -> None:
     low = [w for b in docs["seal"].blocks for w in (b.words or []) if w.conf is not None and w.conf <= 0.5]
     assert low  # words under the stamp are capped at 0.5
     plain_low = [w for b in docs["plain"].blocks for w in b.words if w.conf <= 0.5]

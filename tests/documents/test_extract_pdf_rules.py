@@ -21,7 +21,7 @@ from gkwatch.demo.layout import T3_HEAD_ROWS, T3_TAIL_ROW
 from gkwatch.demo.reports import Stock, make_report
 from workers.extract import extract
 from workers.extract import rules as rules_mod
-from workers.extract.model import Block, Document, Word
+from workers.extract.model import Block, ExtractedDocument, Word
 from workers.extract.rules import HRule, PageRules, VRule, cells_at, drawn_cell_of
 
 FONT = "STSong-Light"
@@ -46,13 +46,13 @@ def _pdf(draw: Callable[[Canvas], None], size: tuple[float, float] = (600, 800))
     return buf.getvalue()
 
 
-def _doc(data: bytes) -> Document:
+def _doc(data: bytes) -> ExtractedDocument:
     doc = extract(data, filename="t.pdf")
     assert doc.format == "pdf"
     return doc
 
 
-def _line(doc: Document, start: str) -> Block:
+def _line(doc: ExtractedDocument, start: str) -> Block:
     return next(b for b in doc.blocks if b.text.startswith(start))
 
 
@@ -139,7 +139,7 @@ def _texts(c: Canvas, dx: float = 0.0, dy: float = 0.0) -> None:
     c.drawString(XS[3] + 4 + dx, YS[1] + 6 + dy, "77")
 
 
-def _check_hand_grid(doc: Document, xs: list[float]) -> None:
+def _check_hand_grid(doc: ExtractedDocument, xs: list[float]) -> None:
     for start in ("行政许可", "行政处罚"):
         _assert_cells(_line(doc, start).cells, xs)
     _assert_words_in_cells(_line(doc, "行政许可"), {"行政许可": 0, "168": 1, "29": 3})

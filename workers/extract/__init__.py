@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 
 from ground.errors import ExtractionError, UnsupportedFormat
-from workers.extract.model import Block, Cell, Document
+from workers.extract.model import Block, Cell, ExtractedDocument
 
-__all__ = ["extract", "sniff", "Block", "Cell", "Document", "DEFAULT_MAX_BYTES"]
+__all__ = ["extract", "sniff", "Block", "Cell", "ExtractedDocument", "DEFAULT_MAX_BYTES"]
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 #: text formats cost far more memory per byte than binary ones (an annual report page is
@@ -63,8 +63,8 @@ def sniff(data: bytes, filename: str = "", content_type: str | None = None) -> s
 
 
 def extract(data: bytes, *, filename: str = "", content_type: str | None = None,
-            max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
-    """Turn file bytes into a Document, or raise a DocumentError subclass."""
+            max_bytes: int = DEFAULT_MAX_BYTES) -> ExtractedDocument:
+    """Turn file bytes into an ExtractedDocument, or raise a DocumentError subclass."""
     src = filename or None
     if len(data) > max_bytes:
         raise ExtractionError(f"file is larger than the {max_bytes} byte limit", source=src)

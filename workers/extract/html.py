@@ -6,7 +6,7 @@ from functools import cache
 from itertools import chain
 
 from ground.errors import ExtractionError
-from workers.extract.model import Block, Cell, Document
+from workers.extract.model import Block, Cell, ExtractedDocument
 from workers.extract.sheet import table_blocks
 
 _SKIP = {"script", "style", "head", "noscript", "template", "iframe", "select", "button", "svg"}
@@ -314,7 +314,7 @@ def _html_parser(encoding: str | None):
     return etree.HTMLParser(encoding=encoding)
 
 
-def html_to_document(text: str, *, encoding: str | None) -> Document:
+def html_to_document(text: str, *, encoding: str | None) -> ExtractedDocument:
     from lxml import etree  # lazy: keep `import workers.parse` light
 
     try:
@@ -348,4 +348,4 @@ def html_to_document(text: str, *, encoding: str | None) -> Document:
         meta["title"] = title.text.strip()
     body = root.find("body")
     blocks = number_tables(body_blocks(body if body is not None else root))
-    return Document(blocks=blocks, format="html", encoding=encoding, meta=meta)
+    return ExtractedDocument(blocks=blocks, format="html", encoding=encoding, meta=meta)

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from ground.errors import EncryptedDocument, ExtractionError, UnsupportedFormat
-from workers.extract.model import Document
+from workers.extract.model import ExtractedDocument
 from workers.extract.tools import find_tool, run_tool, tool_message
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -33,7 +33,7 @@ def _reason(exc: ExtractionError) -> str:
 
 
 def legacy_to_document(data: bytes, *, filename: str = "", source: str | None = None,
-                       timeout: float | None = None) -> Document:
+                       timeout: float | None = None) -> ExtractedDocument:
     """Text and tables of a .doc/.wps file (see the module docstring for the tools)."""
     antiword = find_tool("antiword")
     soffice = find_tool("soffice", "libreoffice")
@@ -65,7 +65,7 @@ def legacy_to_document(data: bytes, *, filename: str = "", source: str | None = 
                             source=source)
 
 
-def _via_antiword(data: bytes, exe: str, fmt: str, source: str | None, **kw) -> Document:
+def _via_antiword(data: bytes, exe: str, fmt: str, source: str | None, **kw) -> ExtractedDocument:
     from workers.extract.text import text_to_document
 
     with tempfile.TemporaryDirectory(prefix="gkwatch-doc-") as tmp:
@@ -84,7 +84,7 @@ def _via_antiword(data: bytes, exe: str, fmt: str, source: str | None, **kw) -> 
     return doc
 
 
-def _via_soffice(data: bytes, exe: str, suffix: str, fmt: str, source: str | None, **kw) -> Document:
+def _via_soffice(data: bytes, exe: str, suffix: str, fmt: str, source: str | None, **kw) -> ExtractedDocument:
     from workers.extract.office import docx_to_document
 
     with tempfile.TemporaryDirectory(prefix="gkwatch-soffice-") as tmp:

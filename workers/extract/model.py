@@ -79,7 +79,3 @@ class ExtractedDocument:
                     out.append("\t".join(c.text for c in r if not c.span))
         return "\n".join(out)
 
-
-#: the old name, still imported by the extractors and the parser; new code says
-#: ExtractedDocument (the name ``Document`` belongs to the table of crawled URLs)
-Document = ExtractedDocument

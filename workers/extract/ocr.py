@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ground.errors import ExtractionError, OcrUnavailable
-from workers.extract.model import Block, Document
+from workers.extract.model import Block, ExtractedDocument
 
 log = logging.getLogger("gkwatch.ocr")
 from workers.extract.tools import find_tool, run_tool, tool_message
@@ -153,12 +153,12 @@ def _page_image(page: Any, dpi: float, mode: str) -> tuple[Any, float] | None:
 
 
 def _document(blocks: list[Block], fmt: str, total: int, engine: str, read: int,
-              warnings: list[str]) -> Document:
+              warnings: list[str]) -> ExtractedDocument:
     meta = {"ocr": ocr_rapid_name() if engine == "rapidocr" else f"tesseract {LANG}",
             "ocr_pages": str(read)}
     if warnings:
         meta["warnings"] = "\n".join(warnings)
-    return Document(blocks=blocks, format=fmt, pages=total, meta=meta)
+    return ExtractedDocument(blocks=blocks, format=fmt, pages=total, meta=meta)
 
 
 def ocr_rapid_name() -> str:
@@ -221,7 +221,7 @@ def _run(pages: Any, total: int, engine: str, source: str | None, what: str
 
 
 def ocr_pdf(pdf: Any, *, source: str | None = None, dpi: int | None = None,
-            max_pages: int = MAX_PAGES) -> Document:
+            max_pages: int = MAX_PAGES) -> ExtractedDocument:
     """OCR an open ``pypdfium2.PdfDocument`` (the caller closes it)."""
     engine = engine_name(source)
     res = dpi or (RAPID_DPI if engine == "rapidocr" else DPI)
@@ -245,7 +245,7 @@ def ocr_pdf(pdf: Any, *, source: str | None = None, dpi: int | None = None,
     return _document(blocks, "pdf-ocr", total, engine, read, warnings)
 
 
-def ocr_image(data: bytes, *, source: str | None = None, max_pages: int = MAX_PAGES) -> Document:
+def ocr_image(data: bytes, *, source: str | None = None, max_pages: int = MAX_PAGES) -> ExtractedDocument:
     """OCR an image file (PNG, JPEG, TIFF with several pages …)."""
     engine = engine_name(source)
     from PIL import Image, ImageSequence, UnidentifiedImageError  # lazy

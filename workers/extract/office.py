@@ -5,7 +5,7 @@ import io
 
 from ground.errors import ExtractionError
 from workers.extract.bounds import SHEET_MAX_COLS, SHEET_MAX_ROWS, bounded_xlsx, check_package
-from workers.extract.model import Block, Cell, Document
+from workers.extract.model import Block, Cell, ExtractedDocument
 
 
 def _num_text(v: object) -> str:
@@ -16,7 +16,7 @@ def _num_text(v: object) -> str:
     return str(v).strip()
 
 
-def docx_to_document(data: bytes, *, source: str | None = None) -> Document:
+def docx_to_document(data: bytes, *, source: str | None = None) -> ExtractedDocument:
     import docx  # lazy
     from docx.table import Table
     from docx.text.paragraph import Paragraph
@@ -52,10 +52,10 @@ def docx_to_document(data: bytes, *, source: str | None = None) -> Document:
                 seen_above = {c: cell._tc for c, cell in enumerate(row.cells)}
                 rows.append(cells)
             blocks.append(Block("table", rows=rows, table=table_no, grid=True))
-    return Document(blocks=blocks, format="docx")
+    return ExtractedDocument(blocks=blocks, format="docx")
 
 
-def xlsx_to_document(data: bytes, *, source: str | None = None) -> Document:
+def xlsx_to_document(data: bytes, *, source: str | None = None) -> ExtractedDocument:
     import openpyxl  # lazy
 
     data = bounded_xlsx(data, source=source)
@@ -66,7 +66,7 @@ def xlsx_to_document(data: bytes, *, source: str | None = None) -> Document:
     blocks: list[Block] = []
     for t, ws in enumerate(wb.worksheets, 1):
         blocks.append(Block("table", rows=_sheet_rows(ws), table=t, grid=True))
-    return Document(blocks=blocks, format="xlsx")
+    return ExtractedDocument(blocks=blocks, format="xlsx")
 
 
 def _sheet_rows(ws) -> list[list[Cell]]:  # type: ignore[no-untyped-def]
@@ -86,7 +86,7 @@ def _sheet_rows(ws) -> list[list[Cell]]:  # type: ignore[no-untyped-def]
             for r in sorted({r for r, _ in filled})]
 
 
-def xls_to_document(data: bytes, *, source: str | None = None) -> Document:
+def xls_to_document(data: bytes, *, source: str | None = None) -> ExtractedDocument:
     import xlrd  # lazy
 
     try:
@@ -104,4 +104,4 @@ def xls_to_document(data: bytes, *, source: str | None = None) -> Document:
         rows = [[Cell(_num_text(ws.cell_value(r, c)), r, c, span=(r, c) in covered)
                  for c in range(ws.ncols)] for r in range(ws.nrows)]
         blocks.append(Block("table", rows=rows, table=t, grid=True))
-    return Document(blocks=blocks, format="xls")
+    return ExtractedDocument(blocks=blocks, format="xls")

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from ground.errors import ExtractionError
-from workers.extract.model import Block, Document, Word
+from workers.extract.model import Block, ExtractedDocument, Word
 
 _FOOTER_RE = re.compile(r"^\s*[-—–－]+\s*\d{1,3}\s*[-—–－]+\s*$|^\s*第\s*\d+\s*页(\s*共\s*\d+\s*页)?\s*$")
 
@@ -224,7 +224,7 @@ def _line_cells(page, lines: list[_Line], pno: int, notes: list[str]
     return [at(ln.y) if ln.y is not None and ln.words else None for ln in lines]
 
 
-def pdf_to_document(data: bytes, *, source: str | None = None) -> Document:
+def pdf_to_document(data: bytes, *, source: str | None = None) -> ExtractedDocument:
     import pypdfium2 as pdfium  # lazy
 
     try:
@@ -265,7 +265,7 @@ def pdf_to_document(data: bytes, *, source: str | None = None) -> Document:
             return ocr_pdf(pdf, source=source)
     finally:
         pdf.close()
-    doc = Document(blocks=blocks, format="pdf", pages=npages)
+    doc = ExtractedDocument(blocks=blocks, format="pdf", pages=npages)
     if notes:
         doc.meta["ruling"] = "; ".join(notes)
     return doc

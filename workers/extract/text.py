@@ -6,7 +6,7 @@ import re
 
 from workers.extract.embedded import Piece, fragment_to_text, inline_to_text, split_embedded
 from workers.extract.html import fragment_blocks, number_tables
-from workers.extract.model import Block, Cell, Document
+from workers.extract.model import Block, Cell, ExtractedDocument
 
 _SEP_RE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s*")
@@ -22,7 +22,7 @@ def _pipe_cells(line: str) -> list[str]:
     return [c.strip() for c in s.split("|")]
 
 
-def text_to_document(text: str, *, fmt: str, encoding: str | None) -> Document:
+def text_to_document(text: str, *, fmt: str, encoding: str | None) -> ExtractedDocument:
     """Turn decoded text into blocks. Tables of the text itself are non-grid (blank = empty
     cell text); embedded HTML tables are grids. Tables are numbered in reading order."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -31,7 +31,7 @@ def text_to_document(text: str, *, fmt: str, encoding: str | None) -> Document:
     for piece in split_embedded(text, warnings):
         blocks.extend(_piece_blocks(piece, fmt))
     meta = {"warnings": "\n".join(warnings)} if warnings else {}
-    return Document(blocks=number_tables(blocks), format=fmt, encoding=encoding, meta=meta)
+    return ExtractedDocument(blocks=number_tables(blocks), format=fmt, encoding=encoding, meta=meta)
 
 
 def _piece_blocks(piece: Piece, fmt: str) -> list[Block]:

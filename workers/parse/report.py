@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ground.contracts import REPORT_SCHEMA
-from workers.extract.model import Document
+from workers.extract.model import ExtractedDocument
 from workers.parse.columns import NO_GRID, place_table_columns
 from workers.parse.flat import Flat, flat_table2, flat_table3, flat_table4
 from workers.parse.layouts import layouts
@@ -63,7 +63,7 @@ def _pdf_splits_doubtful(reading: dict) -> None:
                                            candidates=tuple(c.get("candidates") or ())).as_dict()
 
 
-def build_report(doc: Document) -> dict:
+def build_report(doc: ExtractedDocument) -> dict:
     L = layouts()
     rows = build_rows(doc)
     text = doc.plain_text()

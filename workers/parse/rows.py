@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from workers.extract.model import Document, Word
+from workers.extract.model import ExtractedDocument, Word
 from workers.reading import Reading
 from workers.parse.normalize import has_cjk, is_blank_mark, is_number, norm, short_cached, to_number
 
@@ -106,7 +106,7 @@ def _finish(row: Row) -> Row:
     return row
 
 
-def build_rows(doc: Document) -> list[Row]:
+def build_rows(doc: ExtractedDocument) -> list[Row]:
     rows: list[Row] = []
     for b in doc.blocks:
         if b.kind == "para":
