@@ -158,13 +158,15 @@ def evaluate_portals(session: Session, *, agency: Agency, config: AlertsConfig, 
 
 def evaluate_agency_year(session: Session, *, agency_id: int, year: int, policy: DeadlinePolicy | None = None,
                          routes: list[Route] | None = None, now: datetime | None = None,
-                         config: AlertsConfig | None = None, unit: AgencyYear | None = None) -> AgencyYear:
+                         config: AlertsConfig | None = None, unit: AgencyYear | None = None,
+                         commit: bool = True) -> AgencyYear:
     """Compute and store the verdict, and fire or resolve the alerts it implies.
 
     ``config`` (see :func:`alerts.config.load_config`) carries the policy, routes,
     reminder, backfill and P-UNREACHABLE settings; ``policy``/``routes`` alone use the
     defaults for the rest. ``unit``: the agency-year row already loaded (the evaluate
-    unit's), so it is not read again.
+    unit's), so it is not read again. ``commit=False`` flushes only: the caller commits
+    the verdict together with its own work (the evaluate unit, with the end of its lease).
     """
     now = now or utcnow()
     if config is None:
@@ -216,8 +218,14 @@ def evaluate_agency_year(session: Session, *, agency_id: int, year: int, policy:
     elif first_doc is not None:
         ctx["source_url"] = first_doc.url
     backfill = backfill_reason(session, first_doc, first_pub, year=year, now=now, days=config.backfill_days)
-    desired = _desired_alerts(session, agency=agency, year=year, status=status, deadline=deadline,
-                              published=first_pub, failing=failing, ctx=ctx)
+    changes = session.exec(select(Finding).where(Finding.agency_id == agency_id, Finding.year == year,
+                                                 Finding.rule == "P-CHANGED")).all()
+    # versions whose P-CHANGED an admin dismissed: no alert, and its open one resolves quietly
+    changed = decisions_for(session, list({f.version_id for f in changes if f.version_id}))
+    dismissed_changes = {v for (v, rule), d in changed.items() if rule == "P-CHANGED" and d == "dismissed"}
+    desired = _desired_alerts(agency=agency, year=year, status=status, deadline=deadline,
+                              published=first_pub, failing=failing, ctx=ctx, changes=list(changes),
+                              dismissed_changes=dismissed_changes)
     # an unreadable document or a change after publication that an admin dismissed no
     # longer alerts for that version; its open alert resolves without a notification
     judged = decisions_for(session, list({f.version_id for f, _ in found.unparsed if f.version_id}))
@@ -239,9 +247,12 @@ def evaluate_agency_year(session: Session, *, agency_id: int, year: int, policy:
             f"reminder: {agency.name} has not published its {year} annual report; due {_bj(deadline)} "
             f"({left} days left)", rule="reminder", context=ctx))
     sync_alerts(session, scope={"agency_id": agency_id, "year": year, "context": ctx, "dismissed": dismissed,
-                                "dismissed_events": _dismissed_changes(session, agency_id, year)},
+                                "dismissed_events": dismissed_changes},
                 desired=desired, routes=routes, now=now)
-    session.commit()
+    if commit:
+        session.commit()
+    else:  # a failing write raises here, inside the caller's error handling
+        session.flush()
     return row
 
 
@@ -271,16 +282,9 @@ def _unparsed_alerts(*, agency: Agency, year: int, found: Found, ctx: dict[str, 
                               shown_zh=shown, shown_en=shown_en, why_zh=why_zh, why_en=why_en)]
 
 
-def _dismissed_changes(session: Session, agency_id: int, year: int) -> set[int]:
-    """Document versions whose P-CHANGED finding an admin dismissed."""
-    versions = [v for v in session.exec(select(Finding.version_id).where(
-        Finding.agency_id == agency_id, Finding.year == year, Finding.rule == "P-CHANGED")).all() if v]
-    return {v for (v, rule), d in decisions_for(session, versions).items() if rule == "P-CHANGED" and d == "dismissed"}
-
-
-def _desired_alerts(session: Session, *, agency: Agency, year: int, status: str, deadline: datetime,
-                    published: datetime | None, failing: list[Finding],
-                    ctx: dict[str, Any]) -> list[AlertSpec]:
+def _desired_alerts(*, agency: Agency, year: int, status: str, deadline: datetime,
+                    published: datetime | None, failing: list[Finding], ctx: dict[str, Any],
+                    changes: list[Finding], dismissed_changes: set[int]) -> list[AlertSpec]:
     name, aid = agency.name, agency.id
     out: list[AlertSpec] = []
     if status == "missing":
@@ -295,11 +299,8 @@ def _desired_alerts(session: Session, *, agency: Agency, year: int, status: str,
                              f"{name} {year}年度报告数据不一致（{rule}）：{first.message_zh}",
                              f"{name} {year} report is inconsistent ({rule}): {first.message_en}",
                              rule=rule, context=ctx))
-    changes = session.exec(select(Finding).where(Finding.agency_id == aid, Finding.year == year,
-                                                 Finding.rule == "P-CHANGED")).all()
-    decided = decisions_for(session, [f.version_id for f in changes if f.version_id])
     for f in changes:
-        if decided.get((f.version_id, "P-CHANGED")) == "dismissed":  # type: ignore[arg-type]
+        if f.version_id in dismissed_changes:
             continue
         out.append(publication_alert("P-CHANGED", aid, year, extra={"version_id": f.version_id}, context=ctx,
                                      agency=name, finding_zh=f.message_zh, finding_en=f.message_en))

@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import and_, or_
+from sqlmodel import Session, col, select
 
 from alerts.routes import Route, targets_for
 from models import Alert, Delivery, DisabledEndpoint, utcnow
@@ -116,8 +117,14 @@ def sync_alerts(session: Session, *, scope: dict[str, Any], desired: list[AlertS
     fired = resolved = 0
     wanted = {fingerprint(spec.labels): spec for spec in desired}
     disabled: set[tuple[str, str]] | None = None  # read once, when the first event is written
+    # one read: the alerts wanted (by fingerprint, in any state) and those firing in scope
+    in_scope = and_(Alert.agency_id == scope.get("agency_id"), Alert.year == scope.get("year"),
+                    Alert.state == "firing")
+    known = session.exec(select(Alert).where(
+        or_(col(Alert.fingerprint).in_(list(wanted)), in_scope) if wanted else in_scope)).all()
+    by_fingerprint = {a.fingerprint: a for a in known}
     for fp, spec in wanted.items():
-        alert = session.exec(select(Alert).where(Alert.fingerprint == fp)).first()
+        alert = by_fingerprint.get(fp)
         if alert is not None and alert.state == "firing":
             continue
         if alert is not None and alert.kind in EVENT_KINDS:
@@ -137,9 +144,9 @@ def sync_alerts(session: Session, *, scope: dict[str, Any], desired: list[AlertS
         _enqueue(session, alert, event="firing", routes=routes, context=spec.context,
                  suppressed=spec.suppress, fresh=fresh, disabled=disabled)
         fired += 1
-    current = session.exec(select(Alert).where(
-        Alert.agency_id == scope.get("agency_id"), Alert.year == scope.get("year"),
-        Alert.state == "firing")).all()
+    # those just fired are wanted, so the rest of the scope's firing ones are all read above
+    current = [a for a in known if a.state == "firing" and a.agency_id == scope.get("agency_id")
+               and a.year == scope.get("year")]
     dismissed_events = scope.get("dismissed_events") or set()
     for alert in current:
         if alert.fingerprint in wanted:

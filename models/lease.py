@@ -78,18 +78,45 @@ def _error_values(model: Any, error: str | None) -> dict[str, Any]:
     return {}
 
 
+def rerun_values(model: Any) -> dict[str, Any]:
+    """The column values that ask an existing unit to run (again): a finished unit
+    becomes ``pending`` (lease and attempts reset), a running one ``rerun``, a pending or
+    ``rerun`` one stays as it is. Shared by :func:`request_run` and the upsert of
+    ``workers.units.mark_evaluation``, so both ask the same way."""
+    finished = model.state.in_(("done", "failed"))
+    running = model.state == "running"
+    return {"state": case((finished, "pending"), (running, "rerun"), else_=model.state),
+            "lease_until": case((finished, None), else_=model.lease_until),
+            "attempts": case((finished, 0), else_=model.attempts)}
+
+
 def request_run(session: Session, model: Any, unit_id: int) -> None:
     """Ask for a unit to run (again): a finished unit becomes ``pending``; a running one
     becomes ``rerun``, so that new input arriving during a run is not lost when it ends.
 
     One conditional UPDATE (a pending or ``rerun`` unit is left as it is)."""
-    finished = model.state.in_(("done", "failed"))
     session.exec(update(model).where(model.id == unit_id,  # type: ignore[call-overload]
                                      model.state.in_(("done", "failed", "running")))
-                 .values(state=case((finished, "pending"), else_="rerun"),
-                         lease_until=case((finished, None), else_=model.lease_until),
-                         attempts=case((finished, 0), else_=model.attempts)))
+                 .values(**rerun_values(model)))
     session.commit()
+
+
+def insert_or_rerun(session: Session, model: Any, *, keys: dict[str, Any], values: dict[str, Any]) -> int:
+    """Create the unit identified by ``keys`` (a unique constraint of ``model``) with
+    ``values``, or ask the existing one to run again (:func:`rerun_values`); returns its
+    id. One ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` (PostgreSQL and SQLite alike):
+    no read first, no savepoint, and two workers racing for the same unit both get it.
+    Does not commit."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the two databases gkwatch runs on
+        raise NotImplementedError(f"insert_or_rerun on {dialect}")
+    stmt = insert(model).values(**keys, **values)
+    stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=rerun_values(model))
+    return int(session.exec(stmt.returning(model.id)).scalar_one())  # type: ignore[call-overload]
 
 
 def finish(session: Session, model: Any, unit_id: int, *, state: str = "done",

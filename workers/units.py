@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, delete, select
 
 from alerts.config import load_config
@@ -39,7 +38,7 @@ from models import (
 )
 from models.db import session_scope
 from models.lease import backoff as lease_backoff
-from models.lease import claim, finish, reclaim_expired, request_run, retry_later
+from models.lease import claim, finish, insert_or_rerun, reclaim_expired, retry_later
 from workers.stages.crawl import Skipped, claim_crawl_batch, crawl_runs
 from workers.stages.ingest import IngestResult
 from workers.stages.process import next_year_report, process_version
@@ -95,22 +94,14 @@ def crawl_interval(now: datetime, base_hours: float, policy: DeadlinePolicy | No
 def mark_evaluation(session: Session, *, agency_id: int, year: int) -> int:
     """Ask for an agency-year to be (re-)evaluated; returns its unit id.
 
-    A row being evaluated right now becomes ``rerun``: its worker sends it again when it
-    ends, so a report that arrives during an evaluation is never missed.
+    A new agency-year is created ``pending``; a finished one becomes ``pending`` again; a
+    row being evaluated right now becomes ``rerun``: its worker sends it again when it
+    ends, so a report that arrives during an evaluation is never missed. One statement
+    (:func:`models.lease.insert_or_rerun`), committed at once.
     """
-    query = select(AgencyYear.id).where(AgencyYear.agency_id == agency_id, AgencyYear.year == year)
-    unit = session.exec(query).first()
-    if unit is None:
-        try:
-            with session.begin_nested():
-                row = AgencyYear(agency_id=agency_id, year=year)
-                session.add(row)
-            session.commit()
-            return row.id  # type: ignore[return-value]
-        except IntegrityError:  # another worker created it first
-            session.rollback()
-            unit = session.exec(query).one()
-    request_run(session, AgencyYear, unit)
+    fresh = AgencyYear(agency_id=agency_id, year=year).model_dump(exclude={"id", "agency_id", "year"})
+    unit = insert_or_rerun(session, AgencyYear, keys={"agency_id": agency_id, "year": year}, values=fresh)
+    session.commit()
     return unit
 
 
@@ -220,12 +211,16 @@ def run_process_unit(settings: Any, version_id: int, *, parse: Callable[..., Any
     with session_scope(settings.effective_database_url) as s:
         if not claim(s, DocumentVersion, version_id, lease_seconds=STAGES["process"].lease(settings)):
             return []
-        version = s.get(DocumentVersion, version_id)
-        doc = s.get(Document, version.document_id) if version else None
-        if version is None or doc is None:
+        # the version, its document and agency in one read; process_version finds them in
+        # the session's identity map
+        loaded = s.exec(select(DocumentVersion, Document, Agency)
+                        .join(Document, Document.id == DocumentVersion.document_id)  # type: ignore[arg-type]
+                        .outerjoin(Agency, Agency.id == Document.agency_id)  # type: ignore[arg-type]
+                        .where(DocumentVersion.id == version_id)).first()
+        if loaded is None:
             finish(s, DocumentVersion, version_id)
             return []
-        agency = s.get(Agency, doc.agency_id) if doc.agency_id else None
+        version, doc, agency = loaded
 
         def given_up() -> list[Work]:  # its agency-year is still evaluated (P-UNPARSED counts)
             if not (doc.agency_id and doc.year):
@@ -272,13 +267,17 @@ def run_evaluate_unit(settings: Any, unit_id: int, *, now: datetime | None = Non
     with session_scope(settings.effective_database_url) as s:
         if not claim(s, AgencyYear, unit_id, lease_seconds=STAGES["evaluate"].lease(settings)):
             return []
-        row = s.get(AgencyYear, unit_id)
-        assert row is not None
-        agency = s.get(Agency, row.agency_id)
+        # the unit and its agency in one read (evaluate_agency_year finds the agency in
+        # the session's identity map)
+        loaded = s.exec(select(AgencyYear, Agency).outerjoin(Agency, Agency.id == AgencyYear.agency_id)  # type: ignore[arg-type]
+                        .where(AgencyYear.id == unit_id)).first()
+        assert loaded is not None
+        row, agency = loaded
         with unit_scope("evaluate", unit_id, agency=agency.name if agency else None, year=row.year):
             try:
+                # committed with the end of the lease below: verdict and "done" together
                 evaluate_agency_year(s, agency_id=row.agency_id, year=row.year, unit=row,
-                                     config=load_config(settings), now=now or utcnow())
+                                     config=load_config(settings), now=now or utcnow(), commit=False)
             except Exception as exc:
                 s.rollback()
                 return _failed(s, AgencyYear, "evaluate", unit_id, exc, settings)
