@@ -97,14 +97,19 @@ def make_agencies(settings: Any, n: int, *, prefix: str = "合成县机关", see
 
 def discover(settings: Any, items: list[dict[str, Any]]) -> list[int]:
     """The discovery event: ingest each item as the crawler would; returns version ids."""
+    from sqlmodel import col, select
+
     from models import Portal, utcnow
     from models.db import session_scope
     from workers.stages.ingest import ingest_items
 
     versions: list[int] = []
     with session_scope(settings.effective_database_url) as s:
+        # the batch's portals in one read: the driver's own reads are not the ingest's cost
+        portals = {p.id: p for p in s.exec(select(Portal).where(
+            col(Portal.id).in_([it["portal_id"] for it in items]))).all()}
         for it in items:
-            portal = s.get(Portal, it["portal_id"])
+            portal = portals.get(it["portal_id"])
             item = dict(it["item"], fetched_at=utcnow().isoformat())
             versions += ingest_items(s, portal=portal, items=[item]).new_versions  # type: ignore[arg-type]
     return versions

@@ -3,8 +3,10 @@
 
     .venv/bin/python benchmarks/profile_pipeline.py --agencies 300 [--cprofile out.prof]
 
-The same synthetic agencies as ``bench_pipeline.py`` (one late report each). Each
-``process`` unit is split into extraction + parse (``parse_bytes``), validation
+The same synthetic agencies as ``bench_pipeline.py`` (one late report each). The
+ingest of the discoveries is timed first (one ``ingest_items`` per agency, as the
+benchmark's driver does, in batches of 200). Each ``process`` unit is split into
+extraction + parse (``parse_bytes``), validation
 (``check_report``) and the rest (claim, reads, writes, commits: the database part);
 then every ``evaluate`` unit; then outbox sweeps (``deliver``) to a local SMTP sink until
 every alert is out. Prints one JSON line: per stage, CPU and wall milliseconds per
@@ -78,11 +80,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                             smtp_port=smtp.port, mail_to=["office@example.invalid"], _env_file=None)
         upgrade(db_url)
         items = make_agencies(settings, args.agencies)
-        versions = [v for i in range(0, len(items), 200) for v in discover(settings, items[i:i + 200])]
 
         def count(*_: Any) -> None:
             clock.statements += 1
         event.listen(get_engine(db_url), "before_cursor_execute", count)
+        with clock.part("ingest (discovery)"):  # one ingest per agency, as one crawl each would
+            versions = [v for i in range(0, len(items), 200) for v in discover(settings, items[i:i + 200])]
 
         parse = clock.wrap("process: extract + parse", workers.parse.parse_bytes)
         stack.callback(setattr, process_stage, "check_report", process_stage.check_report)
@@ -114,7 +117,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     cpu[rest] = cpu["process (all)"] - cpu["process: extract + parse"] - cpu["process: validate"]
     wall[rest] = wall["process (all)"] - wall["process: extract + parse"] - wall["process: validate"]
     sql[rest] = sql["process (all)"]
-    order = ["process: extract + parse", "process: validate", rest, "process (all)", "evaluate",
+    order = ["ingest (discovery)", "process: extract + parse", "process: validate", rest, "process (all)", "evaluate",
              "deliver (sweeps + SMTP)"]
     return {"agencies": args.agencies, "reports": n, "emails": mails, "sweeps": sweeps,
             "per_report": {k: {"cpu_ms": round(cpu[k] / n * 1000, 2), "wall_ms": round(wall[k] / n * 1000, 2),

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crawler.items import CrawledItem, DocumentItem, item_from_json
 from models import Document, DocumentVersion, Portal, utcnow
@@ -64,13 +64,16 @@ def ingest_items(session: Session, *, portal: Portal, items: Iterable[Mapping[st
     result = IngestResult()
     crawled = [item_from_json(it) for it in items]
     _inherit_dates(crawled)
+    docs = _known_documents(session, [it.url for it in crawled if isinstance(it, DocumentItem)])
+    recorded: list[tuple[int, Document]] = []  # new versions and their documents, for the order below
     for it in crawled:
         if not isinstance(it, DocumentItem):
             continue
-        doc = session.exec(select(Document).where(Document.url == it.url)).first()
+        doc = docs.get(it.url)
+        fresh = doc is None  # a URL never seen has no versions to compare with
         if doc is None:
-            doc = Document(url=it.url, portal_id=portal.id, agency_id=portal.agency_id,
-                           first_seen_at=now)
+            doc = docs[it.url] = Document(url=it.url, portal_id=portal.id, agency_id=portal.agency_id,
+                                          first_seen_at=now)
         doc.entry_url = it.entry_url or it.url
         doc.parent_url = it.parent_url
         doc.kind = it.kind or "page"
@@ -90,27 +93,45 @@ def ingest_items(session: Session, *, portal: Portal, items: Iterable[Mapping[st
         if it.error or not it.sha256:
             result.failures.append(f"{it.url}: {it.error or 'no content'}")
             continue
-        version = _record_version(session, doc=doc, item=it, now=now, result=result)
+        version = _record_version(session, doc=doc, item=it, now=now, result=result, fresh=fresh)
+        if version is not None:
+            recorded.append((version.id, doc))  # type: ignore[arg-type]
         if version is not None and doc.year:
             result.years.add(doc.year)
     session.commit()
-    # older reports first, so that cross-year rules find last year's report in place
-    years = {v.id: (d.year or 0) for v, d in session.exec(
-        select(DocumentVersion, Document).where(DocumentVersion.document_id == Document.id)
-        .where(DocumentVersion.id.in_(result.new_versions)))}  # type: ignore[union-attr]
+    # older reports first, so that cross-year rules find last year's report in place (the
+    # documents' years as committed, from the rows in hand)
+    years = {vid: (d.year or 0) for vid, d in recorded}
     result.new_versions.sort(key=lambda vid: (years.get(vid, 0), vid))
     return result
 
 
+#: URLs per read of the documents already known (well under any database's parameter limit)
+_URL_CHUNK = 500
+
+
+def _known_documents(session: Session, urls: list[str]) -> dict[str, Document]:
+    """The documents of these URLs that exist, by URL: one read per chunk of URLs instead
+    of one per item."""
+    wanted = list(dict.fromkeys(urls))
+    out: dict[str, Document] = {}
+    for i in range(0, len(wanted), _URL_CHUNK):
+        out.update((d.url, d) for d in session.exec(
+            select(Document).where(col(Document.url).in_(wanted[i:i + _URL_CHUNK]))).all())
+    return out
+
+
 def _record_version(session: Session, *, doc: Document, item: DocumentItem, now: datetime,
-                    result: IngestResult) -> DocumentVersion | None:
+                    result: IngestResult, fresh: bool = False) -> DocumentVersion | None:
+    """A new version of ``doc`` from ``item``, or None when its content and date are known
+    (``fresh``: the document was created by this ingest, so it has no versions yet)."""
     published = parse_ts(item.published_at)
     dates_key = published.isoformat() if published else ""
     current = session.get(DocumentVersion, doc.current_version_id) if doc.current_version_id else None
     if current is not None and current.sha256 == item.sha256 and current.dates_key == dates_key:
         result.unchanged += 1
         return None
-    same = session.exec(select(DocumentVersion).where(
+    same = None if fresh else session.exec(select(DocumentVersion).where(
         DocumentVersion.document_id == doc.id, DocumentVersion.sha256 == item.sha256,
         DocumentVersion.dates_key == dates_key)).first()
     if same is not None:  # flipped back to an earlier version: point at it, nothing new to parse
