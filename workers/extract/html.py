@@ -174,20 +174,24 @@ def build_grid(rows: list[list], walk_only: set) -> list[list[Cell]]:
     from lxml import etree  # lazy, like every heavy import of the extractors
 
     tostring = etree.tostring  # ``_string_value``, inlined
-    grid: dict[tuple[int, int], Cell] = {}
-    width: dict[int, int] = {}  # row -> 1 + its last column (one pass, not a scan per row)
-    nrows = 0
+    nrows = len(rows)
+    # the grid's rows as lists of their positions, None where no cell is (yet); a row is
+    # as long as 1 + its last taken column. Rows a rowspan reaches past the last <tr>
+    # are kept while gridding (they count towards the limit) and dropped at the end.
+    grid: list[list[Cell | None]] = [[] for _ in range(nrows)]
+    taken = 0  # positions holding a cell
     for r, tds in enumerate(rows):
+        row = grid[r]
         c = 0
         for td in tds:
-            while (r, c) in grid:
+            while c < len(row) and row[c] is not None:
                 c += 1
             # ``_int_attr`` and ``cell_text`` inlined: this loop runs for every cell
             v = td.get("rowspan")
             rs = 1 if v is None else _span(v)
             v = td.get("colspan")
             cs = 1 if v is None else _span(v)
-            if len(grid) > _MAX_GRID_CELLS:
+            if taken > _MAX_GRID_CELLS:
                 rs = cs = 1
             if td in walk_only:
                 text = _cell_text(td)
@@ -196,24 +200,30 @@ def build_grid(rows: list[list], walk_only: set) -> list[list[Cell]]:
             else:
                 text = _lines(tostring(td, method="text", encoding="unicode", with_tail=False))
             if rs == 1 and cs == 1:  # most cells: no merge to expand
-                grid[(r, c)] = Cell(text, r, c)
-                if width.get(r, 0) < c + 1:
-                    width[r] = c + 1
+                if c < len(row):
+                    row[c] = Cell(text, r, c)
+                else:
+                    row.extend([None] * (c - len(row)))
+                    row.append(Cell(text, r, c))
+                taken += 1
             else:
+                while len(grid) < r + rs:
+                    grid.append([])
                 for dr in range(rs):
-                    width[r + dr] = max(width.get(r + dr, 0), c + cs)
+                    under = grid[r + dr]
+                    if len(under) < c + cs:
+                        under.extend([None] * (c + cs - len(under)))
                     for dc in range(cs):
-                        grid[(r + dr, c + dc)] = Cell(text, r + dr, c + dc, span=bool(dr or dc))
+                        if under[c + dc] is None:
+                            taken += 1
+                        under[c + dc] = Cell(text, r + dr, c + dc, span=bool(dr or dc))
             c += cs
-        nrows = max(nrows, r + 1)
-    out: list[list[Cell]] = []
-    for r in range(nrows):
-        row: list[Cell] = []
-        for c in range(width.get(r, 0)):
-            cell = grid.get((r, c))
-            row.append(cell if cell is not None else Cell("", r, c))
-        out.append(row)
-    return out
+    del grid[nrows:]
+    for r, row in enumerate(grid):
+        for c, cell in enumerate(row):
+            if cell is None:
+                row[c] = Cell("", r, c)
+    return grid  # type: ignore[return-value]  # no None is left
 
 
 def body_blocks(root) -> list[Block]:
@@ -231,6 +241,14 @@ def body_blocks(root) -> list[Block]:
             blocks.append(Block("para", text=s))
 
     names = _NAMES
+    # the elements with a table inside (what ``e.xpath(".//table")`` asks of each table),
+    # found in one pass: an XPath evaluation per table costs more than gridding a small one
+    outer: set = set()
+    for t in root.iter("table"):
+        for a in t.iterancestors():
+            if a in outer:
+                break  # its ancestors are in already
+            outer.add(a)
 
     def walk(e) -> None:
         tag = names.get(e.tag) or _tag(e)  # ``_tag``, its cache read first
@@ -238,7 +256,7 @@ def body_blocks(root) -> list[Block]:
             return
         if tag == "table":
             flush()
-            if e.xpath(".//table"):
+            if e in outer:
                 # Layout table around the content: descend instead of gridding it.
                 for ch in e:
                     walk(ch)
