@@ -35,10 +35,11 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _LINE_TAGS = frozenset(("p", "div", "br", "li"))  # a cell's text breaks a line where one starts
 
 
-def mark_cell_lines(root) -> set:
+def mark_cell_lines(root) -> tuple[set, bool]:
     """Prepare ``root`` for :func:`cell_text`: put a line break at the start of every
     element that breaks a cell's lines, and return the cells (``td``/``th``) that hold a
-    skipped element or a comment, which only the element walk reads as it must.
+    skipped element or a comment, which only the element walk reads as it must, and
+    whether any element's tag has a prefix (else every element's tag is its ``_tag``).
 
     The break is harmless elsewhere: paragraphs (``body_blocks``) start a new block at
     those elements and strip the whitespace a block begins with, and ``cell_text`` drops
@@ -62,7 +63,7 @@ def mark_cell_lines(root) -> set:
     for e in chain(root.iter(etree.Comment, etree.ProcessingInstruction, etree.Entity, *_SKIP),
                    (e for e, name in prefixed if name in _SKIP)):
         walk_only.update(e.iterancestors("td", "th"))
-    return walk_only
+    return walk_only, bool(prefixed)
 
 
 @cache
@@ -133,7 +134,15 @@ def _cell_text(el) -> str:
     return _lines("".join(parts))
 
 
-def _rows_of(table) -> list:
+def _rows_of(table, prefixed: bool = True) -> list:
+    if not prefixed:  # every tag is its local name: lxml picks the children in C
+        rows = []
+        for ch in table.iterchildren("tr", "thead", "tbody", "tfoot"):
+            if ch.tag == "tr":
+                rows.append(ch)
+            else:
+                rows.extend(ch.iterchildren("tr"))
+        return rows
     rows = []
     for ch in table:
         t = _tag(ch)
@@ -144,7 +153,9 @@ def _rows_of(table) -> list:
     return rows
 
 
-def _tds(tr) -> list:
+def _tds(tr, prefixed: bool = True) -> list:
+    if not prefixed:
+        return list(tr.iterchildren("td", "th"))
     return [x for x in tr if _tag(x) in ("td", "th")]
 
 
@@ -228,7 +239,7 @@ def build_grid(rows: list[list], walk_only: set) -> list[list[Cell]]:
 
 def body_blocks(root) -> list[Block]:
     """Paragraphs and tables under ``root`` in reading order (tables not yet numbered)."""
-    walk_only = mark_cell_lines(root)
+    walk_only, prefixed = mark_cell_lines(root)
     blocks: list[Block] = []
     buf: list[str] = []
 
@@ -264,7 +275,7 @@ def body_blocks(root) -> list[Block]:
                         buf.append(ch.tail)
                 flush()
                 return
-            rows = [_tds(tr) for tr in _rows_of(e)]
+            rows = [_tds(tr, prefixed) for tr in _rows_of(e, prefixed)]
             blocks.extend(table_blocks([len(tds) for tds in rows], build_grid(rows, walk_only)))
             return
         if tag == "br":
