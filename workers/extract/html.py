@@ -35,10 +35,11 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _LINE_TAGS = frozenset(("p", "div", "br", "li"))  # a cell's text breaks a line where one starts
 
 
-def mark_cell_lines(root) -> set:
+def mark_cell_lines(root) -> tuple[set, bool]:
     """Prepare ``root`` for :func:`cell_text`: put a line break at the start of every
     element that breaks a cell's lines, and return the cells (``td``/``th``) that hold a
-    skipped element or a comment, which only the element walk reads as it must.
+    skipped element or a comment, which only the element walk reads as it must, and
+    whether any element's tag has a prefix (else every element's tag is its ``_tag``).
 
     The break is harmless elsewhere: paragraphs (``body_blocks``) start a new block at
     those elements and strip the whitespace a block begins with, and ``cell_text`` drops
@@ -62,7 +63,7 @@ def mark_cell_lines(root) -> set:
     for e in chain(root.iter(etree.Comment, etree.ProcessingInstruction, etree.Entity, *_SKIP),
                    (e for e, name in prefixed if name in _SKIP)):
         walk_only.update(e.iterancestors("td", "th"))
-    return walk_only
+    return walk_only, bool(prefixed)
 
 
 @cache
@@ -133,7 +134,15 @@ def _cell_text(el) -> str:
     return _lines("".join(parts))
 
 
-def _rows_of(table) -> list:
+def _rows_of(table, prefixed: bool = True) -> list:
+    if not prefixed:  # every tag is its local name: lxml picks the children in C
+        rows = []
+        for ch in table.iterchildren("tr", "thead", "tbody", "tfoot"):
+            if ch.tag == "tr":
+                rows.append(ch)
+            else:
+                rows.extend(ch.iterchildren("tr"))
+        return rows
     rows = []
     for ch in table:
         t = _tag(ch)
@@ -144,7 +153,9 @@ def _rows_of(table) -> list:
     return rows
 
 
-def _tds(tr) -> list:
+def _tds(tr, prefixed: bool = True) -> list:
+    if not prefixed:
+        return list(tr.iterchildren("td", "th"))
     return [x for x in tr if _tag(x) in ("td", "th")]
 
 
@@ -174,20 +185,24 @@ def build_grid(rows: list[list], walk_only: set) -> list[list[Cell]]:
     from lxml import etree  # lazy, like every heavy import of the extractors
 
     tostring = etree.tostring  # ``_string_value``, inlined
-    grid: dict[tuple[int, int], Cell] = {}
-    width: dict[int, int] = {}  # row -> 1 + its last column (one pass, not a scan per row)
-    nrows = 0
+    nrows = len(rows)
+    # the grid's rows as lists of their positions, None where no cell is (yet); a row is
+    # as long as 1 + its last taken column. Rows a rowspan reaches past the last <tr>
+    # are kept while gridding (they count towards the limit) and dropped at the end.
+    grid: list[list[Cell | None]] = [[] for _ in range(nrows)]
+    taken = 0  # positions holding a cell
     for r, tds in enumerate(rows):
+        row = grid[r]
         c = 0
         for td in tds:
-            while (r, c) in grid:
+            while c < len(row) and row[c] is not None:
                 c += 1
             # ``_int_attr`` and ``cell_text`` inlined: this loop runs for every cell
             v = td.get("rowspan")
             rs = 1 if v is None else _span(v)
             v = td.get("colspan")
             cs = 1 if v is None else _span(v)
-            if len(grid) > _MAX_GRID_CELLS:
+            if taken > _MAX_GRID_CELLS:
                 rs = cs = 1
             if td in walk_only:
                 text = _cell_text(td)
@@ -196,29 +211,35 @@ def build_grid(rows: list[list], walk_only: set) -> list[list[Cell]]:
             else:
                 text = _lines(tostring(td, method="text", encoding="unicode", with_tail=False))
             if rs == 1 and cs == 1:  # most cells: no merge to expand
-                grid[(r, c)] = Cell(text, r, c)
-                if width.get(r, 0) < c + 1:
-                    width[r] = c + 1
+                if c < len(row):
+                    row[c] = Cell(text, r, c)
+                else:
+                    row.extend([None] * (c - len(row)))
+                    row.append(Cell(text, r, c))
+                taken += 1
             else:
+                while len(grid) < r + rs:
+                    grid.append([])
                 for dr in range(rs):
-                    width[r + dr] = max(width.get(r + dr, 0), c + cs)
+                    under = grid[r + dr]
+                    if len(under) < c + cs:
+                        under.extend([None] * (c + cs - len(under)))
                     for dc in range(cs):
-                        grid[(r + dr, c + dc)] = Cell(text, r + dr, c + dc, span=bool(dr or dc))
+                        if under[c + dc] is None:
+                            taken += 1
+                        under[c + dc] = Cell(text, r + dr, c + dc, span=bool(dr or dc))
             c += cs
-        nrows = max(nrows, r + 1)
-    out: list[list[Cell]] = []
-    for r in range(nrows):
-        row: list[Cell] = []
-        for c in range(width.get(r, 0)):
-            cell = grid.get((r, c))
-            row.append(cell if cell is not None else Cell("", r, c))
-        out.append(row)
-    return out
+    del grid[nrows:]
+    for r, row in enumerate(grid):
+        for c, cell in enumerate(row):
+            if cell is None:
+                row[c] = Cell("", r, c)
+    return grid  # type: ignore[return-value]  # no None is left
 
 
 def body_blocks(root) -> list[Block]:
     """Paragraphs and tables under ``root`` in reading order (tables not yet numbered)."""
-    walk_only = mark_cell_lines(root)
+    walk_only, prefixed = mark_cell_lines(root)
     blocks: list[Block] = []
     buf: list[str] = []
 
@@ -231,6 +252,14 @@ def body_blocks(root) -> list[Block]:
             blocks.append(Block("para", text=s))
 
     names = _NAMES
+    # the elements with a table inside (what ``e.xpath(".//table")`` asks of each table),
+    # found in one pass: an XPath evaluation per table costs more than gridding a small one
+    outer: set = set()
+    for t in root.iter("table"):
+        for a in t.iterancestors():
+            if a in outer:
+                break  # its ancestors are in already
+            outer.add(a)
 
     def walk(e) -> None:
         tag = names.get(e.tag) or _tag(e)  # ``_tag``, its cache read first
@@ -238,7 +267,7 @@ def body_blocks(root) -> list[Block]:
             return
         if tag == "table":
             flush()
-            if e.xpath(".//table"):
+            if e in outer:
                 # Layout table around the content: descend instead of gridding it.
                 for ch in e:
                     walk(ch)
@@ -246,7 +275,7 @@ def body_blocks(root) -> list[Block]:
                         buf.append(ch.tail)
                 flush()
                 return
-            rows = [_tds(tr) for tr in _rows_of(e)]
+            rows = [_tds(tr, prefixed) for tr in _rows_of(e, prefixed)]
             blocks.extend(table_blocks([len(tds) for tds in rows], build_grid(rows, walk_only)))
             return
         if tag == "br":

@@ -6,7 +6,6 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import lru_cache, wraps
 from typing import TypeVar
 
 _DROP = re.compile(r"[\s\u00a0\u3000\u200b\ufeff“”\"'‘’《》<>「」『』:：;；,，。·•*#_|]+")
@@ -79,16 +78,32 @@ def document_scope() -> Iterator[None]:
         _SCOPE.reset(token)
 
 
-def short_cached(fn: Callable[[str], T]) -> Callable[[str], T]:
-    """``fn`` (pure, one string argument) with its results for short strings cached, and
-    for long ones within a ``document_scope``."""
-    cached = lru_cache(maxsize=8192)(fn)
-    _CACHES.append(cached)
+#: entries a ``short_cached`` function keeps; when full it starts again empty (the results
+#: are pure, so only the time to recompute them is lost)
+CACHE_ENTRIES = 8192
 
-    @wraps(fn)
-    def call(text: str) -> T:
+
+class _ShortCache(dict):
+    """Results of one pure function of a string, keyed by the string. A hit is the dict's
+    own lookup in C (no Python frame): the matchers call these functions some 1,500
+    times per report, nearly always for a string seen before. A miss is computed by
+    ``__missing__``, which keeps the result if the string is short (or, for a long one,
+    within a ``document_scope``)."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable[[str], object]) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, text: str) -> object:
+        fn = self.fn
         if len(text) <= CACHED_CHARS:
-            return cached(text)
+            value = fn(text)
+            if len(self) >= CACHE_ENTRIES:
+                self.clear()
+            self[text] = value
+            return value
         memo = _SCOPE.get()
         if memo is None:
             return fn(text)
@@ -97,7 +112,14 @@ def short_cached(fn: Callable[[str], T]) -> Callable[[str], T]:
             memo[key] = fn(text)
         return memo[key]
 
-    return call
+
+def short_cached(fn: Callable[[str], T]) -> Callable[[str], T]:
+    """``fn`` (pure, one string argument) with its results for short strings cached, and
+    for long ones within a ``document_scope``. The function returned is the cache's
+    ``__getitem__``."""
+    cache = _ShortCache(fn)
+    _CACHES.append(cache)
+    return cache.__getitem__  # type: ignore[return-value]
 
 
 @short_cached
