@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from models import utcnow
@@ -109,9 +111,9 @@ def insert_or_rerun(session: Session, model: Any, *, keys: dict[str, Any], value
     Does not commit."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        insert = pg_insert
     elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
+        insert = sqlite_insert
     else:  # pragma: no cover - the two databases gkwatch runs on
         raise NotImplementedError(f"insert_or_rerun on {dialect}")
     stmt = insert(model).values(**keys, **values)
