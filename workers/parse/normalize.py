@@ -43,17 +43,14 @@ def nfkc(text: str) -> str:
 CACHED_CHARS = 200
 
 
-_CACHES: list = []
+_CACHES: list[dict] = []  # every short_cached function's cache and the registered ones
 
 
 def clear_caches() -> None:
     """Forget every cached result: the next document is read as the first one would be
     (``benchmarks/bench_parse_raw.py --cold``)."""
     for c in _CACHES:
-        if isinstance(c, dict):
-            c.clear()
-        else:
-            c.cache_clear()
+        c.clear()
 
 
 def register_cache(cache: dict) -> dict:
@@ -117,8 +114,7 @@ def short_cached(fn: Callable[[str], T]) -> Callable[[str], T]:
     """``fn`` (pure, one string argument) with its results for short strings cached, and
     for long ones within a ``document_scope``. The function returned is the cache's
     ``__getitem__``."""
-    cache = _ShortCache(fn)
-    _CACHES.append(cache)
+    cache = register_cache(_ShortCache(fn))
     return cache.__getitem__  # type: ignore[return-value]
 
 
