@@ -10,6 +10,7 @@ read from the page's ruling lines by ``rules.py``), a second reading of its colu
 """
 from __future__ import annotations
 
+import ctypes
 import re
 import struct
 from bisect import bisect_right
@@ -18,6 +19,7 @@ from typing import NamedTuple
 
 from ground.errors import ExtractionError
 from workers.extract.model import Block, ExtractedDocument, Word
+from workers.extract.pdfcalls import Calls, calls
 
 _FOOTER_RE = re.compile(r"^\s*[-—–－]+\s*\d{1,3}\s*[-—–－]+\s*$|^\s*第\s*\d+\s*页(\s*共\s*\d+\s*页)?\s*$")
 
@@ -118,8 +120,7 @@ def _page_lines(page) -> list[_Line]:
             # characters outside the BMP: indexes no longer line up; text only
             return [_Line(" ".join(x.split()), None, None)
                     for x in text.replace("\r", "\n").split("\n") if x.strip()]
-        return _grouped_lines(text, tp.raw, raw.FPDFText_IsGenerated, raw.FPDFText_GetLooseCharBox,
-                              raw.FS_RECTF(), PdfiumError)
+        return _grouped_lines(text, tp.raw, calls(raw), raw.FS_RECTF(), PdfiumError)
     finally:
         tp.close()
 
@@ -128,15 +129,16 @@ def _page_lines(page) -> list[_Line]:
 _RECTF = struct.Struct("=4f")
 
 
-def _grouped_lines(text: str, handle, generated, loose_box, box, error: type[Exception]
-                   ) -> list[_Line]:
+def _grouped_lines(text: str, handle, fns: Calls, box, error: type[Exception]) -> list[_Line]:
     """The lines of a page's text, each character's box read and grouped into words as it
     comes: ``_words(chars, glued=glued)`` of each line, computed in the loop that reads
     the boxes (one pass over the page's characters instead of two; the same arithmetic
-    in the same order, so the same words). pdfium's functions are called directly, one
-    box reused: the helper ``get_charbox`` costs more than the box itself."""
+    in the same order, so the same words). pdfium's functions are called directly (bound
+    without argument conversion, see ``pdfcalls``), one box reused: the helper
+    ``get_charbox`` costs more than the box itself."""
     out: list[_Line] = []
     unpack = _RECTF.unpack_from
+    generated, loose_box, box_ref = fns.is_generated, fns.loose_char_box, ctypes.byref(box)
     chars: list[tuple[str, float, float, bool]] = []
     mids: list[float] = []
     words: list[Word] = []
@@ -168,7 +170,7 @@ def _grouped_lines(text: str, handle, generated, loose_box, box, error: type[Exc
             chars.append((" ", 0.0 if real else -1.0, 0.0, True))
             hard = hard or real  # real spaces always separate (see ``_words``)
             continue
-        if not loose_box(handle, i, box):
+        if not loose_box(handle, i, box_ref):
             raise error("Failed to get charbox.")
         a, top, b, bottom = unpack(box)  # FS_RECTF's four floats in one call
         chars.append((ch, a, b, False))

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from workers.extract.model import Block, Word
+from workers.extract.pdfcalls import Calls, calls
 
 # Drawing objects read per page at most (nested form objects count too): a page of
 # vector artwork (maps, charts as paths) could otherwise cost seconds; such a page keeps
@@ -74,19 +75,23 @@ def _compose(inner: Matrix, outer: Matrix) -> Matrix:
 
 
 class _Buffers:
-    """The ctypes out-parameters of one page's reading, allocated once (each allocation
-    costs about what the pdfium call it serves does)."""
+    """The ctypes out-parameters of one page's reading and their ``byref``s (the bound
+    functions of ``pdfcalls`` take pointers as they are), allocated once (each
+    allocation costs about what the pdfium call it serves does)."""
 
     def __init__(self, raw: Any) -> None:
         self.rgba = tuple(ctypes.c_uint() for _ in range(4))
+        self.rgba_refs = tuple(ctypes.byref(v) for v in self.rgba)
         self.fillmode, self.stroke = ctypes.c_int(), raw.FPDF_BOOL()
+        self.mode_refs = (ctypes.byref(self.fillmode), ctypes.byref(self.stroke))
         self.x, self.y = ctypes.c_float(), ctypes.c_float()
+        self.x_ref, self.y_ref = ctypes.byref(self.x), ctypes.byref(self.y)
 
 
 def _visible(obj: Any, getter: Any, buf: _Buffers) -> bool:
     """Whether paint of the colour ``getter`` reads (stroke or fill) shows on white paper."""
     r, g, b, a = buf.rgba
-    if not getter(obj, r, g, b, a):
+    if not getter(obj, *buf.rgba_refs):
         return True  # colour unknown (pattern, …): assume it shows
     return a.value > 0 and not min(r.value, g.value, b.value) >= _WHITE
 
@@ -111,25 +116,24 @@ def _add(out: PageRules, pts: list[tuple[float, float]], stroke: bool, fill: boo
             out.horizontal.append(HRule((y0 + y1) / 2, min(x0, x1), max(x0, x1)))
 
 
-def _path(raw: Any, obj: Any, m: Matrix, out: PageRules, buf: _Buffers) -> None:
+def _path(raw: Any, fns: Calls, obj: Any, m: Matrix, out: PageRules, buf: _Buffers) -> None:
     fillmode, stroke = buf.fillmode, buf.stroke
-    if not raw.FPDFPath_GetDrawMode(obj, fillmode, stroke):
+    if not fns.draw_mode(obj, *buf.mode_refs):
         return
-    do_stroke = bool(stroke.value) and _visible(obj, raw.FPDFPageObj_GetStrokeColor, buf)
-    do_fill = fillmode.value != raw.FPDF_FILLMODE_NONE and _visible(
-        obj, raw.FPDFPageObj_GetFillColor, buf)
+    do_stroke = bool(stroke.value) and _visible(obj, fns.stroke_color, buf)
+    do_fill = fillmode.value != raw.FPDF_FILLMODE_NONE and _visible(obj, fns.fill_color, buf)
     if not (do_stroke or do_fill):
         return  # 'n' paths, white-outs
     a, b, c, d, e, f = m
-    x, y = buf.x, buf.y
-    get_segment, get_point = raw.FPDFPath_GetPathSegment, raw.FPDFPathSegment_GetPoint
-    get_type, get_close = raw.FPDFPathSegment_GetType, raw.FPDFPathSegment_GetClose
+    x, y, x_ref, y_ref = buf.x, buf.y, buf.x_ref, buf.y_ref
+    get_segment, get_point = fns.get_segment, fns.segment_point
+    get_type, get_close = fns.segment_type, fns.segment_close
     moveto, bezierto = raw.FPDF_SEGMENT_MOVETO, raw.FPDF_SEGMENT_BEZIERTO
     sub: list[tuple[float, float]] = []
     curved = False  # a subpath with curves is a shape (rounded box, circle), not a rule
-    for i in range(raw.FPDFPath_CountSegments(obj)):
+    for i in range(fns.count_segments(obj)):
         seg = get_segment(obj, i)
-        if not seg or not get_point(seg, x, y):
+        if not seg or not get_point(seg, x_ref, y_ref):
             continue
         kind = get_type(seg)
         px, py = x.value, y.value
@@ -157,11 +161,15 @@ def read_page_rules(page: Any, max_objects: int | None = None) -> PageRules | No
     seen = 0
     # (container, count/get functions, matrix of the container): forms nest, and the
     # matrix of an object inside a form is relative to the form
+    # pdfium's functions bound without argument conversion (``pdfcalls``): a page has
+    # thousands of objects, most of them text, each costing a call or two
+    fns = calls(raw)
     stack: list[tuple[Any, Any, Any, Matrix]] = [
-        (page.raw, raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject, _IDENTITY)]
+        (page.raw, fns.page_count_objects, fns.page_get_object, _IDENTITY)]
     fm = raw.FS_MATRIX()
+    fm_ref = ctypes.byref(fm)
     buf = _Buffers(raw)
-    get_type, get_matrix = raw.FPDFPageObj_GetType, raw.FPDFPageObj_GetMatrix
+    get_type, get_matrix = fns.obj_type, fns.obj_matrix
     path_kind, form_kind = raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM
     while stack:
         holder, count, get, outer = stack.pop()
@@ -174,13 +182,13 @@ def read_page_rules(page: Any, max_objects: int | None = None) -> PageRules | No
             kind = get_type(obj)
             if kind != path_kind and kind != form_kind:
                 continue
-            if not get_matrix(obj, fm):
+            if not get_matrix(obj, fm_ref):
                 continue
             m = _compose((fm.a, fm.b, fm.c, fm.d, fm.e, fm.f), outer)
             if kind == path_kind:
-                _path(raw, obj, m, out, buf)
+                _path(raw, fns, obj, m, out, buf)
             else:
-                stack.append((obj, raw.FPDFFormObj_CountObjects, raw.FPDFFormObj_GetObject, m))
+                stack.append((obj, fns.form_count_objects, fns.form_get_object, m))
     out.vertical.sort()
     out.horizontal.sort()  # by height: ``cells_at`` bisects it
     return out
