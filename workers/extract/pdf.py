@@ -147,25 +147,26 @@ def _grouped_lines(text: str, handle, fns: Calls, box, error: type[Exception]) -
     x0 = x1 = prev_w = prev_mid = lo = hi = 0.0
     hard = False
     # a closing newline flushes the last line through the same branch as every other line
+    ratio = _GAP_RATIO
     for i, ch in enumerate(text + "\n"):
-        if ch == "\r" or ch == "\n":
-            if buf:
-                if len(buf) > 1:
-                    glued.append((lo, hi))
-                words.append(Word("".join(buf), x0, x1))
-            if words:
-                # the median, so that a stray superscript or a glyph of a neighbouring
-                # wrapped cell line does not pull the height out of the table row
-                y = sorted(mids)[len(mids) // 2] if mids else None
-                out.append(_Line(" ".join([w.text for w in words]), words, y, tuple(chars),
-                                 tuple(glued)))
-                words, glued = [], []
-            chars.clear()
-            mids.clear()
-            buf = []
-            hard = False
-            continue
-        if ch.isspace():
+        if ch.isspace():  # one test for the rare characters: line breaks and spaces
+            if ch == "\r" or ch == "\n":
+                if buf:
+                    if len(buf) > 1:
+                        glued.append((lo, hi))
+                    words.append(Word("".join(buf), x0, x1))
+                if words:
+                    # the median, so that a stray superscript or a glyph of a neighbouring
+                    # wrapped cell line does not pull the height out of the table row
+                    y = sorted(mids)[len(mids) // 2] if mids else None
+                    out.append(_Line(" ".join([w.text for w in words]), words, y, tuple(chars),
+                                     tuple(glued)))
+                    words, glued = [], []
+                chars.clear()
+                mids.clear()
+                buf = []
+                hard = False
+                continue
             real = not generated(handle, i)
             chars.append((" ", 0.0 if real else -1.0, 0.0, True))
             hard = hard or real  # real spaces always separate (see ``_words``)
@@ -181,19 +182,25 @@ def _grouped_lines(text: str, handle, fns: Calls, box, error: type[Exception]) -
         mid = (a + b) / 2
         if buf:
             gap = a - x1
-            if hard or gap > _GAP_RATIO * (w + prev_w) / 2 or gap < -(w + prev_w):
+            if hard or gap > ratio * (w + prev_w) / 2 or gap < -(w + prev_w):
                 if len(buf) > 1:
                     glued.append((lo, hi))
                 words.append(Word("".join(buf), x0, x1))
                 buf = [ch]
                 x0, x1 = a, b
             else:
+                # min/max spelt out (a builtin call per character costs): each keeps its
+                # first argument unless the other is strictly beyond it, as the builtins do
                 if len(buf) == 1:
                     lo, hi = prev_mid, mid
                 else:
-                    lo, hi = min(lo, prev_mid), max(hi, mid)
+                    if prev_mid < lo:  # noqa: PLR1730 -- min(lo, prev_mid)
+                        lo = prev_mid
+                    if mid > hi:  # noqa: PLR1730 -- max(hi, mid)
+                        hi = mid
                 buf.append(ch)
-                x1 = max(b, x1)
+                if not x1 > b:  # max(b, x1)
+                    x1 = b
         else:
             buf = [ch]
             x0, x1 = a, b
