@@ -218,50 +218,67 @@ def cells_at(rules: PageRules, y: float) -> list[tuple[float, float]] | None:
     line and a table, is not a cell. One closing side is enough because a row split by a
     page break is drawn open at the break (WPS). The extent runs between the rules'
     centre lines (the inner lines of a double rule)."""
-    return _cells_of(rules, [v for v in rules.vertical if v.y0 < y < v.y1], y,
-                     [h.y for h in rules.horizontal])
+    crossing = [v for v in rules.vertical if v.y0 < y < v.y1]
+    return _present(_closable(rules, crossing, [h.y for h in rules.horizontal]), y)
 
 
-def _cells_of(rules: PageRules, crossing: list[VRule], y: float, ys: list[float]
-              ) -> list[tuple[float, float]] | None:
-    """``cells_at`` given the vertical rules crossing ``y`` and the heights of the
-    horizontal ones."""
+#: a cell between two boundaries, with the lowest and highest of the horizontal rules
+#: that could close it: ``(x0, x1, lowest, highest)``
+_Closable = tuple[float, float, float, float]
+
+
+def _closable(rules: PageRules, crossing: list[VRule], ys: list[float]) -> list[_Closable] | None:
+    """The cells between the boundaries of the vertical rules ``crossing`` a height that
+    some horizontal rule could close, or None for fewer than two boundaries.
+
+    A horizontal rule closes a cell at height ``y`` when it runs across the cell's middle
+    (within reach) at a height from the reach of the side rules' lower ends up to ``y``,
+    or from ``y`` up to the reach of their upper ends. Given the crossing rules, those
+    ends are fixed, so whether a cell is closed at ``y`` only asks whether such a rule
+    lies at a height other than ``y`` itself: ``_present`` compares ``y`` with the lowest
+    and highest of them, worked out here once for all the lines the rules cross."""
     bounds = _boundaries(crossing)
     if len(bounds) < 2:
         return None
-    # only the horizontals within reach of the side rules can close a cell; the list is
-    # sorted by height (``read_page_rules``), so the window is two bisections
+    # the horizontals are sorted by height (``read_page_rules``): the ones within reach of
+    # a cell's side rules are a slice found by two bisections
     hs = rules.horizontal
-    lo = bisect.bisect_left(ys, min(b[2] for b in bounds) - _REACH)
-    hi = bisect.bisect_right(ys, max(b[3] for b in bounds) + _REACH)
-    below = [h for h in hs[lo:hi] if h.y < y]
-    above = [h for h in hs[lo:hi] if h.y > y]
-    cells: list[tuple[float, float]] = []
+    out: list[_Closable] = []
     for (_, left, lo1, hi1), (right, _, lo2, hi2) in zip(bounds, bounds[1:]):
         mid = (left + right) / 2
         bottom, top = max(lo1, lo2) - _REACH, min(hi1, hi2) + _REACH
-        if any(h.y >= bottom and h.x0 - _REACH <= mid <= h.x1 + _REACH for h in below) or \
-                any(h.y <= top and h.x0 - _REACH <= mid <= h.x1 + _REACH for h in above):
-            cells.append((left, right))
-    return cells or None
+        across = [h.y for h in hs[bisect.bisect_left(ys, bottom):bisect.bisect_right(ys, top)]
+                  if h.x0 - _REACH <= mid <= h.x1 + _REACH]
+        if across:
+            out.append((left, right, across[0], across[-1]))
+    return out
+
+
+def _present(closable: list[_Closable] | None, y: float) -> list[tuple[float, float]] | None:
+    """The cells of ``closable`` closed by a rule above or below ``y`` (see ``_closable``)."""
+    if closable is None:
+        return None
+    return [(a, b) for a, b, lowest, highest in closable if lowest != y or highest != y] or None
 
 
 def cells_finder(rules: PageRules) -> Callable[[float], list[tuple[float, float]] | None]:
-    """``cells_at`` for one page's lines, each answer worked out once: the cells at ``y``
-    depend only on which vertical rules cross ``y`` and on where ``y`` falls among the
-    horizontal rules, which the lines of one table row share."""
+    """``cells_at`` for one page's lines, the closable cells (``_closable``) worked out once
+    for each set of vertical rules crossing a line. Which rules cross ``y`` depends only on
+    where ``y`` falls among their ends, two bisections: the lines of one table share the
+    answer. (The ends are finite: ``read_page_rules`` keeps no rule with a NaN end, and a
+    NaN ``y`` falls in a class of its own, crossed by no rule.)"""
     ys = [h.y for h in rules.horizontal]
-    memo: dict[tuple, list[tuple[float, float]] | None] = {}
+    ends = sorted({e for v in rules.vertical for e in (v.y0, v.y1)})
+    memo: dict[tuple[int, int], list[_Closable] | None] = {}
 
     def at(y: float) -> list[tuple[float, float]] | None:
-        crossing = [v for v in rules.vertical if v.y0 < y < v.y1]
-        if len(crossing) < 2:
-            return None  # fewer than two boundaries: no cell (as ``_cells_of`` finds)
-        key = (tuple(crossing), bisect.bisect_left(ys, y), bisect.bisect_right(ys, y))
-        if key not in memo:
-            memo[key] = _cells_of(rules, crossing, y, ys)
-        got = memo[key]
-        return list(got) if got is not None else None  # each line its own list
+        key = (bisect.bisect_left(ends, y), bisect.bisect_right(ends, y))
+        if key in memo:
+            closable = memo[key]
+        else:
+            crossing = [v for v in rules.vertical if v.y0 < y < v.y1]
+            closable = memo[key] = _closable(rules, crossing, ys)
+        return _present(closable, y)  # each line its own list
 
     return at
 
