@@ -145,7 +145,9 @@ def _path(raw: Any, fns: Calls, obj: Any, m: Matrix, out: PageRules, buf: _Buffe
             continue
         curved = curved or kind == bezierto
         sub.append(pt)
-        if get_close(seg) and sub:
+        # closing a subpath only adds a stroked edge: the extents of a filled one (all
+        # that ``_add`` reads of it) stay the same, so its closing is not asked for
+        if do_stroke and get_close(seg) and sub:
             sub.append(sub[0])
     if len(sub) > 1 and not curved:
         _add(out, sub, do_stroke, do_fill)
