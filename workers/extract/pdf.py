@@ -89,6 +89,8 @@ def _words(chars: Sequence[tuple[str, float, float, bool]], cuts: Sequence[float
 def _cut_inside(glued: Sequence[tuple[float, float]], cells: list[tuple[float, float]]) -> bool:
     """Whether a border of ``cells`` lies strictly inside one of the ranges ``glued``
     (see ``_words``): else regrouping at the borders gives the same words again."""
+    if not glued:
+        return False  # nothing to split, whatever the borders
     cuts = sorted({x for c in cells for x in c})
     for lo, hi in glued:
         k = bisect_right(cuts, lo)
@@ -101,28 +103,49 @@ class _Line(NamedTuple):
     text: str
     words: list[Word] | None
     y: float | None  # vertical centre of the line's glyph boxes (page units, y upwards)
-    chars: tuple = ()  # the characters the words were made of, to regroup at drawn rules
+    # where in the page's text the characters the words were made of lie, to read them
+    # again (``_line_chars``) where a drawn rule may regroup them: rare, so not kept
+    span: tuple[int, int] | None = None
     glued: tuple = ()  # where a drawn rule could split a word (``_words``)
 
 
-def _page_lines(page) -> list[_Line]:
-    """Lines of one page with their words. pdfium orders the characters by position and
-    breaks lines, so each table row comes out as one line: label, then the cells' numbers.
-    Words are formed from the character boxes (see ``_words``) so that the parser can
-    place each number in its column, blank cells included."""
+def _page_lines(tp) -> tuple[str, list[_Line]]:
+    """The text of one page (a pypdfium2 text page) and its lines with their words.
+    pdfium orders the characters by position and breaks lines, so each table row comes
+    out as one line: label, then the cells' numbers. Words are formed from the character
+    boxes (see ``_words``) so that the parser can place each number in its column, blank
+    cells included."""
     import pypdfium2.raw as raw  # lazy
     from pypdfium2 import PdfiumError
 
-    tp = page.get_textpage()
-    try:
-        text = tp.get_text_range()
-        if len(text) != tp.count_chars():
-            # characters outside the BMP: indexes no longer line up; text only
-            return [_Line(" ".join(x.split()), None, None)
-                    for x in text.replace("\r", "\n").split("\n") if x.strip()]
-        return _grouped_lines(text, tp.raw, calls(raw), raw.FS_RECTF(), PdfiumError)
-    finally:
-        tp.close()
+    text = tp.get_text_range()
+    if len(text) != tp.count_chars():
+        # characters outside the BMP: indexes no longer line up; text only
+        return text, [_Line(" ".join(x.split()), None, None)
+                      for x in text.replace("\r", "\n").split("\n") if x.strip()]
+    return text, _grouped_lines(text, tp.raw, calls(raw), raw.FS_RECTF(), PdfiumError)
+
+
+def _line_chars(tp, text: str, span: tuple[int, int]) -> list[tuple[str, float, float, bool]]:
+    """The characters ``(ch, x0, x1, is_space)`` of the line at ``span`` of the page's
+    ``text``, read again from the text page as ``_grouped_lines`` read them (the same
+    calls, so the same boxes): the input of ``_words``."""
+    from pypdfium2 import PdfiumError, raw  # lazy
+
+    fns, box = calls(raw), raw.FS_RECTF()
+    ref = ctypes.byref(box)
+    out: list[tuple[str, float, float, bool]] = []
+    for i in range(*span):
+        ch = text[i]
+        if ch.isspace():
+            real = not fns.is_generated(tp.raw, i)
+            out.append((" ", 0.0 if real else -1.0, 0.0, True))  # as ``_grouped_lines`` marks them
+            continue
+        if not fns.loose_char_box(tp.raw, i, ref):
+            raise PdfiumError("Failed to get charbox.")
+        a, _, b, _ = _RECTF.unpack_from(box)
+        out.append((ch, a, b, False))
+    return out
 
 
 #: ``FS_RECTF``: left, top, right, bottom (C floats, native layout)
@@ -139,7 +162,7 @@ def _grouped_lines(text: str, handle, fns: Calls, box, error: type[Exception]) -
     out: list[_Line] = []
     unpack = _RECTF.unpack_from
     generated, loose_box, box_ref = fns.is_generated, fns.loose_char_box, ctypes.byref(box)
-    chars: list[tuple[str, float, float, bool]] = []
+    start = 0  # where the current line's characters begin in ``text``
     mids: list[float] = []
     words: list[Word] = []
     glued: list[tuple[float, float]] = []
@@ -159,22 +182,20 @@ def _grouped_lines(text: str, handle, fns: Calls, box, error: type[Exception]) -
                     # the median, so that a stray superscript or a glyph of a neighbouring
                     # wrapped cell line does not pull the height out of the table row
                     y = sorted(mids)[len(mids) // 2] if mids else None
-                    out.append(_Line(" ".join([w.text for w in words]), words, y, tuple(chars),
+                    out.append(_Line(" ".join([w.text for w in words]), words, y, (start, i),
                                      tuple(glued)))
                     words, glued = [], []
-                chars.clear()
+                start = i + 1
                 mids.clear()
                 buf = []
                 hard = False
                 continue
             real = not generated(handle, i)
-            chars.append((" ", 0.0 if real else -1.0, 0.0, True))
             hard = hard or real  # real spaces always separate (see ``_words``)
             continue
         if not loose_box(handle, i, box_ref):
             raise error("Failed to get charbox.")
         a, top, b, bottom = unpack(box)  # FS_RECTF's four floats in one call
-        chars.append((ch, a, b, False))
         mids.append((bottom + top) / 2)
         w = b - a
         if w < 0.01:  # noqa: PLR1730 -- max(b - a, 0.01) without the call, once a character
@@ -210,10 +231,12 @@ def _grouped_lines(text: str, handle, fns: Calls, box, error: type[Exception]) -
     return out
 
 
-def _regroup(ln: _Line, cells: list[tuple[float, float]]) -> _Line:
-    """The line's words again, split where a drawn cell border stands between glyphs."""
+def _regroup(ln: _Line, chars: Sequence[tuple[str, float, float, bool]],
+             cells: list[tuple[float, float]]) -> _Line:
+    """The line's words again from its ``chars``, split where a drawn cell border stands
+    between glyphs."""
     cuts = sorted({x for c in cells for x in c})
-    words = _words(ln.chars, cuts)
+    words = _words(chars, cuts)
     return ln._replace(text=" ".join(w.text for w in words), words=words)
 
 
@@ -256,17 +279,24 @@ def pdf_to_document(data: bytes, *, source: str | None = None) -> ExtractedDocum
             except pdfium.PdfiumError as exc:  # a damaged page tree: the file, not a bug here
                 raise ExtractionError(f"corrupt or unreadable PDF: page {pno + 1}: {exc}",
                                       source=source) from exc
+            tp = None
             try:
-                lines = [ln for ln in _page_lines(page) if not _FOOTER_RE.match(ln.text)]
+                # the text page stays open for the rare line whose characters are read again
+                tp = page.get_textpage()
+                text, lines = _page_lines(tp)
+                lines = [ln for ln in lines if not _FOOTER_RE.match(ln.text)]
                 # pages without text (scans, figures) are not worth reading rules of
                 cells = _line_cells(page, lines, pno + 1, notes) if lines else []
                 for ln, cl in zip(lines, cells):
-                    if cl and ln.chars and _cut_inside(ln.glued, cl):
-                        ln = _regroup(ln, cl)  # words are read twice only where it matters
+                    if cl and ln.span and _cut_inside(ln.glued, cl):
+                        # words are read twice only where it matters
+                        ln = _regroup(ln, _line_chars(tp, text, ln.span), cl)
                     text_chars += len(ln.text)
                     blocks.append(Block("para", text=ln.text, page=pno + 1, words=ln.words,
                                         cells=cl))
             finally:
+                if tp is not None:
+                    tp.close()
                 page.close()
         if text_chars < 20:
             # no text layer: a scan; OcrUnavailable when tesseract/chi_sim are missing
