@@ -19,7 +19,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
 
 from alerts import messages
@@ -27,7 +27,14 @@ from alerts.config import AlertsConfig
 from alerts.lifecycle import EVENT_KINDS, QUIET_RESOLVE_KINDS
 from alerts.mute import Muter, alert_labels
 from alerts.routes import Timers
-from models import Alert, Delivery, DisabledEndpoint, Notification, NotificationLog
+from models import (
+    Alert,
+    Delivery,
+    DisabledEndpoint,
+    Notification,
+    NotificationFiring,
+    NotificationLog,
+)
 
 GroupId = tuple[str, str, str]  # channel, target, group key
 
@@ -36,6 +43,26 @@ def _log(session: Session, gid: GroupId) -> NotificationLog | None:
     return session.exec(select(NotificationLog).where(
         NotificationLog.channel == gid[0], NotificationLog.target == gid[1],
         NotificationLog.group_key == gid[2])).first()
+
+
+def told_firing(session: Session, log: NotificationLog | None,
+                fingerprints: set[str] | None = None) -> set[str]:
+    """The alerts the receiver of ``log``'s group was last told are firing; of
+    ``fingerprints`` only when given (a message looks up its own events, not the list)."""
+    if log is None or log.id is None or fingerprints is not None and not fingerprints:
+        return set()
+    query = select(NotificationFiring.fingerprint).where(NotificationFiring.log_id == log.id)
+    if fingerprints is not None:
+        query = query.where(col(NotificationFiring.fingerprint).in_(sorted(fingerprints)))
+    return set(session.exec(query).all())
+
+
+def _told_others(session: Session, log: NotificationLog, besides: set[str]) -> bool:
+    """Whether the receiver was told of a firing alert other than ``besides`` (one row read)."""
+    query = select(NotificationFiring.id).where(NotificationFiring.log_id == log.id)
+    if besides:
+        query = query.where(col(NotificationFiring.fingerprint).not_in(sorted(besides)))
+    return session.exec(query.limit(1)).first() is not None
 
 
 def _in_flight(session: Session, gid: GroupId) -> Notification | None:
@@ -53,16 +80,20 @@ def _skip(session: Session, d: Delivery, why: str) -> None:
 def _choose(session: Session, rows: list[Delivery], log: NotificationLog | None,
             muter: Muter) -> list[tuple[Delivery, Alert]]:
     """The rows of one group that may be sent now; stale ones are skipped, muted ones wait."""
-    told = set(log.firing) if log else set()
     by_alert: dict[int, list[Delivery]] = defaultdict(list)
     for d in rows:
         by_alert[d.alert_id].append(d)
-    # one query for the group's alerts (into the identity map), not one per alert
-    session.exec(select(Alert).where(col(Alert.id).in_(list(by_alert) or [-1]))).all()
+    # one query for the group's alerts, not one per alert
+    alerts = {a.id: a for a in session.exec(select(Alert).where(col(Alert.id).in_(list(by_alert) or [-1]))).all()}
+    latest_of = {aid: max(items, key=lambda d: (d.generation, d.event == "resolved", d.id or 0))
+                 for aid, items in by_alert.items()}
+    # a resolved event goes to a receiver told it was firing: asked for those alerts only
+    told = told_firing(session, log, {alerts[aid].fingerprint for aid, d in latest_of.items()
+                                      if d.event == "resolved" and aid in alerts})
     ready: list[tuple[Delivery, Alert]] = []
     for alert_id, items in by_alert.items():
-        alert = session.get(Alert, alert_id)
-        latest = max(items, key=lambda d: (d.generation, d.event == "resolved", d.id or 0))
+        alert = alerts.get(alert_id)
+        latest = latest_of[alert_id]
         for d in items:
             if d is not latest:
                 _skip(session, d, "superseded by a later event of the same alert")
@@ -88,12 +119,12 @@ def _choose(session: Session, rows: list[Delivery], log: NotificationLog | None,
     return ready
 
 
-def _reason(log: NotificationLog | None, events: list[dict[str, Any]]) -> str:
+def _reason(session: Session, log: NotificationLog | None, events: list[dict[str, Any]]) -> str:
     if log is None or log.last_sent_at is None and not log.notifications:
         return "first notification"
     if any(e["event"] == "firing" for e in events):
         return "new alerts"
-    still = set(log.firing) - {e["fingerprint"] for e in events}
+    still = _told_others(session, log, {e["fingerprint"] for e in events})
     return "some resolved" if still else "all resolved"
 
 
@@ -189,7 +220,7 @@ def plan(session: Session, *, config: AlertsConfig, now: datetime, flush: bool =
         if taken != len(ids):
             session.rollback()
             continue
-        _freeze(session, gid, events=events, reason=_reason(log, events), group_labels=group_labels,
+        _freeze(session, gid, events=events, reason=_reason(session, log, events), group_labels=group_labels,
                 delivery_ids=ids, now=now)  # type: ignore[arg-type]
         log = log or NotificationLog(channel=gid[0], target=gid[1], group_key=gid[2])
         log.group_labels, log.route = group_labels, str(first.get("route") or "")
@@ -213,21 +244,27 @@ def _plan_repeats(session: Session, *, muter: Muter, now: datetime, disabled: se
     """Alerts still firing, told last more than ``repeat_interval`` ago: say so again."""
     planned = 0
     for log in session.exec(select(NotificationLog).where(col(NotificationLog.repeat_due_at) <= now)).all():
-        if not log.firing or log.last_sent_at is None or (log.channel, log.target) in disabled:
-            log.repeat_due_at = None if not log.firing or log.last_sent_at is None else now + MUTE_RECHECK
+        told = _told_others(session, log, set())
+        if not told or log.last_sent_at is None or (log.channel, log.target) in disabled:
+            log.repeat_due_at = None if not told or log.last_sent_at is None else now + MUTE_RECHECK
             session.add(log)
             session.commit()
             continue
         gid = (log.channel, log.target, log.group_key)
         if _in_flight(session, gid) is not None:
             continue  # its send records a new repeat time
-        alerts = session.exec(select(Alert).where(col(Alert.fingerprint).in_(log.firing),
-                                                  Alert.state == "firing")).all()
+        # a repeat names every alert still firing: the one read of the whole list, once
+        # per repeat interval
+        alerts = session.exec(select(Alert).join(NotificationFiring, col(NotificationFiring.fingerprint)
+                                                 == Alert.fingerprint)
+                              .where(NotificationFiring.log_id == log.id, Alert.state == "firing")
+                              .order_by(col(Alert.id))).all()
         still = {a.fingerprint for a in alerts}
-        if still != set(log.firing):
+        gone = told_firing(session, log) - still
+        if gone:
             # resolved without a notice (route without send_resolved): forget them here
-            log.firing = [fp for fp in log.firing if fp in still]
-            session.add(log)
+            session.exec(delete(NotificationFiring).where(  # type: ignore[call-overload]
+                NotificationFiring.log_id == log.id, col(NotificationFiring.fingerprint).in_(sorted(gone))))
             session.commit()
         events = []
         for a in alerts:
@@ -236,7 +273,7 @@ def _plan_repeats(session: Session, *, muter: Muter, now: datetime, disabled: se
                 continue
             events.append(messages.event(a, labels, event="firing", repeat=True, public_url=public_url))
         if not events:  # all muted now: looked at again in a minute
-            log.repeat_due_at = now + MUTE_RECHECK if log.firing else None
+            log.repeat_due_at = now + MUTE_RECHECK if still else None
             session.add(log)
             session.commit()
             continue
@@ -257,20 +294,32 @@ def _plan_repeats(session: Session, *, muter: Muter, now: datetime, disabled: se
 def record_sent(session: Session, n: Notification, *, now: datetime) -> None:
     """The notification log after a successful send: when, why, and what is firing now."""
     gid = (n.channel, n.target, n.group_key)
-    log = _log(session, gid) or NotificationLog(channel=n.channel, target=n.target, group_key=n.group_key)
-    firing = list(log.firing)
+    log = _log(session, gid)
+    if log is None:
+        log = NotificationLog(channel=n.channel, target=n.target, group_key=n.group_key)
+        session.add(log)
+        session.flush()  # its id, for its firing rows
+    firing: dict[str, bool] = {}  # fingerprint → told firing after this message (the last event wins)
     for e in n.events:
         if e["event"] == "firing" and e["kind"] not in EVENT_KINDS | QUIET_RESOLVE_KINDS:
-            if e["fingerprint"] not in firing:
-                firing.append(e["fingerprint"])
+            firing[e["fingerprint"]] = True
         elif e["event"] == "firing":
             # events and reminders are told once but never repeated; resolved
             # notices of reminders are not sent either
             continue
-        elif e["fingerprint"] in firing:
-            firing.remove(e["fingerprint"])
-    log.firing = firing
+        else:
+            firing[e["fingerprint"]] = False
+    # only this message's alerts are read and written, however many the group told before
+    now_firing = {fp for fp, on in firing.items() if on}
+    known = told_firing(session, log, now_firing)
+    session.add_all([NotificationFiring(log_id=log.id, fingerprint=fp)  # type: ignore[arg-type]
+                     for fp, on in firing.items() if on and fp not in known])
+    ended = sorted(fp for fp, on in firing.items() if not on)
+    if ended:
+        session.exec(delete(NotificationFiring).where(  # type: ignore[call-overload]
+            NotificationFiring.log_id == log.id, col(NotificationFiring.fingerprint).in_(ended)))
     log.last_sent_at, log.last_reason, log.last_message_id = now, n.reason, n.message_id
-    log.repeat_due_at = now + timedelta(seconds=log.repeat_interval) if firing else None
+    log.repeat_due_at = now + timedelta(seconds=log.repeat_interval) \
+        if now_firing or _told_others(session, log, set()) else None
     log.notifications += 1
     session.add(log)

@@ -33,7 +33,14 @@ def populate(url: str, n: int) -> Any:
     """Write the season's rows; returns the alerts config the sweeps use."""
     from alerts.config import AlertsConfig
     from alerts.routes import Route, Timers
-    from models import Alert, Delivery, NotificationLog, Silence, utcnow
+    from models import (
+        Alert,
+        Delivery,
+        NotificationFiring,
+        NotificationLog,
+        Silence,
+        utcnow,
+    )
     from models.db import session_scope
 
     now = utcnow()
@@ -56,11 +63,13 @@ def populate(url: str, n: int) -> Any:
         told, waiting = alerts[:n], alerts[n:n + n // 10]
         muted, new = alerts[n + n // 10:-1], alerts[-1]
         s.add_all([delivery(a, "sent") for a in told])
-        s.add_all([NotificationLog(channel="email", target="office@example.invalid",
-                                   group_key=route.group_key(a.labels)[0], group_labels=a.labels,
-                                   route=route.name, repeat_interval=86400.0, last_planned_at=now,
-                                   last_sent_at=now, firing=[a.fingerprint], notifications=1)
-                   for a in told])
+        logs = [NotificationLog(channel="email", target="office@example.invalid",
+                                group_key=route.group_key(a.labels)[0], group_labels=a.labels,
+                                route=route.name, repeat_interval=86400.0, last_planned_at=now,
+                                last_sent_at=now, notifications=1) for a in told]
+        s.add_all(logs)
+        s.flush()
+        s.add_all([NotificationFiring(log_id=log.id, fingerprint=a.fingerprint) for log, a in zip(logs, told)])
         # newer events in groups told a moment ago: they wait for group_interval
         for k, a in enumerate(waiting):
             a.labels = told[k].labels

@@ -5,7 +5,8 @@ per-group messages that are actually sent, and endpoints disabled by a 410.
 in the same transaction as the alert change. The notifier groups pending deliveries of
 one receiver and group into one ``Notification`` (a frozen message with a stable id,
 retried with backoff), and the ``NotificationLog`` remembers per receiver and group what
-was last sent, when and why — the record the timers and the repeat interval work from.
+was last sent, when and why — the record the timers and the repeat interval work from —
+and ``NotificationFiring`` which alerts it last told that receiver are firing.
 """
 from __future__ import annotations
 
@@ -71,12 +72,24 @@ class NotificationLog(SQLModel, table=True):
     last_sent_at: Optional[datetime] = _ts()
     last_reason: str = Field(default="", max_length=40)
     last_message_id: str = Field(default="", max_length=64)
-    #: fingerprints the receiver was last told are firing (resolved ones leave the list)
-    firing: list[str] = _json([])
+    # the alerts the receiver was last told are firing: NotificationFiring rows, one per
+    # alert, so a send writes what changed rather than the whole list (a burst's group
+    # holds tens of thousands)
     notifications: int = 0
     #: when the alerts still firing are told again (None: nothing to repeat); indexed, so a
     #: sweep reads the groups due for a repeat, not every group ever notified
     repeat_due_at: Optional[datetime] = Field(default=None, sa_type=UTCDateTime, index=True)
+
+
+class NotificationFiring(SQLModel, table=True):
+    """One alert the receiver of a group was last told is firing (its resolved notice
+    removes it): what a resolved event is checked against, and what a repeat names."""
+
+    __table_args__ = (UniqueConstraint("log_id", "fingerprint"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    log_id: int = Field(foreign_key="notificationlog.id")
+    fingerprint: str = Field(max_length=64)
 
 
 class DisabledEndpoint(SQLModel, table=True):

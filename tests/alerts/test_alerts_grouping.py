@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from alerts.config import load_config
 from alerts.evaluate import evaluate_agency_year
 from alerts.mute import add_silence, expire_silence
+from alerts.notify import told_firing
 from alerts.outbox import deliver_due
 from gkwatch.sinks import SmtpSink, WebhookSink
 from models import (
@@ -101,7 +102,7 @@ def test_one_digest_per_recipient_per_group_with_timers_and_repeat(session, env)
     assert "甲县" in county[0].subject and "告警 3 条" in county[0].subject
     assert len(hook.received[0]["body"]["alerts"]) == 4 and hook.received[0]["signature_ok"] is True
     log = session.exec(select(NotificationLog).where(NotificationLog.target == "county@example.invalid")).one()
-    assert log.last_reason == "first notification" and len(log.firing) == 3
+    assert log.last_reason == "first notification" and len(told_firing(session, log)) == 3
 
     # a new alert in the same group waits for group_interval after the last message
     _evaluate(session, settings, _agency(session, "甲县民政局", "甲县"))
@@ -111,7 +112,7 @@ def test_one_digest_per_recipient_per_group_with_timers_and_repeat(session, env)
     county = _mails_to(smtp, "county@example.invalid")
     assert len(county) == 2 and county[1].text.count("[告警 FIRING]") == 1 and "民政局" in county[1].text
     session.refresh(log)
-    assert log.last_reason == "new alerts" and len(log.firing) == 4
+    assert log.last_reason == "new alerts" and len(told_firing(session, log)) == 4
 
     # re-evaluating and a fresh worker (new engine session) send nothing twice
     with Session(get_engine(settings.effective_database_url), expire_on_commit=False) as fresh:

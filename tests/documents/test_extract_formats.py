@@ -88,6 +88,30 @@ def test_grid_builder_expands_merges() -> None:
     assert [(c.text, c.span) for c in rows[1]] == [("a", True), ("c", False), ("d", False)]
 
 
+@pytest.mark.parametrize("markup", [
+    _html_report(),  # <o:p> in cells
+    _html_report().replace("<o:p>", "").replace("</o:p>", ""),  # no prefixed tag at all
+    "<html><body><table><tr><td><st1:chsdate Year=2024>2024年</st1:chsdate><W:P>一</W:P>"
+    "<w:p>二</w:p></td><td>3</td></tr></table><p>a<x.y:br/>b</p></body></html>",
+    "<html><body><table><tr><td>a<!-- <o:p> -->b</td><td>1<br>2</td></tr></table></body></html>",
+])
+def test_prefixed_tag_scan_reads_what_the_full_walk_reads(markup: str) -> None:
+    """The prefixed-tag walk is skipped only where the markup shows no prefixed start
+    tag; the blocks are the ones the walk gives, prefixes or not."""
+    from lxml import etree
+
+    from workers.extract.html import _PREFIXED_TAG, body_blocks, number_tables
+
+    def tree():
+        return etree.fromstring(markup.encode(), etree.HTMLParser(encoding="utf-8"))
+
+    auto = _PREFIXED_TAG.search(markup) is not None
+    if any(":" in e.tag for e in tree().iter(etree.Element)):
+        assert auto  # the scan never misses a tag the parser made with a prefix
+    walked = number_tables(body_blocks(tree().find("body"), True))
+    assert html_to_document(markup, encoding="utf-8").blocks == walked
+
+
 def test_gbk_html_from_meta_and_content_type() -> None:
     data = _html_report(charset="gbk").encode("gbk")
     r = parse_bytes(data, filename="r.html")

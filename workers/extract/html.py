@@ -35,7 +35,12 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _LINE_TAGS = frozenset(("p", "div", "br", "li"))  # a cell's text breaks a line where one starts
 
 
-def mark_cell_lines(root) -> tuple[set, bool]:
+#: where a start tag with a prefix may be (a superset: any name of tag characters with a
+#: colon after "<"); an HTML parser makes an element's tag only from such markup
+_PREFIXED_TAG = re.compile(r"<[A-Za-z0-9_:.\-]*:")
+
+
+def mark_cell_lines(root, prefixes: bool = True) -> tuple[set, bool]:
     """Prepare ``root`` for :func:`cell_text`: put a line break at the start of every
     element that breaks a cell's lines, and return the cells (``td``/``th``) that hold a
     skipped element or a comment, which only the element walk reads as it must, and
@@ -48,10 +53,11 @@ def mark_cell_lines(root) -> tuple[set, bool]:
     unless the tag has a prefix (Word's ``<o:p>``). Those are found by their tag in one
     walk over the elements (an HTML parser's tree has no namespaces, so the tag is the
     element's XPath name): faster than the query ``contains(name(), ':')``, which
-    builds every element's name in libxml2."""
+    builds every element's name in libxml2. ``prefixes`` False: the markup has no
+    prefixed tag (``_PREFIXED_TAG`` finds none), so that walk is skipped."""
     from lxml import etree  # lazy
 
-    prefixed = [(e, _tag(e)) for e in root.iter(etree.Element) if ":" in e.tag]
+    prefixed = [(e, _tag(e)) for e in root.iter(etree.Element) if ":" in e.tag] if prefixes else []
     walk_only: set = set()
     for e in chain(root.iter(*_LINE_TAGS), (e for e, name in prefixed if name in _LINE_TAGS)):
         text = e.text or ""
@@ -237,9 +243,10 @@ def build_grid(rows: list[list], walk_only: set) -> list[list[Cell]]:
     return grid  # type: ignore[return-value]  # no None is left
 
 
-def body_blocks(root) -> list[Block]:
-    """Paragraphs and tables under ``root`` in reading order (tables not yet numbered)."""
-    walk_only, prefixed = mark_cell_lines(root)
+def body_blocks(root, prefixes: bool = True) -> list[Block]:
+    """Paragraphs and tables under ``root`` in reading order (tables not yet numbered);
+    ``prefixes`` as for :func:`mark_cell_lines`."""
+    walk_only, prefixed = mark_cell_lines(root, prefixes)
     blocks: list[Block] = []
     buf: list[str] = []
 
@@ -376,5 +383,6 @@ def html_to_document(text: str, *, encoding: str | None) -> ExtractedDocument:
     if title is not None and title.text:
         meta["title"] = title.text.strip()
     body = root.find("body")
-    blocks = number_tables(body_blocks(body if body is not None else root))
+    prefixes = _PREFIXED_TAG.search(text) is not None
+    blocks = number_tables(body_blocks(body if body is not None else root, prefixes))
     return ExtractedDocument(blocks=blocks, format="html", encoding=encoding, meta=meta)

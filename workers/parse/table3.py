@@ -133,11 +133,33 @@ _MEMOS: dict[str | None, dict] = register_cache({})
 _MEMO_OF: list[Layouts] = []
 
 
+#: per layout version, its table-三 rows (``specs``), those by key, and the collapsed
+#: rows whose sub-rows it also has (``split``): the same for every report of the version
+_SPECS: dict[str | None, tuple[list, dict, frozenset]] = register_cache({})
+
+
 def _label_memo(L: Layouts, version: str | None) -> dict:
     if not _MEMO_OF or _MEMO_OF[0] is not L:
         _MEMOS.clear()
+        _SPECS.clear()
         _MEMO_OF[:] = [L]
     return _MEMOS.setdefault(version, {})
+
+
+def _specs(L: Layouts, version: str | None) -> tuple[list, dict, frozenset]:
+    """``specs``, ``by_key`` and ``split`` of :func:`extract_table3` (call after
+    ``_label_memo``, which empties this cache when the layouts change)."""
+    got = _SPECS.get(version)
+    if got is None:
+        keys = L.t3_keys(version)
+        specs = [s for s in L.t3_rows if s.key in keys]
+        # A collapsed row whose sub-rows the layout may also print (（六）其他处理 in 2021 or
+        # an unknown layout) is a group heading unless it carries values; where the layout
+        # has no sub-rows (2019) its label alone marks a row, blank when no values follow.
+        split = frozenset(s.key for s in specs if s.collapsed
+                          and any(o.key.startswith(s.key + ".") for o in specs))
+        got = _SPECS[version] = (specs, {s.key: s for s in specs}, split)
+    return got
 
 
 def find_region(rows: list[Row], L: Layouts) -> tuple[int, int]:
@@ -170,14 +192,8 @@ def extract_table3(rows: list[Row], L: Layouts, version: str | None
     if start < 0:
         return {}, {}, -1, -1
     keys = L.t3_keys(version)
-    specs = [s for s in L.t3_rows if s.key in keys]  # what ``_label_memo(L, version)`` holds
-    memo = _label_memo(L, version)
-    by_key = {s.key: s for s in specs}
-    # A collapsed row whose sub-rows the layout may also print (（六）其他处理 in 2021 or an
-    # unknown layout) is a group heading unless it carries values; where the layout has
-    # no sub-rows (2019) its label alone marks a row, blank when no values follow.
-    split = frozenset(s.key for s in specs if s.collapsed
-                      and any(o.key.startswith(s.key + ".") for o in specs))
+    memo = _label_memo(L, version)  # holds the matches against ``specs``
+    specs, by_key, split = _specs(L, version)
     found: dict[str, Found] = {}
     unread: dict[str, str] = {}  # rows printed with values that could not be read
     pending: list[tuple[str, int]] = []
