@@ -62,6 +62,16 @@ class Reading:
         return out
 
 
+#: the reading of each kind with nothing to add (certain, no candidates): one frozen object
+#: per kind, shared by every cell read that way (building one costs its dataclass checks)
+_PLAIN = {how: Reading(how) for how in HOWS}
+
+
+def plain(how: str) -> Reading:
+    """``Reading(how)``, the shared instance."""
+    return _PLAIN[how]
+
+
 def cell_reading(report: Mapping[str, Any], table: str, row: str, col: int | str) -> Mapping[str, Any] | None:
     """The reading record of one cell of a report dict, or None when it has none
     (a report without the ``reading`` key — e.g. hand-made gold — counts as certain)."""

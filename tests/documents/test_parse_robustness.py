@@ -16,7 +16,7 @@ from gkwatch.demo.reports import Stock, make_report
 from tests.support.reports import blank_tables
 from workers.extract.model import Word
 from workers.parse import parse_bytes
-from workers.parse.columns import header_bands, place
+from workers.parse.columns import _EPS, _clusters, cluster_finder, header_bands, place
 from workers.parse.rows import Item, Row
 
 pytestmark = pytest.mark.usefixtures("narrative_without_blanks")
@@ -109,3 +109,20 @@ def test_partial_row_placed_by_full_row_and_headings() -> None:
     head_row = Row([], grid=False, is_para=True, words=heads)
     assert place([lone], range(1), 7, [head_row], "table3") == []
     assert [v.text for v in lone.values] == ["", "", "2", "", "", "", ""]
+
+
+def test_cluster_finder_is_the_first_cluster_holding_each_span() -> None:
+    """The bisection in ``cluster_finder`` finds what a scan of every cluster from the left
+    finds, on random spans including zero-width ones and ones touching within ``_EPS``
+    (where a neighbouring cluster may hold a span too)."""
+    rng = random.Random(7)
+    for _ in range(2000):
+        spans = []
+        for _ in range(rng.randint(1, 20)):
+            a = rng.choice([rng.uniform(0, 600), round(rng.uniform(0, 600)), rng.randint(0, 60) * 10.0])
+            spans.append((a, a + rng.choice([0.0, 0.3, rng.uniform(0, 40)])))
+        clusters = _clusters(spans)
+        first = cluster_finder(clusters)
+        for x in spans:
+            scan = next(j for j, c in enumerate(clusters) if c[0] - _EPS <= x[0] and x[1] <= c[1] + _EPS)
+            assert first(x) == scan, (x, clusters)

@@ -17,7 +17,9 @@ from the table itself:
 """
 from __future__ import annotations
 
-from typing import Sequence
+from bisect import bisect_left
+from itertools import accumulate
+from typing import Callable, Sequence
 
 from workers.extract.model import Word
 from workers.extract.rules import cell_index
@@ -45,6 +47,25 @@ def _clusters(spans: Sequence[Span]) -> list[Span]:
         else:
             out.append([a, b])
     return [(a, b) for a, b in out]
+
+
+def cluster_finder(clusters: list[Span]) -> Callable[[Span], int]:
+    """``x`` → the first cluster holding it (``c[0] - _EPS <= x[0]`` and ``x[1] <= c[1] +
+    _EPS``); every span the clusters were made of lies in one. No cluster before the first
+    whose end, or an earlier one's, reaches ``x[1] - _EPS`` can hold ``x``: the running
+    maximum of the ends is sorted, so a bisection finds where the scan starts (the
+    clusters' ends may step back by less than ``_EPS``, so the ends alone are not)."""
+    reach = list(accumulate((c[1] for c in clusters), max))
+
+    def first(x: Span) -> int:
+        x0, x1 = x
+        for j in range(bisect_left(reach, x1 - _EPS), len(clusters)):
+            c = clusters[j]
+            if c[0] - _EPS <= x0 and x1 <= c[1] + _EPS:
+                return j
+        raise ValueError(f"span {x} lies in none of the clusters")  # never: spans make them
+
+    return first
 
 
 def header_bands(words: list[Word], ncols: int) -> list[Span] | None:
@@ -79,9 +100,7 @@ def header_bands(words: list[Word], ncols: int) -> list[Span] | None:
 def _column_map(clusters: list[Span], full: list[list[Span]], bands: list[Span] | None,
                 ncols: int) -> list[int | None]:
     """Column index of each number cluster (None where it cannot be decided)."""
-    def which(x: Span) -> int:
-        return next(j for j, c in enumerate(clusters) if c[0] - _EPS <= x[0] and x[1] <= c[1] + _EPS)
-
+    which = cluster_finder(clusters)
     votes: list[set[int]] = [set() for _ in clusters]
     for row in full:
         for k, x in enumerate(row):
@@ -105,6 +124,14 @@ def _column_map(clusters: list[Span], full: list[list[Span]], bands: list[Span] 
 
 NO_GRID = "no drawn cell grid to confirm the column"
 GRID_ONLY = "placed by the drawn cell grid alone: the glyph positions did not decide"
+_STRADDLES = "the number straddles a drawn cell border"
+
+# The readings every positioned number or blank gets, built once: a Reading is frozen, so
+# one object serves every cell (building one runs the dataclass's checks each time).
+_CONFIRMED = Reading(POSITION)
+_UNCONFIRMED = Reading(POSITION, certain=False, why=NO_GRID)
+_STRADDLING = Reading(POSITION, certain=False, why=_STRADDLES)
+_BY_GRID = Reading(POSITION, certain=False, why=GRID_ONLY)
 
 
 def _increasing(cols: Sequence[int | None] | None) -> bool:
@@ -169,15 +196,15 @@ def confirm(drawn: list[Span] | None, x: Span, col: int, ncols: int, conf: float
 def _confirm(drawn: list[Span] | None, x: Span, col: int, ncols: int) -> Reading:
     drawn = _no_slivers(drawn)
     if not drawn or len(drawn) < ncols:
-        return Reading(POSITION, certain=False, why=NO_GRID)
+        return _UNCONFIRMED
     k = cell_index(drawn, x[0], x[1])
     if k is None:
-        return Reading(POSITION, certain=False, why="the number straddles a drawn cell border")
+        return _STRADDLING
     dc = k - (len(drawn) - ncols)
     if dc != col:
         return Reading(POSITION, certain=False,
                        why=f"placed in column {col} by position, but drawn in cell {dc}")
-    return Reading(POSITION)
+    return _CONFIRMED
 
 
 def place(rows: list[Row], idx: Sequence[int], ncols: int, header: list[Row], what: str
@@ -199,9 +226,10 @@ def place(rows: list[Row], idx: Sequence[int], ncols: int, header: list[Row], wh
     bands = header_bands(words, ncols) if words else None
     cmap = _column_map(clusters, full, bands, ncols)
 
+    first = cluster_finder(clusters)
+
     def col(x: tuple[float, float]) -> int | None:
-        j = next(j for j, c in enumerate(clusters) if c[0] - _EPS <= x[0] and x[1] <= c[1] + _EPS)
-        return cmap[j]
+        return cmap[first(x)]
 
     warnings: list[str] = []
     for i in todo:
@@ -216,8 +244,8 @@ def place(rows: list[Row], idx: Sequence[int], ncols: int, header: list[Row], wh
             cols, by_grid = grid_columns(row.drawn, [v.x for v in cells], ncols), True  # type: ignore[misc]
         if _increasing(cols):
             prov = cells[0].prov
-            out = [Item("", prov, read=Reading(POSITION, certain=not by_grid, why=GRID_ONLY if by_grid else None))
-                   for _ in range(ncols)]
+            blank = _BY_GRID if by_grid else _CONFIRMED
+            out = [Item("", prov, read=blank) for _ in range(ncols)]
             for c, v in zip(cols, cells):
                 v.read = Reading(POSITION, certain=False, why=GRID_ONLY, confidence=v.conf) if by_grid \
                     else confirm(row.drawn, v.x, c, ncols, v.conf)  # type: ignore[arg-type]

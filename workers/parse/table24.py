@@ -5,7 +5,7 @@ from workers.parse.fused import T4_TOTAL, balanced, read_run, tokens_of
 from workers.parse.layouts import Layouts
 from workers.parse.normalize import is_blank_mark, is_number, norm, strip_numbering, to_number, unit_of
 from workers.parse.rows import Item, Row
-from workers.reading import GRID, POSITION, TEXT, Reading
+from workers.reading import GRID, POSITION, TEXT, Reading, plain
 
 #: table 四 as read: values per group, provenance per group, readings per group, warnings
 T4Read = tuple[dict | None, dict, dict, list[str]]
@@ -55,14 +55,14 @@ def extract_table4(rows: list[Row], L: Layouts, after: int) -> T4Read:
             vals = [v for v in r.values]
             if grp and len(vals) >= 5:
                 grouped[grp] = ([to_number(v.text) if is_number(v.text) else None for v in vals[:5]],
-                                [v.prov for v in vals[:5]], [v.read or Reading(_how(r)) for v in vals[:5]])
+                                [v.prov for v in vals[:5]], [v.read or plain(_how(r)) for v in vals[:5]])
             continue
         vals = list(r.values)
         if not r.grid:
             while vals and not vals[-1].text.strip():
                 vals.pop()
         cells.extend(vals)
-        hows.extend(v.read or Reading(_how(r)) for v in vals)
+        hows.extend(v.read or plain(_how(r)) for v in vals)
         if len(cells) >= 15:
             break
     warnings: list[str] = []
@@ -152,6 +152,6 @@ def extract_table2(rows: list[Row], L: Layouts, version: str | None, end: int
         out[name] = rec
         prov[name] = [v.prov for v in vals]
         by_field = dict(zip(fl, vals))
-        reads[name] = {f: (getattr(by_field.get(f), "read", None) or Reading(_how(r))).as_dict()
+        reads[name] = {f: (getattr(by_field.get(f), "read", None) or plain(_how(r))).as_dict()
                        for f in rec if not f.endswith("_unit")}
     return out, prov, reads, warnings

@@ -13,7 +13,7 @@ from workers.parse.layouts import Layouts, RowSpec
 from workers.parse.normalize import (is_blank_mark, is_number, norm, register_cache, strip_numbering,
                                      to_number)
 from workers.parse.rows import Item, Row
-from workers.reading import GRID, POSITION, TEXT, Reading
+from workers.reading import GRID, POSITION, TEXT, Reading, plain
 
 MAX_LABEL = 70  # longer cells are narrative, not row labels
 
@@ -114,8 +114,9 @@ def read_values(vals: list[Item], n: int, grid: bool, placed: bool = False) -> C
                 return [None] * n, [Reading(how)] * n, [c.prov for c in cells], ()
             return None
         if all(is_number(c.text) or is_blank_mark(c.text) for c in cells):
+            dflt = plain(how)
             return ([to_number(c.text) if is_number(c.text) else None for c in cells],
-                    [c.read or Reading(how) for c in cells], [c.prov for c in cells], ())
+                    [c.read or dflt for c in cells], [c.prov for c in cells], ())
         return None
     nums = [c for c in vals if c.text.strip()]
     if not nums or not all(is_number(c.text) for c in nums):
