@@ -34,10 +34,6 @@ Span = tuple[float, float]
 _EPS = 0.5  # page units; touching boxes of one column still overlap
 
 
-def _overlap(p: Span, q: Span) -> bool:
-    return p[0] < q[1] - _EPS and q[0] < p[1] - _EPS
-
-
 def _clusters(spans: Sequence[Span]) -> list[Span]:
     """Union of overlapping intervals, left to right."""
     out: list[list[float]] = []
@@ -78,7 +74,8 @@ def header_bands(words: list[Word], ncols: int) -> list[Span] | None:
                   key=lambda t: t[1] - t[0])
     cols: list[list[float]] = []
     for t in toks:
-        hit = [c for c in cols if _overlap((c[0], c[1]), t)]
+        a, b = t  # the word and a column overlap (inlined: this runs for every pair)
+        hit = [c for c in cols if c[0] < b - _EPS and a < c[1] - _EPS]
         if not hit:
             cols.append([t[0], t[1]])
         elif len(hit) == 1 and t[1] - t[0] <= hit[0][1] - hit[0][0] + _EPS:
@@ -265,13 +262,15 @@ def place(rows: list[Row], idx: Sequence[int], ncols: int, header: list[Row], wh
     return warnings
 
 
-def place_table_columns(rows: list[Row], L: Layouts, version: str | None = None) -> list[str]:
+def place_table_columns(rows: list[Row], L: Layouts, version: str | None = None,
+                        region: tuple[int, int] | None = None) -> list[str]:
     """Place the numbers of PDF tables 三 (7 columns), 四 (15 in one row) and the blocks of
-    二 (as many columns as the layout ``version`` gives the block's rows) by position."""
+    二 (as many columns as the layout ``version`` gives the block's rows) by position.
+    ``region``: table 三's rows (``find_region``), where the caller has it already."""
     if not any(r.words for r in rows):
         return []
     warnings: list[str] = []
-    start, end = find_region(rows, L)
+    start, end = region if region is not None else find_region(rows, L)
     warnings += _place_table2(rows, L, version, start if start >= 0 else len(rows))
     if start >= 0:
         head = [r for r in rows[max(0, start - 30):start] if r.words]

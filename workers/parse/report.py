@@ -13,7 +13,7 @@ from workers.parse.sections import find_sections
 from workers.parse.settle import Settle, settle_table3
 from workers.parse.stream import stream_table2, stream_table3, stream_table4
 from workers.parse.table24 import extract_table2, extract_table4, split_t4, table4_start, table4_stop
-from workers.parse.table3 import extract_table3
+from workers.parse.table3 import extract_table3, find_region
 from workers.reading import OCR, SPLIT_ASSUMED, SPLIT_CHOSEN, Reading
 
 PDF_GLUED = "PDF glyphs of neighbouring cells run together; the split is not what the page shows"
@@ -69,14 +69,16 @@ def build_report(doc: ExtractedDocument) -> dict:
     text = doc.plain_text()
     compact = norm(text)
     version = find_version(compact, L)
-    warnings: list[str] = place_table_columns(rows, L, version)
+    # table 三's rows: found by their labels, which placing the PDF numbers leaves alone
+    region = find_region(rows, L)
+    warnings: list[str] = place_table_columns(rows, L, version, region)
     title, agency, year = find_title(rows, doc.meta)
     if year is None:
         year = find_year(text)
     fl: Flat | None = None
 
     # ---- table 三
-    found, unread, t3s, t3e = extract_table3(rows, L, version)
+    found, unread, t3s, t3e = extract_table3(rows, L, version, region)
     t3 = {k: Settle(f.values, f.reads, f.pool) for k, f in found.items()}
     prov3 = {k: [dict(p, text=None) for p in f.prov] for k, f in found.items()}
     expected3 = len(L.t3_keys(version)) - (0 if version == "2019" else 1)  # one form of （六）

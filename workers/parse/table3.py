@@ -185,11 +185,12 @@ def find_region(rows: list[Row], L: Layouts) -> tuple[int, int]:
     return start, end
 
 
-def extract_table3(rows: list[Row], L: Layouts, version: str | None
+def extract_table3(rows: list[Row], L: Layouts, version: str | None,
+                   region: tuple[int, int] | None = None
                    ) -> tuple[dict[str, Found], dict[str, str], int, int]:
     """Rows found (key → cells), rows printed but unreadable (key → printed values),
-    and the table's row range."""
-    start, end = find_region(rows, L)
+    and the table's row range (``region``: ``find_region``'s, where the caller has it)."""
+    start, end = region if region is not None else find_region(rows, L)
     if start < 0:
         return {}, {}, -1, -1
     keys = L.t3_keys(version)
