@@ -181,27 +181,30 @@ def grid_columns(drawn: list[Span] | None, xs: list[Span], ncols: int) -> list[i
     return out
 
 
-def confirm(drawn: list[Span] | None, x: Span, col: int, ncols: int, conf: float | None = None) -> Reading:
-    """The second reading of a positioned number: the drawn cell it lies in must be the
-    column its glyph box was placed in (the table's value columns are the rightmost
-    ``ncols`` drawn cells). Without a drawn grid, or when they disagree, it is uncertain.
-    ``conf`` (OCR) is kept on the reading for the parser to judge."""
-    rd = _confirm(drawn, x, col, ncols)
-    return Reading(rd.how, rd.certain, why=rd.why, confidence=conf) if conf is not None else rd
+def confirmer(drawn: list[Span] | None, ncols: int) -> Callable[[Span, int, float | None], Reading]:
+    """The second reading of the positioned numbers of one row (``drawn``: its drawn
+    cells): a number's drawn cell must be the column its glyph box was placed in (the
+    table's value columns are the rightmost ``ncols`` drawn cells). Without a drawn grid,
+    or when they disagree, it is uncertain. ``conf`` (OCR) is kept on the reading for the
+    parser to judge. The slivers are merged and the columns counted once per row."""
+    cells = _no_slivers(drawn)
+    first = len(cells) - ncols if cells and len(cells) >= ncols else -1
 
+    def judge(x: Span, col: int, conf: float | None = None) -> Reading:
+        if first < 0:
+            rd = _UNCONFIRMED
+        else:
+            k = cell_index(cells, x[0], x[1])
+            if k is None:
+                rd = _STRADDLING
+            elif k - first != col:
+                rd = Reading(POSITION, certain=False,
+                             why=f"placed in column {col} by position, but drawn in cell {k - first}")
+            else:
+                rd = _CONFIRMED
+        return Reading(rd.how, rd.certain, why=rd.why, confidence=conf) if conf is not None else rd
 
-def _confirm(drawn: list[Span] | None, x: Span, col: int, ncols: int) -> Reading:
-    drawn = _no_slivers(drawn)
-    if not drawn or len(drawn) < ncols:
-        return _UNCONFIRMED
-    k = cell_index(drawn, x[0], x[1])
-    if k is None:
-        return _STRADDLING
-    dc = k - (len(drawn) - ncols)
-    if dc != col:
-        return Reading(POSITION, certain=False,
-                       why=f"placed in column {col} by position, but drawn in cell {dc}")
-    return _CONFIRMED
+    return judge
 
 
 def place(rows: list[Row], idx: Sequence[int], ncols: int, header: list[Row], what: str
@@ -243,17 +246,18 @@ def place(rows: list[Row], idx: Sequence[int], ncols: int, header: list[Row], wh
             prov = cells[0].prov
             blank = _BY_GRID if by_grid else _CONFIRMED
             out = [Item("", prov, read=blank) for _ in range(ncols)]
+            judge = confirmer(row.drawn, ncols)
             for c, v in zip(cols, cells):
                 v.read = Reading(POSITION, certain=False, why=GRID_ONLY, confidence=v.conf) if by_grid \
-                    else confirm(row.drawn, v.x, c, ncols, v.conf)  # type: ignore[arg-type]
+                    else judge(v.x, c, v.conf)  # type: ignore[arg-type]
                 out[c] = v  # type: ignore[index]
             row.values = out
             row.grid = True  # an empty value is now a genuinely blank cell
             row.placed = True
-        elif len(cells) == ncols and all(to_number(v.text) is not None or is_blank_mark(v.text)
-                                         for v in cells):
+        elif full:
+            judge = confirmer(row.drawn, ncols)
             for c, v in enumerate(cells):  # every cell printed: printed order is the column order
-                v.read = confirm(row.drawn, v.x, c, ncols, v.conf)  # type: ignore[arg-type]
+                v.read = judge(v.x, c, v.conf)  # type: ignore[arg-type]
             continue
         else:
             row.dropped = True
