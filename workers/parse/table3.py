@@ -139,17 +139,23 @@ _MEMO_OF: list[Layouts] = []
 _SPECS: dict[str | None, tuple[list, dict, frozenset]] = register_cache({})
 
 
-def _label_memo(L: Layouts, version: str | None) -> dict:
+def _for_layouts(L: Layouts) -> None:
+    """Forget what ``_MEMOS`` and ``_SPECS`` hold when the layouts are not those they were
+    worked out for."""
     if not _MEMO_OF or _MEMO_OF[0] is not L:
         _MEMOS.clear()
         _SPECS.clear()
         _MEMO_OF[:] = [L]
+
+
+def _label_memo(L: Layouts, version: str | None) -> dict:
+    _for_layouts(L)
     return _MEMOS.setdefault(version, {})
 
 
 def _specs(L: Layouts, version: str | None) -> tuple[list, dict, frozenset]:
-    """``specs``, ``by_key`` and ``split`` of :func:`extract_table3` (call after
-    ``_label_memo``, which empties this cache when the layouts change)."""
+    """``specs``, ``by_key`` and ``split`` of :func:`extract_table3`."""
+    _for_layouts(L)
     got = _SPECS.get(version)
     if got is None:
         keys = L.t3_keys(version)
@@ -194,8 +200,8 @@ def extract_table3(rows: list[Row], L: Layouts, version: str | None,
     if start < 0:
         return {}, {}, -1, -1
     keys = L.t3_keys(version)
-    memo = _label_memo(L, version)  # holds the matches against ``specs``
     specs, by_key, split = _specs(L, version)
+    memo = _label_memo(L, version)  # holds the matches against ``specs``
     found: dict[str, Found] = {}
     unread: dict[str, str] = {}  # rows printed with values that could not be read
     pending: list[tuple[str, int]] = []
