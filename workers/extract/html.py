@@ -35,12 +35,31 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _LINE_TAGS = frozenset(("p", "div", "br", "li"))  # a cell's text breaks a line where one starts
 
 
-#: where a start tag with a prefix may be (a superset: any name of tag characters with a
-#: colon after "<"); an HTML parser makes an element's tag only from such markup
-_PREFIXED_TAG = re.compile(r"<[A-Za-z0-9_:.\-]*:")
+#: a start tag's name as either of libxml2's HTML parsers reads it may only come from such
+#: a run: "<", a character a name may start with, then anything up to whitespace, "/" or
+#: ">" (the HTML5 tokenizer of libxml2 2.14 takes all of the run, the older parser the
+#: part made of ``_NAME_CHARS``). Only runs with a colon are looked for.
+_PREFIXED_RUN = re.compile(r"<[A-Za-z_:.][^\t\n\f\r />:]*:[^\t\n\f\r />]*")
+_NAME_CHARS = re.compile(r"[a-z0-9_:.\-]+")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-def mark_cell_lines(root, prefixes: bool = True) -> tuple[set, bool]:
+def prefixed_names(markup: str) -> frozenset[str] | None:
+    """The tags with a prefix (Word's ``o:p``) the HTML parser can have made from
+    ``markup``: a superset, found by one regex scan, so that :func:`mark_cell_lines` asks
+    lxml for those elements by tag instead of walking every element in Python. None where
+    a run holds a character outside plain name characters (a tag lxml's matching might
+    read otherwise, or a name past the old parser's 100 characters): then the walk runs."""
+    names: set[str] = set()
+    for run in set(_PREFIXED_RUN.findall(markup)):
+        name = run[1:].translate(_ASCII_LOWER)  # both parsers lowercase ASCII letters only
+        if len(name) > 100 or _NAME_CHARS.fullmatch(name) is None:
+            return None
+        names.add(name)  # all name characters: both parsers read this same name
+    return frozenset(names)
+
+
+def mark_cell_lines(root, prefixed_tags: frozenset[str] | None = None) -> tuple[set, bool]:
     """Prepare ``root`` for :func:`cell_text`: put a line break at the start of every
     element that breaks a cell's lines, and return the cells (``td``/``th``) that hold a
     skipped element or a comment, which only the element walk reads as it must, and
@@ -50,14 +69,17 @@ def mark_cell_lines(root, prefixes: bool = True) -> tuple[set, bool]:
     those elements and strip the whitespace a block begins with, and ``cell_text`` drops
     the empty lines two breaks make. lxml finds the elements (one pass per kind, in C):
     an HTML parser's tags are lowercase, so an element's local name (``_tag``) is its tag
-    unless the tag has a prefix (Word's ``<o:p>``). Those are found by their tag in one
-    walk over the elements (an HTML parser's tree has no namespaces, so the tag is the
-    element's XPath name): faster than the query ``contains(name(), ':')``, which
-    builds every element's name in libxml2. ``prefixes`` False: the markup has no
-    prefixed tag (``_PREFIXED_TAG`` finds none), so that walk is skipped."""
+    unless the tag has a prefix (Word's ``<o:p>``). Those are asked of lxml by their tags,
+    ``prefixed_tags`` (from :func:`prefixed_names`; an HTML parser's tree has no
+    namespaces, so "o:p" is the tag itself); None: found in one walk over every element,
+    which is still faster than the query ``contains(name(), ':')`` (it builds every
+    element's name in libxml2)."""
     from lxml import etree  # lazy
 
-    prefixed = [(e, _tag(e)) for e in root.iter(etree.Element) if ":" in e.tag] if prefixes else []
+    if prefixed_tags is None:
+        prefixed = [(e, _tag(e)) for e in root.iter(etree.Element) if ":" in e.tag]
+    else:
+        prefixed = [(e, _tag(e)) for e in root.iter(*prefixed_tags)] if prefixed_tags else []
     walk_only: set = set()
     for e in chain(root.iter(*_LINE_TAGS), (e for e, name in prefixed if name in _LINE_TAGS)):
         text = e.text or ""
@@ -87,9 +109,21 @@ def _lines(text: str) -> str:
         # character of ``_WS`` (spaces and the zero-width marks are not alphanumeric)
         return one
     if "\n" not in one:
-        return _WS.sub(" ", one).strip()
-    lines = [_WS.sub(" ", x).strip() for x in one.split("\n") if x.strip()]
-    return "\n".join(x for x in lines if x)
+        one = one.strip()
+        return one if one.isalnum() else _WS.sub(" ", one).strip()
+    # A line whose stripped text is alphanumeric has no ``_WS`` character left inside, so
+    # the regex runs only for lines with inner spaces or marks: most cells of a Word page
+    # are one such line between indented source breaks ("\n      \n26\n\n      ").
+    # Stripping before the substitution changes nothing: the final strip takes whatever
+    # either end still has.
+    out = []
+    for x in one.split("\n"):
+        x = x.strip()
+        if x and not x.isalnum():
+            x = _WS.sub(" ", x).strip()
+        if x:
+            out.append(x)
+    return out[0] if len(out) == 1 else "\n".join(out)
 
 
 def cell_text(el, walk_only: set) -> str:
@@ -243,10 +277,10 @@ def build_grid(rows: list[list], walk_only: set) -> list[list[Cell]]:
     return grid  # type: ignore[return-value]  # no None is left
 
 
-def body_blocks(root, prefixes: bool = True) -> list[Block]:
+def body_blocks(root, prefixed_tags: frozenset[str] | None = None) -> list[Block]:
     """Paragraphs and tables under ``root`` in reading order (tables not yet numbered);
-    ``prefixes`` as for :func:`mark_cell_lines`."""
-    walk_only, prefixed = mark_cell_lines(root, prefixes)
+    ``prefixed_tags`` as for :func:`mark_cell_lines`."""
+    walk_only, prefixed = mark_cell_lines(root, prefixed_tags)
     blocks: list[Block] = []
     buf: list[str] = []
 
@@ -383,6 +417,5 @@ def html_to_document(text: str, *, encoding: str | None) -> ExtractedDocument:
     if title is not None and title.text:
         meta["title"] = title.text.strip()
     body = root.find("body")
-    prefixes = _PREFIXED_TAG.search(text) is not None
-    blocks = number_tables(body_blocks(body if body is not None else root, prefixes))
+    blocks = number_tables(body_blocks(body if body is not None else root, prefixed_names(text)))
     return ExtractedDocument(blocks=blocks, format="html", encoding=encoding, meta=meta)
