@@ -129,22 +129,41 @@ def serve(hosts: int, portals: int, conn: Any, seed: int) -> None:
 
 def judge(stamps: dict[int, list[tuple[float, float, str]]], delay: float) -> dict[str, Any]:
     """Per host: requests, overlaps (arrived before the previous answer was written) and
-    arrivals sooner than the delay after the previous one (10 ms of stamp noise allowed)."""
+    arrivals sooner than the delay after the previous one (10 ms of stamp noise allowed).
+    Also where the busiest host's time went, from its first arrival to its last answer:
+    the answers' latency, and the waits past the delay between two requests of one portal
+    and between two portals (the next crawler's start)."""
     overlaps = close = private = 0
     gaps: list[float] = []
     per_host = {}
+    first = min((r[0][0] for r in stamps.values() if r), default=0.0)
+    last = max((max(e for _, e, _ in r) for r in stamps.values() if r), default=0.0)
+    spent: dict[int, dict[str, float]] = {}
     for h, rows in stamps.items():
         rows = sorted(rows)
         per_host[h] = len(rows)
         private += sum(1 for _, _, p in rows if p.startswith("/private/"))
-        for (s0, e0, _), (s1, _, _) in zip(rows, rows[1:]):
+        within = between = 0.0
+        for (s0, e0, p0), (s1, _, p1) in zip(rows, rows[1:]):
             overlaps += s1 < e0
             close += s1 - s0 < delay - 0.01
             gaps.append(s1 - s0)
+            past = max(0.0, s1 - e0 - delay)  # the wait after the answer beyond the delay
+            if p0.split("/")[1:2] == p1.split("/")[1:2] or p0 == "/robots.txt":
+                within += past
+            else:
+                between += past
+        if rows:
+            spent[h] = {"span": rows[-1][1] - rows[0][0], "starts_after": rows[0][0] - first,
+                        "latency": sum(e - s for s, e, _ in rows), "past_delay_in_portals": within,
+                        "past_delay_between_portals": between}
     gaps.sort()
+    busiest = max(spent.values(), key=lambda x: x["starts_after"] + x["span"], default={})
     return {"per_host": per_host, "overlaps": overlaps, "closer_than_delay": close,
             "min_gap_s": round(gaps[0], 3) if gaps else None,
-            "gap_p01_s": round(gaps[len(gaps) // 100], 3) if gaps else None, "private_fetched": private}
+            "gap_p01_s": round(gaps[len(gaps) // 100], 3) if gaps else None, "private_fetched": private,
+            "first_to_last_answer_s": round(last - first, 2),
+            "last_host": {k: round(v, 2) for k, v in busiest.items()}}
 
 
 # --- the crawl --------------------------------------------------------------------------------

@@ -8,7 +8,9 @@ allowed host, joined transitively) form one **chain**, crawled one after the oth
 the delay between the end of one and the start of the next, and different chains run in
 parallel, at most ``concurrency`` portals at a time. Within a chain Scrapy's own per-slot
 guarantee holds for the whole batch; across chains no host is shared, so nothing else is
-needed. (One crawler for many portals would have shared the slots instead, but the spider
+needed. The next portal's crawler starts as soon as the previous one ends; its spider
+waits for the delay itself before its first request (``not_before``), so that starting
+the crawler overlaps the wait. (One crawler for many portals would have shared the slots instead, but the spider
 keeps its budgets, seen-sets and stats per portal, which one crawler per portal keeps
 simple and a crash stays with its portal.)
 
@@ -20,6 +22,7 @@ Twisted).
 """
 from __future__ import annotations
 
+import pickle
 import resource
 import time
 from dataclasses import dataclass, field
@@ -28,9 +31,10 @@ from typing import Any, Callable, Generator
 
 from scrapy import signals
 from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.settings import Settings
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.reactor import install_reactor
-from twisted.internet import defer, task
+from twisted.internet import defer
 from twisted.python.failure import Failure
 
 from crawler.spec import PortalSpec, load_spec, portal_hosts
@@ -42,6 +46,22 @@ REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 PROCESS_SETTINGS = {"TWISTED_REACTOR": REACTOR, "TELNETCONSOLE_ENABLED": False, "LOG_INSTALL_ROOT_HANDLER": True,
                     # many crawlers at once: Twisted's DNS thread pool is not the limit
                     "REACTOR_THREADPOOL_MAXSIZE": 20}
+
+
+class PickledCopySettings(Settings):
+    """The process's settings, copied by a pickle round trip instead of ``copy.deepcopy``.
+
+    Every crawler starts from a copy of them (``Crawler.__init__``), one per portal: the
+    deep copy of Scrapy's 200-odd defaults took 1.5 ms of the 4 ms a crawler's settings
+    cost, the pickle round trip (in C) 0.4 ms. The settings are strings, numbers and
+    nested settings, which both copy alike; a value pickle cannot take falls back to
+    the deep copy."""
+
+    def copy(self) -> "PickledCopySettings":
+        try:
+            return pickle.loads(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
+        except (pickle.PicklingError, TypeError, AttributeError):
+            return super().copy()
 
 
 @dataclass
@@ -159,7 +179,7 @@ class Batch:
         install_reactor(REACTOR)
         from twisted.internet import reactor
 
-        self.process = CrawlerProcess({**PROCESS_SETTINGS, "LOG_LEVEL": self.log_level})
+        self.process = CrawlerProcess(PickledCopySettings({**PROCESS_SETTINGS, "LOG_LEVEL": self.log_level}))
         self.reactor = reactor
         self.sem = defer.DeferredSemaphore(self.concurrency)
         done = defer.DeferredList([self._chain(c) for c in chains(ready)])
@@ -173,29 +193,32 @@ class Batch:
     def _chain(self, chain: list[Entry]) -> Generator[Any, Any, None]:
         previous: Entry | None = None
         for entry in chain:
+            # The next portal of the host sends nothing before the longer of the two delays
+            # has passed since the previous portal's last answer (which came after its last
+            # request left, so the gap between two requests is never shorter than the
+            # delay). Its crawler starts at once and its spider holds its first request
+            # until then (``not_before``): starting a crawler takes a while in a busy
+            # reactor (0.8 s median with 100 portals at once in one process), and that
+            # start now overlaps the wait instead of following it.
+            not_before = None
             if previous is not None:
-                # the next portal of the host waits the longer of the two delays, counted
-                # from the previous portal's last answer (which came after its last request
-                # left, so the gap between two requests is never shorter than the delay)
-                wait = max(previous.delay, entry.delay) - (time.monotonic() - self.last_answer.get(previous.key, 0.0))
-                if wait > 0:
-                    yield task.deferLater(self.reactor, wait, lambda: None)
+                not_before = self.last_answer.get(previous.key, 0.0) + max(previous.delay, entry.delay)
             yield self.sem.acquire()
             try:
                 if self.expired:
                     self._result(entry, ok=False, skipped=True, error="batch time budget spent first")
                     continue
-                yield self._crawl(entry)
+                yield self._crawl(entry, not_before)
                 previous = entry
             finally:
                 self.sem.release()
 
-    def _crawl(self, entry: Entry) -> defer.Deferred[Any]:
+    def _crawl(self, entry: Entry, not_before: float | None = None) -> defer.Deferred[Any]:
         started = time.monotonic()
         try:
             crawler = self.process.create_crawler(AnnualReportsSpider)
             crawler.settings.setdict(entry.settings, priority="cmdline")
-            d = self.process.crawl(crawler, spec=entry.spec)
+            d = self.process.crawl(crawler, spec=entry.spec, not_before=not_before)
         except Exception as exc:  # noqa: BLE001 - one portal's failure, not the batch's
             self._result(entry, ok=False, error=f"crawler did not start: {type(exc).__name__}: {exc}")
             return defer.succeed(None)

@@ -14,7 +14,6 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree, html as lxml_html
 
-from crawler.kinds.jsonapi import gkmlpt_api, gkmlpt_column
 from crawler.rules import PSEUDO_LINK
 
 #: endings of body names (longest first where one ends another)

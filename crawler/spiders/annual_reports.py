@@ -12,6 +12,7 @@ list pages (higher priority), so a budget cut loses pagination depth, not report
 """
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any, AsyncIterator, Iterator, Mapping
 from urllib.parse import urldefrag
@@ -47,8 +48,12 @@ MAX_SUBCOLUMN_DEPTH = 2
 class AnnualReportsSpider(scrapy.Spider):
     name = "annual_reports"
 
-    def __init__(self, spec: PortalSpec | Mapping[str, Any], *args: Any, **kwargs: Any) -> None:
+    def __init__(self, spec: PortalSpec | Mapping[str, Any], *args: Any,
+                 not_before: float | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        #: ``time.monotonic()`` before which no request may leave: a batch starts the next
+        #: portal of a host while the host's delay after the previous portal still runs
+        self.not_before = not_before
         # the crawl's child hands over the PortalSpec it restored; a mapping is checked here
         self.spec = spec if isinstance(spec, PortalSpec) else load_spec(spec)
         self.rules = self.spec.rules
@@ -63,6 +68,10 @@ class AnnualReportsSpider(scrapy.Spider):
     # --- requests ----------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.not_before is not None and (wait := self.not_before - time.monotonic()) > 0:
+            # every request of the crawl (robots.txt too) follows a start request, so
+            # holding the first one holds them all; the batch runs the asyncio reactor
+            await asyncio.sleep(wait)
         kind = self.spec.list_kind
         self._browser_budget_left(kind)  # the browser's budget runs from the start
         starts = get_kind(kind).start_requests(self.spec) if kind != "auto" else None

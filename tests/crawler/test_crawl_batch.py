@@ -148,3 +148,34 @@ def test_runs_the_batch_had_no_time_for_wait_for_the_next(settings, session) -> 
     session.expire_all()
     assert [session.get(CrawlRun, r).state for r in runs[1:]] == ["done", "done"]
     assert [p for p in srv.requests if p.startswith(("/t2/", "/t3/"))]
+
+
+def test_crawler_settings_copied_by_pickle_equal_the_deep_copy(tmp_path) -> None:
+    """Each crawler of a batch starts from a copy of the process's settings; the pickled
+    copy must be what Scrapy's deep copy gives (every key, value and priority, nested
+    settings too), unfrozen and of the same class, and independent of the original."""
+    import copy
+
+    from scrapy.settings import BaseSettings
+
+    from crawler.batch import PROCESS_SETTINGS, PickledCopySettings
+    from crawler.run import crawl_settings
+    from crawler.spec import load_spec
+
+    def flat(s: BaseSettings) -> dict:
+        return {k: (flat(a.value) if isinstance(a.value, BaseSettings) else (a.value, a.priority), a.priority)
+                for k, a in s.attributes.items()}
+
+    original = PickledCopySettings({**PROCESS_SETTINGS, "LOG_LEVEL": "WARNING"})
+    spec = load_spec({"portal_id": 1, "agency": "甲局", "list_urls": ["http://127.0.0.1:9/a/"], "known": {}})
+    original.setdict(crawl_settings(spec, snapshot_dir=tmp_path, out_path=tmp_path / "o.jsonl"), priority="cmdline")
+    delay = original.getfloat("DOWNLOAD_DELAY")
+    got = original.copy()
+    assert type(got) is PickledCopySettings and not got.frozen
+    assert flat(got) == flat(copy.deepcopy(original)) == flat(original)
+    got.set("DOWNLOAD_DELAY", 9.0, priority="cmdline")
+    got["DOWNLOAD_HANDLERS"]["s3"] = "x"
+    assert original.getfloat("DOWNLOAD_DELAY") == delay != 9.0 and original["DOWNLOAD_HANDLERS"]["s3"] is None
+    # a value pickle cannot take: the deep copy, as Scrapy would
+    odd = PickledCopySettings({"HOOK": lambda: 1})
+    assert odd.copy()["HOOK"] is odd["HOOK"]
