@@ -7,6 +7,8 @@ arrive before the previous answer was written (no two in flight) nor sooner afte
 previous arrival than the delay."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlmodel import select
 
 from crawler.testserver import SiteServer, html_page, html_reply
@@ -179,3 +181,33 @@ def test_crawler_settings_copied_by_pickle_equal_the_deep_copy(tmp_path) -> None
     # a value pickle cannot take: the deep copy, as Scrapy would
     odd = PickledCopySettings({"HOOK": lambda: 1})
     assert odd.copy()["HOOK"] is odd["HOOK"]
+
+
+def test_a_batch_frees_finished_crawlers_by_full_collections_of_its_own(monkeypatch) -> None:
+    """Python's own full collections are off while a batch runs (each traverses the heap);
+    the batch collects after every FULL_COLLECTION_EVERY finished portals, and the
+    process's collector is as before once the batch is over."""
+    import gc
+
+    from crawler import batch as b
+
+    calls: list[int] = []
+    monkeypatch.setattr(b.gc, "collect", lambda *a: calls.append(1) or 0)
+    runner = b.Batch([], snapshot_dir=Path("."), concurrency=1, time_budget=0, emit=lambda r: None,
+                     settings_for=lambda *a, **k: {})
+    for _ in range(b.FULL_COLLECTION_EVERY * 3 - 1):
+        runner._collect_garbage()
+    assert len(calls) == 2
+    seen: dict[str, object] = {}
+
+    def fake_run(ready):  # type: ignore[no-untyped-def]
+        seen["threshold"], seen["frozen"] = gc.get_threshold(), gc.get_freeze_count()
+        return {}
+
+    before = gc.get_threshold()
+    monkeypatch.setattr(runner, "prepare", lambda: [object()])
+    monkeypatch.setattr(runner, "_run", fake_run)
+    runner.run()
+    assert seen["threshold"][:2] == before[:2] and seen["threshold"][2] >= 10_000
+    assert seen["frozen"] > 0
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
