@@ -10,9 +10,9 @@ parallel, at most ``concurrency`` portals at a time. Within a chain Scrapy's own
 guarantee holds for the whole batch; across chains no host is shared, so nothing else is
 needed. The next portal's crawler starts as soon as the previous one ends; its spider
 waits for the delay itself before its first request (``not_before``), so that starting
-the crawler overlaps the wait. (One crawler for many portals would have shared the slots instead, but the spider
-keeps its budgets, seen-sets and stats per portal, which one crawler per portal keeps
-simple and a crash stays with its portal.)
+the crawler overlaps the wait. (One crawler for many portals would have shared the slots
+instead, but the spider keeps its budgets, seen-sets and stats per portal, which one
+crawler per portal keeps simple and a crash stays with its portal.)
 
 Every portal ends with a summary of its own (``ok``, ``error``, finish reason, pages,
 bytes); a bad spec or a crashed crawler is that portal's failure only. A batch time budget
