@@ -32,9 +32,9 @@ class Calls:
     """The bound functions, named as in pdfium without the ``FPDF`` prefixes."""
 
     def __init__(self, raw: Any) -> None:
-        def bind(fn: Any, restype: Any = ctypes.c_int) -> Any:
+        def bind(fn: Any, restype: Any = ctypes.c_int, *argtypes: Any) -> Any:
             # the C function pypdfium2 bound, at its address: same library, same state
-            return ctypes.CFUNCTYPE(restype)(ctypes.cast(fn, ctypes.c_void_p).value)
+            return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(fn, ctypes.c_void_p).value)
 
         # text page, character index (int), FS_RECTF* → FPDF_BOOL
         self.loose_char_box = bind(raw.FPDFText_GetLooseCharBox)
@@ -60,8 +60,7 @@ class Calls:
         self.segment_close = bind(raw.FPDFPathSegment_GetClose)
         # form object → int; form object, index (unsigned long) → page object
         self.form_count_objects = bind(raw.FPDFFormObj_CountObjects)
-        self.form_get_object = ctypes.CFUNCTYPE(Handle, ctypes.c_void_p, ctypes.c_ulong)(
-            ctypes.cast(raw.FPDFFormObj_GetObject, ctypes.c_void_p).value)
+        self.form_get_object = bind(raw.FPDFFormObj_GetObject, Handle, ctypes.c_void_p, ctypes.c_ulong)
 
 
 _CALLS: list[Calls] = []
