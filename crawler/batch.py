@@ -210,12 +210,14 @@ class Batch:
         self.process = CrawlerProcess(PickledCopySettings({**PROCESS_SETTINGS, "LOG_LEVEL": self.log_level}))
         self.reactor = reactor
         self.sem = defer.DeferredSemaphore(self.concurrency)
-        done = defer.DeferredList([self._chain(c) for c in chains(ready)])
-        done.addBoth(lambda _: self._stop())
-        if self.time_budget > 0:
-            reactor.callLater(self.time_budget, self._expire)
         self.collector = task.LoopingCall(gc.collect)
         self.collector.start(FULL_COLLECTION_SECONDS, now=False)
+        done = defer.DeferredList([self._chain(c) for c in chains(ready)])
+        # the chains can all end before the reactor runs (every crawler failing to start):
+        # the stop then waits for the reactor's start instead of being lost
+        done.addBoth(lambda _: reactor.callWhenRunning(self._stop))
+        if self.time_budget > 0:
+            reactor.callLater(self.time_budget, self._expire)
         self.process.start(stop_after_crawl=False)
         return self.results
 

@@ -211,3 +211,38 @@ def test_a_batch_frees_finished_crawlers_by_full_collections_of_its_own(monkeypa
     assert seen["threshold"][:2] == before[:2] and seen["threshold"][2] >= 10_000
     assert seen["frozen"] > 0
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_a_batch_whose_crawlers_all_fail_to_start_ends(tmp_path) -> None:
+    """Every portal failing before its crawler starts ends every chain before the reactor
+    runs; the batch must still stop (once it hung, then raised) and report each portal."""
+    import json
+    import subprocess
+    import sys
+
+    code = f"""
+import json, sys
+from pathlib import Path
+import scrapy.crawler
+from crawler import batch as b
+from crawler.run import crawl_settings
+
+def refuse(*a, **k):
+    raise RuntimeError("no crawler")
+
+scrapy.crawler.CrawlerProcess.create_crawler = refuse
+tmp = Path({str(tmp_path)!r})
+entries = [b.Entry(key=str(i), spec={{"portal_id": i, "agency": "甲局", "known": {{}},
+                                      "list_urls": [f"http://127.0.0.{{i + 2}}:9/a/"]}},
+                   out=tmp / "o.jsonl") for i in range(2)]
+rows = []
+b.Batch(entries, snapshot_dir=tmp, concurrency=2, time_budget=30, emit=rows.append,
+        settings_for=crawl_settings).run()
+print(json.dumps(rows, ensure_ascii=False))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = json.loads(done.stdout.strip().splitlines()[-1])
+    assert sorted(r["key"] for r in rows) == ["0", "1"]
+    assert all(not r["ok"] and "crawler did not start" in r["error"] for r in rows)
