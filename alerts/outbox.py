@@ -11,7 +11,7 @@ from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
 
 from alerts import messages
-from alerts.channels import Message, get_channel
+from alerts.channels import Channel, Message, get_channel
 from alerts.config import AlertsConfig, load_config
 from alerts.notify import plan, record_sent, release_group
 from ground.errors import ConfigError, DeliveryError, EndpointGone
@@ -55,6 +55,38 @@ def deliver_due(session: Session, *, settings: Any, now: datetime | None = None,
     # row claimed, and it is sent again (same message id) once this short lease is over
     lease_seconds = lease_seconds or int(getattr(settings, "notify_lease_seconds", 60))
     report = DeliveryReport()
+    with SweepChannels(settings) as channels:
+        _sweep(session, settings=settings, config=config, fixed_now=fixed_now, flush=flush,
+               lease_seconds=lease_seconds, report=report, channels=channels)
+    return report
+
+
+class SweepChannels:
+    """The channels of one sweep, made at their first send and closed at its end: the
+    sends of a sweep share what a channel keeps open (an SMTP connection)."""
+
+    def __init__(self, settings: Any) -> None:
+        self.settings = settings
+        self._made: dict[str, Channel] = {}
+
+    def get(self, kind: str) -> Channel:
+        """The sweep's channel of ``kind`` (:class:`ConfigError` for an unknown kind)."""
+        ch = self._made.get(kind)
+        if ch is None:
+            ch = self._made[kind] = get_channel(kind, self.settings)
+        return ch
+
+    def __enter__(self) -> "SweepChannels":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for ch in self._made.values():
+            ch.close()
+        self._made.clear()
+
+
+def _sweep(session: Session, *, settings: Any, config: AlertsConfig, fixed_now: datetime | None,
+           flush: bool, lease_seconds: int, report: DeliveryReport, channels: SweepChannels) -> None:
     # A sent message frees its group, whose newer events waited behind it: plan again
     # then, rather than leave them to the next tick (a queue worker may have none soon).
     for _ in range(10):
@@ -68,10 +100,10 @@ def deliver_due(session: Session, *, settings: Any, now: datetime | None = None,
             .order_by(col(Notification.id))).all()
         for nid in due:
             if claim(session, Notification, nid, lease_seconds=lease_seconds, now=now):  # type: ignore[arg-type]
-                send_one(session, nid, settings=settings, config=config, now=now, report=report)  # type: ignore[arg-type]
+                send_one(session, nid, settings=settings, config=config, now=now, report=report,  # type: ignore[arg-type]
+                         channels=channels)
         if report.sent == sent_before:
             break
-    return report
 
 
 def message_for(n: Notification) -> Message:
@@ -82,13 +114,18 @@ def message_for(n: Notification) -> Message:
 
 
 def send_one(session: Session, nid: int, *, settings: Any, config: AlertsConfig, now: datetime,
-             report: DeliveryReport) -> None:
-    """Send one claimed notification and record the outcome (commits)."""
+             report: DeliveryReport, channels: SweepChannels | None = None) -> None:
+    """Send one claimed notification and record the outcome (commits). ``channels``: the
+    sweep's (else a channel is made for this send and closed after it)."""
     n = session.get(Notification, nid)
     assert n is not None
     session.refresh(n)
     try:
-        get_channel(n.channel, settings).send(message_for(n))
+        if channels is None:
+            with get_channel(n.channel, settings) as ch:
+                ch.send(message_for(n))
+        else:
+            channels.get(n.channel).send(message_for(n))
     except EndpointGone as exc:
         _give_up(session, n, str(exc), report=report)
         _disable(session, n, str(exc))

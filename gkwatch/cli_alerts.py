@@ -74,10 +74,11 @@ def cmd_alerts_test(args: argparse.Namespace) -> int:
              "summary_en": "This is a test notification: the channel is configured correctly.",
              "starts_at": None, "ends_at": None, "repeat": False, "labels": {}}
     subject = "【gkwatch】测试通知 test notification"
-    channel.send(Message(target=target, message_id=f"msg_test_{uuid.uuid4().hex}", subject=subject,
-                         text=messages.text([event], reason="test"),
-                         html=messages.html_body([event], subject_line=subject, reason="test"),
-                         events=[event], reason="test"))
+    with channel:
+        channel.send(Message(target=target, message_id=f"msg_test_{uuid.uuid4().hex}", subject=subject,
+                             text=messages.text([event], reason="test"),
+                             html=messages.html_body([event], subject_line=subject, reason="test"),
+                             events=[event], reason="test"))
     print(f"sent a test notification through {args.channel} to {target}")
     return 0
 

@@ -48,6 +48,7 @@ class ReceivedMail:
     text: str
     message_id: str       # X-Gkwatch-Message-Id
     header_id: str = ""   # the Message-ID header
+    connection: int = 0   # which SMTP connection brought it: 1, 2, … in the order they came
 
 
 class SmtpSink:
@@ -56,16 +57,22 @@ class SmtpSink:
     ``answers``: replies given to the first messages instead of accepting them (for
     instance ``"451 4.3.0 try again later"``), as a mail server having trouble would.
     It listens from ``__enter__`` on: before, its port refuses connections (a server down).
+    ``idle_timeout``: seconds after which it closes a connection that sends nothing (a
+    real server's is minutes; aiosmtpd's default 300 s).
     """
 
-    def __init__(self, answers: list[str] | None = None) -> None:
+    def __init__(self, answers: list[str] | None = None, *, idle_timeout: float | None = None) -> None:
         self.messages: list[ReceivedMail] = []
         self.answers = list(answers or [])
         self.refused = 0
+        self.connections = 0  # SMTP connections that sent a message or an answered try
         sink = self
 
         class Handler:
             async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+                if getattr(session, "gkwatch_connection", None) is None:
+                    sink.connections += 1
+                    session.gkwatch_connection = sink.connections
                 if sink.answers:
                     sink.refused += 1
                     return sink.answers.pop(0)
@@ -74,11 +81,12 @@ class SmtpSink:
                 sink.messages.append(ReceivedMail(
                     envelope.mail_from, list(envelope.rcpt_tos), str(msg["Subject"]),
                     body.get_content() if body else "", str(msg.get("X-Gkwatch-Message-Id", "")),
-                    str(msg.get("Message-ID", ""))))
+                    str(msg.get("Message-ID", "")), session.gkwatch_connection))
                 return "250 OK"
 
         self.port = free_port()
-        self._controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        extra: dict[str, Any] = {} if idle_timeout is None else {"timeout": idle_timeout}
+        self._controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, **extra)
         self.running = False
 
     def start(self) -> None:

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     smtp_ca_file: Path | None = Field(
         None, description="PEM file of the CA that signed the SMTP server's certificate (STARTTLS/SSL); "
                           "empty uses the system's trust store")
+    smtp_messages_per_connection: int = Field(
+        100, ge=1, description="most messages sent over one SMTP connection: a delivery sweep "
+                               "keeps its connection open between digests, up to this many")
     mail_from: str = "gkwatch@localhost"
     mail_to: list[str] = Field(default_factory=list, description="default email recipients")
     webhook_url: str = ""

@@ -49,8 +49,8 @@ class Channel:
 
     def __init__(self, settings: Any) -> None:
         self.settings = settings
-        # read when the channel is made, as the service settings are: a changed
-        # environment takes effect at the next send
+        # read when the channel is made, as the service settings are: the outbox makes
+        # its channels for each sweep, so a changed environment takes effect at the next
         try:
             self.options: ChannelSettings | None = self.options_class() if self.options_class else None
         except ValidationError as exc:
@@ -58,6 +58,16 @@ class Channel:
 
     def send(self, message: Message) -> None:
         raise NotImplementedError
+
+    def close(self) -> None:
+        """End what the channel keeps open between sends (a connection); it is made again
+        at the next send. The outbox makes a channel for one sweep and closes it after."""
+
+    def __enter__(self) -> "Channel":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 CHANNELS: dict[str, type[Channel]] = {}

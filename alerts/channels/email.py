@@ -1,4 +1,8 @@
-"""Email over SMTP: one digest per recipient, plain text and HTML, Chinese subject."""
+"""Email over SMTP: one digest per recipient, plain text and HTML, Chinese subject.
+
+A channel keeps its connection open between sends (the outbox makes one channel per
+delivery sweep and closes it after): a sweep's digests share one TCP and TLS handshake and
+one login instead of paying for them each."""
 from __future__ import annotations
 
 import html
@@ -20,6 +24,8 @@ def message_id_header(message_id: str) -> str:
 class EmailChannel(Channel):
     kind = "email"
     digest = True
+    _client: smtplib.SMTP | None = None  # the connection kept open between sends
+    _sent = 0  # messages sent over ``_client``
 
     def build(self, message: Message) -> EmailMessage:
         msg = EmailMessage()
@@ -43,19 +49,65 @@ class EmailChannel(Channel):
         ca = getattr(self.settings, "smtp_ca_file", None)
         return ssl.create_default_context(cafile=str(ca) if ca else None)
 
-    def send(self, message: Message) -> None:
+    def _connect(self) -> smtplib.SMTP:
         s = self.settings
+        if s.smtp_ssl:
+            client: smtplib.SMTP = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=30,
+                                                    context=self._tls())
+        else:
+            client = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=30)
         try:
-            if s.smtp_ssl:
-                client: smtplib.SMTP = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=30,
-                                                        context=self._tls())
-            else:
-                client = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=30)
-            with client:
-                if s.smtp_starttls and not s.smtp_ssl:
-                    client.starttls(context=self._tls())
-                if s.smtp_user:
-                    client.login(s.smtp_user, s.smtp_password)
-                client.send_message(self.build(message))
+            if s.smtp_starttls and not s.smtp_ssl:
+                client.starttls(context=self._tls())
+            if s.smtp_user:
+                client.login(s.smtp_user, s.smtp_password)
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    def send(self, message: Message) -> None:
+        """Send over the connection of earlier sends of this channel, if it is open and
+        has room (``smtp_messages_per_connection``), else over a new one. A server that
+        closed an idle reused connection is not a failure: the message goes once more over
+        a new connection. Any error closes the connection (the next send opens one)."""
+        s = self.settings
+        msg = self.build(message)
+        try:
+            reused = self._client is not None
+            try:
+                self._connection().send_message(msg)
+            except (smtplib.SMTPServerDisconnected, ConnectionError):
+                if not reused:
+                    raise
+                # the server ended the kept connection (idle timeout, restart): the message
+                # was not taken, or at worst is taken twice with the same Message-ID, as
+                # after a worker's crash
+                self._drop()
+                self._connection().send_message(msg)
+            self._sent += 1
         except (OSError, smtplib.SMTPException) as exc:
+            self._drop()
             raise DeliveryError(f"SMTP {s.smtp_host}:{s.smtp_port}: {exc}", channel=self.kind) from exc
+        if self._sent >= max(1, int(getattr(s, "smtp_messages_per_connection", 1))):
+            self.close()
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._client is None:
+            self._client, self._sent = self._connect(), 0
+        return self._client
+
+    def _drop(self) -> None:
+        """Forget the connection without a word to the server (it failed, or went away)."""
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    def close(self) -> None:
+        """QUIT the open connection, if any (a server that is gone already is no error)."""
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.quit()
+            except (OSError, smtplib.SMTPException):
+                client.close()
