@@ -145,6 +145,10 @@ class WebhookSink:
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
+            # keep-alive, as receivers behind a web server do: a sender may reuse its connection
+            protocol_version = "HTTP/1.1"
+            timeout = 10  # an idle kept connection is closed after this many seconds
+
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 status = 0
@@ -158,12 +162,15 @@ class WebhookSink:
                     self.send_response(status)
                     if status in (429, 503):
                         self.send_header("Retry-After", "1")
+                    self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 sink.received.append({"headers": headers, "body": json.loads(body or b"null"),
                                       "signature_ok": verify_signature(sink.secret, headers, body)
-                                      if sink.secret else None})
+                                      if sink.secret else None,
+                                      # the sender's port: the same for POSTs over one connection
+                                      "peer_port": self.client_address[1]})
                 self.send_response(204)
                 self.end_headers()
 
