@@ -69,20 +69,21 @@ class EmailChannel(Channel):
     def send(self, message: Message) -> None:
         """Send over the connection of earlier sends of this channel, if it is open and
         has room (``smtp_messages_per_connection``), else over a new one. A server that
-        closed an idle reused connection is not a failure: the message goes once more over
-        a new connection. Any error closes the connection (the next send opens one)."""
+        closed a reused connection (idle) or answers 421 on it is not a failure: the message
+        goes once more over a new connection. Any error closes the connection (the next
+        send opens one)."""
         s = self.settings
         msg = self.build(message)
         try:
             reused = self._client is not None
             try:
                 self._connection().send_message(msg)
-            except (smtplib.SMTPServerDisconnected, ConnectionError):
-                if not reused:
+            except (smtplib.SMTPServerDisconnected, ConnectionError, smtplib.SMTPResponseException) as exc:
+                # the server ended the kept connection (idle timeout, restart) or is ending
+                # it (421: too many messages on it): the message was not taken, or at worst
+                # is taken twice with the same Message-ID, as after a worker's crash
+                if not reused or getattr(exc, "smtp_code", 421) != 421:
                     raise
-                # the server ended the kept connection (idle timeout, restart): the message
-                # was not taken, or at worst is taken twice with the same Message-ID, as
-                # after a worker's crash
                 self._drop()
                 self._connection().send_message(msg)
             self._sent += 1

@@ -96,6 +96,16 @@ group_by = ["agency"]
 """
 
 
+def test_a_421_on_a_kept_connection_sends_the_message_over_a_new_one(settings) -> None:
+    with SmtpSink() as smtp:
+        with get_channel("email", _settings(settings, smtp)) as email:
+            email.send(Message(target=OFFICES[0], message_id="n-1", subject="逾期未发布", text="一"))
+            smtp.answers.append("421 4.7.0 too many messages on this connection")
+            email.send(Message(target=OFFICES[1], message_id="n-2", subject="逾期未发布", text="二"))
+        assert smtp.refused == 1
+        assert [(m.message_id, m.connection) for m in smtp.messages] == [("n-1", 1), ("n-2", 2)]
+
+
 def test_a_sweep_posts_to_one_webhook_receiver_over_one_connection(session, settings, tmp_path) -> None:
     with WebhookSink(secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw") as hook:
         cfg = tmp_path / "alerts.toml"
