@@ -63,7 +63,8 @@ def deliver_due(session: Session, *, settings: Any, now: datetime | None = None,
 
 class SweepChannels:
     """The channels of one sweep, made at their first send and closed at its end: the
-    sends of a sweep share what a channel keeps open (an SMTP connection)."""
+    sends of a sweep share what a channel keeps open (an SMTP connection, a webhook
+    receiver's keep-alive connection)."""
 
     def __init__(self, settings: Any) -> None:
         self.settings = settings

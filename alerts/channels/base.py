@@ -50,7 +50,7 @@ class Channel:
     def __init__(self, settings: Any) -> None:
         self.settings = settings
         # read when the channel is made, as the service settings are: the outbox makes
-        # its channels for each sweep, so a changed environment takes effect at the next
+        # its channels for each sweep, so a changed environment takes effect at the next one
         try:
             self.options: ChannelSettings | None = self.options_class() if self.options_class else None
         except ValidationError as exc:

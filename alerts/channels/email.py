@@ -82,7 +82,8 @@ class EmailChannel(Channel):
                 # the server ended the kept connection (idle timeout, restart) or is ending
                 # it (421: too many messages on it): the message was not taken, or at worst
                 # is taken twice with the same Message-ID, as after a worker's crash
-                if not reused or getattr(exc, "smtp_code", 421) != 421:
+                ending = not isinstance(exc, smtplib.SMTPResponseException) or exc.smtp_code == 421
+                if not (reused and ending):
                     raise
                 self._drop()
                 self._connection().send_message(msg)
