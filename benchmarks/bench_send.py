@@ -18,8 +18,6 @@ Prints one JSON line per mode: median seconds for all messages and milliseconds 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import ipaddress
 import json
 import logging
 import ssl
@@ -35,35 +33,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-def _cert(tmp: Path) -> tuple[Path, Path]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(hours=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    cert_path, key_path = tmp / "cert.pem", tmp / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_path, key_path
-
-
 def _server(tls: bool, tmp: Path) -> tuple[Any, int, dict[str, Any], list[int]]:
     """A started aiosmtpd controller, its port, the settings that reach it, messages taken."""
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult
 
-    from gkwatch.sinks import free_port
+    from gkwatch.sinks import free_port, loopback_certificate
 
     taken: list[int] = []
 
@@ -76,7 +51,7 @@ def _server(tls: bool, tmp: Path) -> tuple[Any, int, dict[str, Any], list[int]]:
     extra: dict[str, Any] = {}
     conf: dict[str, Any] = {"smtp_host": "127.0.0.1", "smtp_port": port}
     if tls:
-        cert, key = _cert(tmp)
+        cert, key = loopback_certificate(tmp)
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(cert, key)
         extra = {"tls_context": ctx, "require_starttls": True, "auth_required": True,

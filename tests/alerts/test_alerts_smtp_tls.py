@@ -2,8 +2,6 @@
 certificate made for the test (trusted through ``smtp_ca_file``)."""
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 import ssl
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +13,7 @@ from alerts.config import load_config
 from alerts.evaluate import evaluate_agency_year
 from alerts.outbox import deliver_due
 from alerts.policy import DeadlinePolicy
-from gkwatch.sinks import free_port
+from gkwatch.sinks import free_port, loopback_certificate
 from models import AgencyCreate
 from models.crud import upsert_agency
 
@@ -23,35 +21,12 @@ BJ = ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH")
 
 
-def _cert(tmp: Path) -> tuple[Path, Path]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    cert_path, key_path = tmp / "cert.pem", tmp / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_path, key_path
-
-
 @pytest.mark.parametrize("mode", ["starttls", "ssl"])
 def test_email_over_tls_with_auth(session, settings, tmp_path: Path, mode: str) -> None:
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
-    cert, key = _cert(tmp_path)
+    cert, key = loopback_certificate(tmp_path)
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_ctx.load_cert_chain(cert, key)
     got: list[tuple[bool, bytes]] = []
@@ -91,7 +66,7 @@ def test_email_over_tls_with_auth(session, settings, tmp_path: Path, mode: str) 
 def test_untrusted_certificate_is_a_delivery_error_kept_for_retry(session, settings, tmp_path: Path) -> None:
     from aiosmtpd.controller import Controller
 
-    cert, key = _cert(tmp_path)
+    cert, key = loopback_certificate(tmp_path)
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_ctx.load_cert_chain(cert, key)
 
