@@ -155,8 +155,11 @@ def test_unchanged_page_still_rechecks_its_known_attachments(tmp_path: Path) -> 
         spec = {"list_urls": [srv.url("/nb/")], "download_delay": 0}
         first = run_crawl(spec, snapshot_dir=tmp_path / "s", out_path=tmp_path / "o.jsonl")
         docs = {i["url"]: i for i in first if i["type"] == "document"}
-        assert [d["kind"] for d in docs.values()] == ["page", "attachment"]
-        page_url, pdf_url = list(docs)
+        # items come out as their snapshots are stored (in a thread), in either order
+        by_kind = {d["kind"]: u for u, d in docs.items()}
+        assert len(docs) == 2 and set(by_kind) == {"page", "attachment"}
+        page_url, pdf_url = by_kind["page"], by_kind["attachment"]
+        assert docs[pdf_url]["parent_url"] == page_url
         spec["known"] = {u: {"last_modified": d["headers"]["Last-Modified"], "sha256": d["sha256"]}
                          for u, d in docs.items()}
         spec["known"][page_url]["attachments"] = [pdf_url]
