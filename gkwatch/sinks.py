@@ -5,6 +5,8 @@ same classes, so what the demo shows is what the tests check.
 """
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 import json
 import socket
 import threading
@@ -17,6 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
@@ -34,14 +40,6 @@ def loopback_certificate(folder: Path, *, hours: float = 24) -> tuple[Path, Path
     """A self-signed certificate for 127.0.0.1 (its own CA) and its key, written to
     ``folder`` as ``cert.pem`` and ``key.pem``: a TLS receiver on loopback that a client
     trusts through that file (``GKWATCH_SMTP_CA_FILE``)."""
-    import datetime as dt
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = dt.datetime.now(dt.timezone.utc)
