@@ -44,23 +44,6 @@ class DeliveryReport:
     planned: int = 0
 
 
-def deliver_due(session: Session, *, settings: Any, now: datetime | None = None,
-                lease_seconds: int | None = None, flush: bool = False,
-                config: AlertsConfig | None = None) -> DeliveryReport:
-    """Plan the messages that are due, then send every due message once; failures are
-    rescheduled, never dropped (until ``retry_hours`` have passed)."""
-    fixed_now = now
-    config = config or load_config(settings)
-    # a claim is recorded before the send: a sender that dies after sending leaves the
-    # row claimed, and it is sent again (same message id) once this short lease is over
-    lease_seconds = lease_seconds or int(getattr(settings, "notify_lease_seconds", 60))
-    report = DeliveryReport()
-    with SweepChannels(settings) as channels:
-        _sweep(session, settings=settings, config=config, fixed_now=fixed_now, flush=flush,
-               lease_seconds=lease_seconds, report=report, channels=channels)
-    return report
-
-
 class SweepChannels:
     """The channels of one sweep, made at their first send and closed at its end: the
     sends of a sweep share what a channel keeps open (an SMTP connection, a webhook
@@ -86,25 +69,36 @@ class SweepChannels:
         self._made.clear()
 
 
-def _sweep(session: Session, *, settings: Any, config: AlertsConfig, fixed_now: datetime | None,
-           flush: bool, lease_seconds: int, report: DeliveryReport, channels: SweepChannels) -> None:
-    # A sent message frees its group, whose newer events waited behind it: plan again
-    # then, rather than leave them to the next tick (a queue worker may have none soon).
-    for _ in range(10):
-        now = fixed_now or utcnow()
-        report.planned += plan(session, config=config, now=now, flush=flush)
-        sent_before = report.sent
-        # pending and due, or claimed by a worker that died (its lease ran out)
-        due = session.exec(select(Notification.id).where(or_(
-            and_(Notification.state == "pending", Notification.next_attempt_at <= now),
-            and_(Notification.state == "running", Notification.lease_until < now)))  # type: ignore[operator]
-            .order_by(col(Notification.id))).all()
-        for nid in due:
-            if claim(session, Notification, nid, lease_seconds=lease_seconds, now=now):  # type: ignore[arg-type]
-                send_one(session, nid, settings=settings, config=config, now=now, report=report,  # type: ignore[arg-type]
-                         channels=channels)
-        if report.sent == sent_before:
-            break
+def deliver_due(session: Session, *, settings: Any, now: datetime | None = None,
+                lease_seconds: int | None = None, flush: bool = False,
+                config: AlertsConfig | None = None) -> DeliveryReport:
+    """Plan the messages that are due, then send every due message once; failures are
+    rescheduled, never dropped (until ``retry_hours`` have passed)."""
+    fixed_now = now
+    config = config or load_config(settings)
+    # a claim is recorded before the send: a sender that dies after sending leaves the
+    # row claimed, and it is sent again (same message id) once this short lease is over
+    lease_seconds = lease_seconds or int(getattr(settings, "notify_lease_seconds", 60))
+    report = DeliveryReport()
+    with SweepChannels(settings) as channels:
+        # A sent message frees its group, whose newer events waited behind it: plan again
+        # then, rather than leave them to the next tick (a queue worker may have none soon).
+        for _ in range(10):
+            now = fixed_now or utcnow()
+            report.planned += plan(session, config=config, now=now, flush=flush)
+            sent_before = report.sent
+            # pending and due, or claimed by a worker that died (its lease ran out)
+            due = session.exec(select(Notification.id).where(or_(
+                and_(Notification.state == "pending", Notification.next_attempt_at <= now),
+                and_(Notification.state == "running", Notification.lease_until < now)))  # type: ignore[operator]
+                .order_by(col(Notification.id))).all()
+            for nid in due:
+                if claim(session, Notification, nid, lease_seconds=lease_seconds, now=now):  # type: ignore[arg-type]
+                    send_one(session, nid, settings=settings, config=config, now=now,  # type: ignore[arg-type]
+                             report=report, channels=channels)
+            if report.sent == sent_before:
+                break
+    return report
 
 
 def message_for(n: Notification) -> Message:
@@ -115,18 +109,14 @@ def message_for(n: Notification) -> Message:
 
 
 def send_one(session: Session, nid: int, *, settings: Any, config: AlertsConfig, now: datetime,
-             report: DeliveryReport, channels: SweepChannels | None = None) -> None:
-    """Send one claimed notification and record the outcome (commits). ``channels``: the
-    sweep's (else a channel is made for this send and closed after it)."""
+             report: DeliveryReport, channels: SweepChannels) -> None:
+    """Send one claimed notification over the sweep's ``channels`` and record the outcome
+    (commits)."""
     n = session.get(Notification, nid)
     assert n is not None
     session.refresh(n)
     try:
-        if channels is None:
-            with get_channel(n.channel, settings) as ch:
-                ch.send(message_for(n))
-        else:
-            channels.get(n.channel).send(message_for(n))
+        channels.get(n.channel).send(message_for(n))
     except EndpointGone as exc:
         _give_up(session, n, str(exc), report=report)
         _disable(session, n, str(exc))

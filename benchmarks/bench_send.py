@@ -33,8 +33,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-def _server(tls: bool, tmp: Path) -> tuple[Any, int, dict[str, Any], list[int]]:
-    """A started aiosmtpd controller, its port, the settings that reach it, messages taken."""
+def _server(tls: bool, tmp: Path) -> tuple[Any, dict[str, Any], list[int]]:
+    """A started aiosmtpd controller, the settings that reach it, the messages it took."""
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult
 
@@ -59,7 +59,7 @@ def _server(tls: bool, tmp: Path) -> tuple[Any, int, dict[str, Any], list[int]]:
         conf.update(smtp_starttls=True, smtp_user="gkwatch", smtp_password="s3cret", smtp_ca_file=cert)
     controller = Controller(Handler(), hostname="127.0.0.1", port=port, **extra)
     controller.start()
-    return controller, port, conf, taken
+    return controller, conf, taken
 
 
 def _timed(settings: Any, kind: str, msgs: list[Any], repeats: int) -> list[dict[str, Any]]:
@@ -111,7 +111,7 @@ def run(messages: int, tls: bool, repeats: int) -> list[dict[str, Any]]:
     # aiosmtpd logs a deprecation of its own at every login it takes
     logging.getLogger("mail.log").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory() as tmp:
-        controller, _, conf, taken = _server(tls, Path(tmp))
+        controller, conf, taken = _server(tls, Path(tmp))
         try:
             settings = Settings(data_dir=Path(tmp) / "var", _env_file=None, **conf)  # type: ignore[call-arg]
             msgs = [Message(target=f"office{i}@example.invalid", message_id=f"n-{i}",

@@ -35,7 +35,6 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-
 def loopback_certificate(folder: Path, *, hours: float = 24) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 (its own CA) and its key, written to
     ``folder`` as ``cert.pem`` and ``key.pem``: a TLS receiver on loopback that a client
@@ -55,6 +54,7 @@ def loopback_certificate(folder: Path, *, hours: float = 24) -> tuple[Path, Path
     key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))
     return cert_path, key_path
+
 
 class StaticSite(SiteServer):
     """Serve a directory on 127.0.0.1 (Last-Modified / If-Modified-Since included)."""

@@ -91,7 +91,7 @@ class EmailChannel(Channel):
         except (OSError, smtplib.SMTPException) as exc:
             self._drop()
             raise DeliveryError(f"SMTP {s.smtp_host}:{s.smtp_port}: {exc}", channel=self.kind) from exc
-        if self._sent >= max(1, int(getattr(s, "smtp_messages_per_connection", 1))):
+        if self._sent >= s.smtp_messages_per_connection:
             self.close()
 
     def _connection(self) -> smtplib.SMTP:

@@ -84,6 +84,16 @@ def test_a_connection_the_server_closed_while_idle_is_made_again(settings) -> No
         assert [(m.message_id, m.connection) for m in smtp.messages] == [("n-1", 1), ("n-2", 2)]
 
 
+def test_a_421_on_a_kept_connection_sends_the_message_over_a_new_one(settings) -> None:
+    with SmtpSink() as smtp:
+        with get_channel("email", _settings(settings, smtp)) as email:
+            email.send(Message(target=OFFICES[0], message_id="n-1", subject="逾期未发布", text="一"))
+            smtp.answers.append("421 4.7.0 too many messages on this connection")
+            email.send(Message(target=OFFICES[1], message_id="n-2", subject="逾期未发布", text="二"))
+        assert smtp.refused == 1
+        assert [(m.message_id, m.connection) for m in smtp.messages] == [("n-1", 1), ("n-2", 2)]
+
+
 PER_AGENCY = """
 [[receivers]]
 name = "auditor"
@@ -94,16 +104,6 @@ name = "all"
 receivers = ["auditor"]
 group_by = ["agency"]
 """
-
-
-def test_a_421_on_a_kept_connection_sends_the_message_over_a_new_one(settings) -> None:
-    with SmtpSink() as smtp:
-        with get_channel("email", _settings(settings, smtp)) as email:
-            email.send(Message(target=OFFICES[0], message_id="n-1", subject="逾期未发布", text="一"))
-            smtp.answers.append("421 4.7.0 too many messages on this connection")
-            email.send(Message(target=OFFICES[1], message_id="n-2", subject="逾期未发布", text="二"))
-        assert smtp.refused == 1
-        assert [(m.message_id, m.connection) for m in smtp.messages] == [("n-1", 1), ("n-2", 2)]
 
 
 def test_a_sweep_posts_to_one_webhook_receiver_over_one_connection(session, settings, tmp_path) -> None:
