@@ -28,6 +28,7 @@ LAZY = {
     # each format's library (pypdfium2, python-docx, openpyxl, xlrd, lxml, OpenCV, NumPy,
     # RapidOCR/onnxruntime) loads with the first document of that format
     "workers.extract": "format libraries", "workers.extract.html": "format libraries",
+    "workers.extract.html_tree": "format libraries",
     "workers.extract.legacy": "format libraries", "workers.extract.ocr": "format libraries",
     "workers.extract.ocr_rapid": "format libraries", "workers.extract.office": "format libraries",
     "workers.extract.pdf": "format libraries", "workers.extract.rules": "format libraries",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ground.collector import collector_paused
 from ground.contracts import REPORT_SCHEMA, ParsedReport
 from ground.errors import ExtractionError, ParseError
 from workers.extract import DEFAULT_MAX_BYTES, extract
@@ -39,9 +40,11 @@ def parse_path(path: Path, *, max_bytes: int | None = None) -> ParsedReport:
 def parse_bytes(data: bytes, *, filename: str, content_type: str | None = None,
                 max_bytes: int | None = None, source: str | None = None) -> ParsedReport:
     """Parse file bytes; ``filename`` and ``content_type`` only help to recognise the format."""
-    doc = extract(data, filename=filename, content_type=content_type,
-                  max_bytes=max_bytes or DEFAULT_MAX_BYTES)
-    return parse_document(doc, source=source or filename)
+    # no cycle collection while the document's objects pile up (``ground.collector``)
+    with collector_paused():
+        doc = extract(data, filename=filename, content_type=content_type,
+                      max_bytes=max_bytes or DEFAULT_MAX_BYTES)
+        return parse_document(doc, source=source or filename)
 
 
 #: characters of text a document may carry. An annual report has 10,000–200,000; parsing

@@ -1,0 +1,221 @@
+"""The compiled HTML reader (``workers/extract/_grid.c``) reads what the Python code reads.
+
+``body_blocks`` in Python is the reference: on the corpus pages, the demo pages and random
+markup the compiled reader either gives the very same blocks or declines (None), and a
+page it declines is read by the Python code. The parse leaves no reference cycle behind
+(the parser runs with the cycle collector paused, ``ground.collector``).
+"""
+from __future__ import annotations
+
+import gc
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from ground.collector import collector_paused
+from workers.extract import html as H
+from workers.extract.textenc import decode
+from workers.parse import parse_bytes
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+READER = H.native_reader()
+needs_reader = pytest.mark.skipif(READER is None, reason="the compiled reader is not built")
+
+
+def _body(markup: str):
+    root = etree.fromstring(markup.encode("utf-8"), H._html_parser("utf-8"))
+    return root.find("body") if root.find("body") is not None else root
+
+
+def both(markup: str):
+    """(compiled reader's blocks or None, Python's blocks), each from a tree of its own
+    (the Python code marks the tree it reads)."""
+    native = H._native_blocks(READER, _body(markup))
+    return native, H.body_blocks(_body(markup), H.prefixed_names(markup))
+
+
+def test_the_compiled_reader_is_built_where_a_compiler_is() -> None:
+    """The install builds it (setup.py) and it passes its check at first use; only
+    ``GKWATCH_PURE_PYTHON`` turns it off."""
+    if os.environ.get("GKWATCH_PURE_PYTHON"):
+        pytest.skip("GKWATCH_PURE_PYTHON is set")
+    assert READER is not None, "workers/extract/_grid.c is not built: pip install -e . with a C compiler"
+
+
+def _pages() -> list[tuple[str, str]]:
+    from gkwatch.demo.pages import Column, Item, detail_page
+    from gkwatch.demo.render_html import article_html
+    from gkwatch.demo.reports import make_history
+    from datetime import datetime
+
+    out = [(p.name, decode(p.read_bytes(), None, html=True)[0])
+           for p in sorted((CORPUS / "real").glob("*.htm*")) + sorted((CORPUS / "seeds").glob("*.htm*"))]
+    for seed in range(3):
+        report = make_history(f"演示县第{seed}局", "部门", [2024], seed=seed)[2024]
+        for style, flavour in (("art", "word"), ("trs", "plain")):
+            col = Column(site_name="演示县人民政府门户网站", agency="x", style=style, list_dir="/x/", col_id=1)
+            item = Item(title="x", path="/x/1.html", published=datetime(2025, 1, 20),
+                        body_html=article_html(report, seed=seed, flavour=flavour), doc_id=seed)
+            out.append((f"demo-{style}-{seed}", detail_page(col, item, f"000-{seed}")))
+    return out
+
+
+@needs_reader
+def test_corpus_and_demo_pages_read_the_same() -> None:
+    pages = _pages()
+    assert len(pages) >= 8
+    for name, markup in pages:
+        native, python = both(markup)
+        assert native is not None, f"{name}: declined"  # real pages take the fast path
+        assert native == python, name
+
+
+# --- random markup -------------------------------------------------------------------------
+
+TEXTS = ["", " ", "\n", "\u3000", "\xa0", "\u200b", "\ufeff", "\t", "\r\n", "1", "26", "0", "中文",
+         "（一）", "合计", "&nbsp;", "&#12288;", "&#x200b;", "a b", "/", "—", "\x85", "\u2028",
+         "\u2002 x\u200b", "\x1c1\x1d", "&amp;", "&foo;", "<!-- c -->", "<?pi x?>",
+         "<!--[if gte mso 9]><xml>x</xml><![endif]-->", "<![if !supportEmptyParas]>", "<![CDATA[x]]>"]
+TAGS = ["p", "div", "span", "li", "b", "font", "center", "h1", "section", "caption", "u", "td",
+        "tr", "script", "style", "noscript", "select", "template", "o:p", "O:P", "st1:chsdate",
+        "x:svg", "w:br", "a:b:c", "x:", "中"]
+SPANS = ["", ' rowspan="2"', ' rowspan="3"', ' colspan="2"', ' colspan="3"', ' rowspan="0"',
+         ' rowspan="x"', ' colspan=" 2 "', ' colspan="2.0"', ' rowspan="250"', ' colspan=""',
+         " nowrap", ' rowspan="2" colspan="2"', ' ROWSPAN="2"']
+
+
+def _element(children):
+    return st.tuples(st.sampled_from(TAGS + ["br"]), st.sampled_from(SPANS[:3]), st.lists(children, max_size=4),
+                     st.booleans()).map(
+        lambda t: f"<{t[0]}>" if t[0] == "br" else f"<{t[0]}{t[1]}>{''.join(t[2])}" + (f"</{t[0]}>" if t[3] else ""))
+
+
+def _table(children):
+    cell = st.tuples(st.sampled_from(["td", "td", "th"]), st.sampled_from(SPANS), st.lists(children, max_size=3)).map(
+        lambda t: f"<{t[0]}{t[1]}>{''.join(t[2])}</{t[0]}>")
+    row = st.lists(cell, max_size=5).map(lambda cs: "<tr>" + "".join(cs) + "</tr>")
+    return st.tuples(st.sampled_from(["", "tbody", "thead", "x:tbody"]), st.lists(row, max_size=5)).map(
+        lambda t: "<table>" + (f"<{t[0]}>" + "".join(t[1]) + f"</{t[0]}>" if t[0] else "".join(t[1])) + "</table>")
+
+
+MARKUP = st.recursive(st.sampled_from(TEXTS), lambda ch: st.one_of(_element(ch), _table(ch)), max_leaves=40)
+
+
+@needs_reader
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(MARKUP, max_size=6))
+def test_random_markup_reads_the_same_or_is_declined(parts: list[str]) -> None:
+    markup = "<html><body>" + "".join(parts) + "</body></html>"
+    native, python = both(markup)
+    assert native is None or native == python
+    # and the document as a whole is the Python code's, whichever path read it
+    doc = H.html_to_document(markup, encoding=None)
+    assert doc.blocks == H.number_tables(python)
+
+
+@needs_reader
+def test_plain_tables_are_read_natively_and_odd_ones_declined() -> None:
+    plain = ("<html><body><p>一、总体情况</p><table><tr><td rowspan=2>甲</td><td colspan=3>1</td></tr>"
+             "<tr><td>2</td><td>&nbsp;</td></tr></table></body></html>")
+    native, python = both(plain)
+    assert native is not None and native == python
+    assert [b.kind for b in native] == ["para", "table"]
+    for odd in ('colspan=" 2"', "colspan=x", "rowspan=+2", "colspan=２"):  # int() reads some of these
+        markup = plain.replace("colspan=3", odd)
+        native, python = both(markup)
+        assert native is None  # only Python's int() says what these are
+        assert H.html_to_document(markup, encoding=None).blocks == H.number_tables(python)
+
+
+@needs_reader
+def test_huge_merges_are_cut_as_the_python_code_cuts_them() -> None:
+    """Past the grid limit further cells are taken unmerged, in both readers."""
+    row = "<tr>" + '<td rowspan="200" colspan="200">x</td>' * 14 + "</tr>"
+    markup = "<html><body><table>" + row * 3 + "</table></body></html>"
+    native, python = both(markup)
+    assert native is not None and native == python
+    # 13 merges of 200 × 200 pass the limit of 500,000 positions: the 14th cell and those
+    # of the next rows are taken unmerged, right of the 13 merges
+    rows = native[0].rows
+    assert len(rows) == 3 and len(rows[0]) == 13 * 200 + 1 and len(rows[1]) == 13 * 200 + 14
+    assert not any(c.span for c in rows[1][2600:])
+
+
+@needs_reader
+def test_pure_python_switch() -> None:
+    H.native_reader.cache_clear()
+    try:
+        os.environ["GKWATCH_PURE_PYTHON"] = "1"
+        assert H.native_reader() is None
+    finally:
+        del os.environ["GKWATCH_PURE_PYTHON"]
+        H.native_reader.cache_clear()
+    assert H.native_reader() is not None
+
+
+# --- the paused collector ------------------------------------------------------------------
+
+def test_an_html_parse_leaves_no_reference_cycle() -> None:
+    """The parser runs with the cycle collector paused: what it leaves must be freed by
+    reference counting (the body walk's closure once held the whole lxml tree in a cycle)."""
+    data = (CORPUS / "real" / "015_suqian_shuyang_fagaiju_2023.html").read_bytes()
+    parse_bytes(data, filename="x.html")
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for markup in (data, data.decode("utf-8").replace("<o:p>", "<p>").encode("utf-8")):
+            parse_bytes(markup, filename="x.html")
+            H.native_reader.cache_clear()
+            os.environ["GKWATCH_PURE_PYTHON"] = "1"
+            try:
+                parse_bytes(markup, filename="x.html")  # the Python reader too
+            finally:
+                del os.environ["GKWATCH_PURE_PYTHON"]
+                H.native_reader.cache_clear()
+        gc.collect()
+        assert gc.garbage == []
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+
+
+def test_collector_pause_is_counted_and_restores_what_was() -> None:
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # an inner scope's end does not resume it
+    assert gc.isenabled()
+    inside, leave = threading.Event(), threading.Event()
+
+    def other() -> None:
+        with collector_paused():
+            inside.set()
+            leave.wait(10)
+
+    t = threading.Thread(target=other)
+    t.start()
+    inside.wait(10)
+    with collector_paused():
+        pass
+    assert not gc.isenabled()  # the other thread's scope is still open
+    leave.set()
+    t.join(10)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # paused before: left paused
+    finally:
+        gc.enable()
+    with pytest.raises(ValueError):
+        with collector_paused():
+            raise ValueError
+    assert gc.isenabled()
