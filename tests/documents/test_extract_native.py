@@ -1,9 +1,10 @@
-"""The compiled HTML reader (``workers/extract/_grid.c``) reads what the Python code reads.
+"""The compiled part (``workers/extract/_native*.c``) reads what the Python code reads.
 
-``body_blocks`` in Python is the reference: on the corpus pages, the demo pages and random
-markup the compiled reader either gives the very same blocks or declines (None), and a
-page it declines is read by the Python code. The parse leaves no reference cycle behind
-(the parser runs with the cycle collector paused, ``ground.collector``).
+HTML: ``body_blocks`` in Python is the reference: on the corpus pages, the demo pages and
+random markup the compiled reader either gives the very same blocks or declines (None),
+and a page it declines is read by the Python code. PDF: every page's lines and words from
+the compiled loop are those of ``_grouped_lines``. The parse leaves no reference cycle
+behind (the parser runs with the cycle collector paused, ``ground.collector``).
 """
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def test_the_compiled_reader_is_built_where_a_compiler_is() -> None:
     ``GKWATCH_PURE_PYTHON`` turns it off."""
     if os.environ.get("GKWATCH_PURE_PYTHON"):
         pytest.skip("GKWATCH_PURE_PYTHON is set")
-    assert READER is not None, "workers/extract/_grid.c is not built: pip install -e . with a C compiler"
+    assert READER is not None, "workers/extract/_native.c is not built: pip install -e . with a C compiler"
 
 
 def _pages() -> list[tuple[str, str]]:
@@ -219,3 +220,67 @@ def test_collector_pause_is_counted_and_restores_what_was() -> None:
         with collector_paused():
             raise ValueError
     assert gc.isenabled()
+
+
+# --- PDF lines -----------------------------------------------------------------------------
+
+def _pdfs() -> list[tuple[str, bytes]]:
+    from gkwatch.demo.render_office import render_pdf
+    from gkwatch.demo.reports import make_history
+
+    out = [(p.name, p.read_bytes()) for p in sorted((CORPUS / "real").glob("*.pdf"))]
+    for seed in range(6):
+        year = 2023 + seed % 2
+        out.append((f"demo-{seed}", render_pdf(make_history(f"演示县第{seed}局", "部门", [year], seed=seed)[year],
+                                                seed=seed)))
+    return out
+
+
+@needs_reader
+def test_pdf_pages_give_the_same_lines_and_words() -> None:
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    from workers.extract import pdf as P
+    from workers.extract.model import Word
+    from workers.extract.pdfcalls import calls
+
+    native, fns = P._NATIVE[0], calls(raw)
+    assert native is not None
+    pages = lines = 0
+    for name, data in _pdfs():
+        pdf = pdfium.PdfDocument(data)
+        try:
+            for i in range(len(pdf)):
+                page = pdf[i]
+                tp = page.get_textpage()
+                text = tp.get_text_range()
+                got = native(text, ctypes.cast(tp.raw, ctypes.c_void_p).value, fns.loose_char_box_address,
+                             fns.is_generated_address, P._GAP_RATIO, Word, P._Line)
+                want = P._grouped_lines(text, tp.raw, fns, raw.FS_RECTF(), pdfium.PdfiumError)
+                assert got == want, f"{name} page {i + 1}"
+                pages, lines = pages + 1, lines + len(want)
+                tp.close()
+                page.close()
+        finally:
+            pdf.close()
+    assert pages >= 20 and lines >= 1000
+
+
+@needs_reader
+def test_pdf_loop_unchecked_until_a_page_agrees(monkeypatch) -> None:
+    """The compiled loop is trusted only after it read a process's first page as the
+    Python loop did; one that reads otherwise is dropped, and the page is Python's."""
+    from workers.extract import pdf as P
+
+    data = (CORPUS / "real" / "001_huaian_hongzequ_2023.pdf").read_bytes()
+    want = parse_bytes(data, filename="x.pdf")
+    real = P._NATIVE[0]
+    monkeypatch.setattr(P, "_NATIVE", [lambda *a: real(*a)[:-1], False])  # loses a line
+    assert parse_bytes(data, filename="x.pdf") == want
+    assert P._NATIVE == [None, False]
+    monkeypatch.setattr(P, "_NATIVE", [real, False])
+    assert parse_bytes(data, filename="x.pdf") == want
+    assert P._NATIVE == [real, True]

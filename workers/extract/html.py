@@ -1,5 +1,5 @@
 """HTML: the page parsed by lxml, then read into paragraphs and table grids by the
-compiled reader (``_grid.c``) where it is built and the page allows, else by the Python
+compiled reader (``_native.c``) where it is built and the page allows, else by the Python
 reading of ``html_tree`` (the reference; both give the same blocks)."""
 from __future__ import annotations
 
@@ -26,16 +26,16 @@ _SAMPLE = ("<html><body><p>一、总体情况</p>\u3000说明<br>第二行<table
 
 @cache
 def native_reader() -> Callable[[Any, type], list | None] | None:
-    """``_grid.blocks``, the reading of :func:`body_blocks` in C (``_grid.c``), where it
+    """``_native.blocks``, the reading of :func:`body_blocks` in C (``_native.c``), where it
     is built and reads a sample page as :func:`body_blocks` does; else None, and the
     Python code reads every page (also with ``GKWATCH_PURE_PYTHON=1`` set)."""
     if os.environ.get("GKWATCH_PURE_PYTHON"):
         return None
     try:
         # optional: built where a C compiler was found. By name: the import graph (which
-        # sees only .py modules) would read ``from workers.extract import _grid`` as an
+        # sees only .py modules) would read ``from workers.extract import _native`` as an
         # import of the package, a loop
-        _grid = importlib.import_module("workers.extract._grid")
+        _native = importlib.import_module("workers.extract._native")
     except ImportError:
         return None
     from lxml import etree
@@ -43,10 +43,10 @@ def native_reader() -> Callable[[Any, type], list | None] | None:
     def body():
         return etree.fromstring(_SAMPLE.encode(), _html_parser("utf-8")).find("body")
 
-    native = _native_blocks(_grid.blocks, body())
-    if _grid.node_name(body()) != "body" or native != body_blocks(body(), prefixed_names(_SAMPLE)):
-        return None  # lxml's or libxml2's layout is not the one _grid.c mirrors
-    return _grid.blocks
+    native = _native_blocks(_native.blocks, body())
+    if _native.node_name(body()) != "body" or native != body_blocks(body(), prefixed_names(_SAMPLE)):
+        return None  # lxml's or libxml2's layout is not the one _native.c mirrors
+    return _native.blocks
 
 
 def _native_blocks(read: Callable[[Any, type], list | None], root) -> list[Block] | None:

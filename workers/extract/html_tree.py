@@ -1,5 +1,5 @@
 """HTML, read from lxml's tree in Python: paragraphs in reading order and tables as
-colspan/rowspan-aware grids. The reference reading: ``_grid.c`` reads the same faster, and
+colspan/rowspan-aware grids. The reference reading: ``_native.c`` reads the same faster, and
 ``html.read_blocks`` uses it where it is built (``tests/documents/test_extract_native.py``)."""
 from __future__ import annotations
 
@@ -275,7 +275,7 @@ def build_grid(rows: list[list], walk_only: set) -> list[list[Cell]]:
 def body_blocks(root, prefixed_tags: frozenset[str] | None = None) -> list[Block]:
     """Paragraphs and tables under ``root`` in reading order (tables not yet numbered);
     ``prefixed_tags`` as for :func:`mark_cell_lines`. The reference reading, in Python:
-    ``_grid.c`` reads the same faster (:func:`read_blocks`)."""
+    ``_native.c`` reads the same faster (:func:`read_blocks`)."""
     walk_only, prefixed = mark_cell_lines(root, prefixed_tags)
     # the elements with a table inside (what ``e.xpath(".//table")`` asks of each table),
     # found in one pass: an XPath evaluation per table costs more than gridding a small one

@@ -11,6 +11,9 @@ read from the page's ruling lines by ``rules.py``), a second reading of its colu
 from __future__ import annotations
 
 import ctypes
+import importlib
+import logging
+import os
 import re
 import struct
 from bisect import bisect_right
@@ -20,6 +23,8 @@ from typing import NamedTuple
 from ground.errors import ExtractionError
 from workers.extract.model import Block, ExtractedDocument, Word
 from workers.extract.pdfcalls import Calls, calls
+
+log = logging.getLogger("gkwatch.extract.pdf")
 
 _FOOTER_RE = re.compile(r"^\s*[-—–－]+\s*\d{1,3}\s*[-—–－]+\s*$|^\s*第\s*\d+\s*页(\s*共\s*\d+\s*页)?\s*$")
 
@@ -123,7 +128,38 @@ def _page_lines(tp) -> tuple[str, list[_Line]]:
         # characters outside the BMP: indexes no longer line up; text only
         return text, [_Line(" ".join(x.split()), None, None)
                       for x in text.replace("\r", "\n").split("\n") if x.strip()]
-    return text, _grouped_lines(text, tp.raw, calls(raw), raw.FS_RECTF(), PdfiumError)
+    fns = calls(raw)
+    native = _NATIVE[0]
+    if native is not None:
+        got = native(text, ctypes.cast(tp.raw, ctypes.c_void_p).value, fns.loose_char_box_address,
+                     fns.is_generated_address, _GAP_RATIO, Word, _Line)
+        if got is not None and _NATIVE[1]:
+            return text, got
+        if got is not None:  # the process's first page: checked against the Python loop
+            same = got == _grouped_lines(text, tp.raw, fns, raw.FS_RECTF(), PdfiumError)
+            _NATIVE[:] = [native, True] if same else [None, False]
+            if not same:
+                log.warning("the compiled PDF line reader read a page otherwise than the "
+                            "Python code; it is not used in this process")
+    return text, _grouped_lines(text, tp.raw, fns, raw.FS_RECTF(), PdfiumError)
+
+
+def _native_lines() -> list:
+    """[``_native.pdf_lines`` or None, checked]: the loop of :func:`_grouped_lines` in C
+    (``_native_pdf.c``), where it is built and ``GKWATCH_PURE_PYTHON`` is not set. It is
+    checked against the Python loop on the first page of text a process reads (same
+    lines, same words, same boxes) and left unused if they differ."""
+    if os.environ.get("GKWATCH_PURE_PYTHON"):
+        return [None, False]
+    try:
+        # by name: the import graph sees only .py modules (``html.native_reader``)
+        native = importlib.import_module("workers.extract._native")
+    except ImportError:
+        return [None, False]
+    return [native.pdf_lines, False]
+
+
+_NATIVE = _native_lines()
 
 
 def _line_chars(tp, text: str, span: tuple[int, int]) -> list[tuple[str, float, float, bool]]:

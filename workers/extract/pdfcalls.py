@@ -40,6 +40,9 @@ class Calls:
         self.loose_char_box = bind(raw.FPDFText_GetLooseCharBox)
         # text page, character index (int) → 1 generated, 0 not, -1 error
         self.is_generated = bind(raw.FPDFText_IsGenerated)
+        # the same two by address, for the compiled loop (``_native_pdf.c``)
+        self.loose_char_box_address = ctypes.cast(raw.FPDFText_GetLooseCharBox, ctypes.c_void_p).value
+        self.is_generated_address = ctypes.cast(raw.FPDFText_IsGenerated, ctypes.c_void_p).value
         # page → int; page, index (int) → page object
         self.page_count_objects = bind(raw.FPDFPage_CountObjects)
         self.page_get_object = bind(raw.FPDFPage_GetObject, Handle)

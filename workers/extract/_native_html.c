@@ -1,23 +1,23 @@
-/* The HTML extractor's table grid, read from lxml's tree in C (optional accelerator).
+/* HTML: lxml's tree read into paragraphs and table grids, the rules of
+ * ``workers/extract/html_tree.py`` (the reference) in C.
  *
- * ``grid(table, Cell)`` does what ``workers.extract.html`` does in Python for one
- * ``<table>`` whose cells need no element walk: the rows (``tr`` children of the table
- * and of its ``thead``/``tbody``/``tfoot``), each row's cells (``td``/``th``), every
- * cell's text as lxml serialises it (text and CDATA nodes in document order), made into
- * lines by the rules of ``_lines``, and the merged cells expanded into ``Cell`` objects.
- * It returns ``(cells per row, grid)``, or None where the table holds anything the
- * Python code reads differently (a comment, a processing instruction, an entity
- * reference, a skipped or prefixed element, an odd span value): the caller then grids
- * that table in Python. Python's ``build_grid`` stays the reference; the test suite
- * compares the two on the corpus and on random markup.
+ * ``blocks(element, Cell)`` walks the element as ``body_blocks`` does: paragraphs end at
+ * block elements and ``<br>``, skipped elements are left out, a table with a table inside
+ * is layout and is descended into, any other table becomes its grid (``tr`` children of
+ * the table and of its ``thead``/``tbody``/``tfoot``, their ``td``/``th``, each cell's text
+ * made into lines by the rules of ``_lines``, merged cells expanded into ``Cell`` objects).
+ * It returns the paragraphs (str) and tables (``(cells per row, grid)``) in reading order,
+ * or None where the page holds anything the Python code may read otherwise (an odd span
+ * value, an upper-case or non-ASCII tag name, a node of an unexpected kind, bytes that
+ * are not UTF-8): the caller then reads the page in Python.
  *
  * lxml's element object and libxml2's node are read through mirrors of their public
  * layouts (lxml's ``etree.h``, libxml2's ``tree.h``, both unchanged for many releases);
- * the Python side checks the mirrors against lxml at import and does not use this
- * module if they disagree.
+ * ``html.native_reader`` checks the mirrors on a sample page at first use and does not
+ * use this code if they disagree.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "_native.h"
+
 #include <string.h>
 
 /* libxml2's node kinds (tree.h, xmlElementType) */
@@ -47,10 +47,6 @@ typedef struct {
     PyObject *tag;
 } LxmlElement;
 
-static PyTypeObject *element_type; /* lxml.etree._Element */
-
-/* a function's answer where only the Python code can read the node (it reads it again) */
-#define DECLINE 0
 
 #define MAX_SPAN 200
 #define MAX_GRID_CELLS 500000 /* html._MAX_GRID_CELLS */
@@ -453,8 +449,26 @@ static int walk(Walk *w, const Node *e) {
     return block ? flush(w) : 1;
 }
 
-static PyObject *blocks(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+/* lxml.etree._Element, looked up at the first call (a PDF-only worker never loads lxml) */
+static int have_element_type(void) {
+    if (element_type) return 0;
+    PyObject *etree = PyImport_ImportModule("lxml.etree");
+    if (!etree) return -1;
+    PyObject *t = PyObject_GetAttrString(etree, "_Element");
+    Py_DECREF(etree);
+    if (!t) return -1;
+    if (!PyType_Check(t)) {
+        Py_DECREF(t);
+        PyErr_SetString(PyExc_TypeError, "lxml.etree._Element is not a type");
+        return -1;
+    }
+    element_type = (PyTypeObject *)t; /* kept for the module's life */
+    return 0;
+}
+
+PyObject *native_blocks(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     (void)self;
+    if (have_element_type() < 0) return NULL;
     if (nargs != 2 || !PyObject_TypeCheck(args[0], element_type)) {
         PyErr_SetString(PyExc_TypeError, "blocks(element, Cell): an lxml element is needed");
         return NULL;
@@ -472,9 +486,10 @@ static PyObject *blocks(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_NONE;
 }
 
-static PyObject *node_name(PyObject *self, PyObject *el) {
-    /* for the layout check at import: the tag as libxml2 holds it */
+PyObject *native_node_name(PyObject *self, PyObject *el) {
+    /* for the layout check at first use: the tag as libxml2 holds it */
     (void)self;
+    if (have_element_type() < 0) return NULL;
     if (!PyObject_TypeCheck(el, element_type)) {
         PyErr_SetString(PyExc_TypeError, "an lxml element is needed");
         return NULL;
@@ -484,28 +499,3 @@ static PyObject *node_name(PyObject *self, PyObject *el) {
     return PyUnicode_FromString(n->name);
 }
 
-static PyMethodDef methods[] = {
-    {"blocks", (PyCFunction)(void (*)(void))blocks, METH_FASTCALL,
-     "blocks(element, Cell) -> paragraphs (str) and tables ((cells per row, grid)) in "
-     "reading order, or None where only Python can read the element"},
-    {"node_name", node_name, METH_O, "the element's name as libxml2 holds it"},
-    {NULL, NULL, 0, NULL},
-};
-
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_grid", NULL, -1, methods,
-                                    NULL, NULL, NULL, NULL};
-
-PyMODINIT_FUNC PyInit__grid(void) {
-    PyObject *etree = PyImport_ImportModule("lxml.etree");
-    if (!etree) return NULL;
-    PyObject *t = PyObject_GetAttrString(etree, "_Element");
-    Py_DECREF(etree);
-    if (!t) return NULL;
-    if (!PyType_Check(t)) {
-        Py_DECREF(t);
-        PyErr_SetString(PyExc_ImportError, "lxml.etree._Element is not a type");
-        return NULL;
-    }
-    element_type = (PyTypeObject *)t; /* kept for the module's life */
-    return PyModule_Create(&module);
-}

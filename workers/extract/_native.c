@@ -1,0 +1,28 @@
+/* gkwatch's compiled part (optional, built by setup.py): the hot loops of two extractors.
+ *
+ * - ``blocks``: an HTML page's paragraphs and table grids from lxml's tree (_native_html.c)
+ * - ``pdf_lines``: a PDF page's lines and words from pdfium's character boxes (_native_pdf.c)
+ *
+ * Each does what a Python function of the extractors does (that function stays the
+ * reference and the fallback; the tests compare the two), and declines (None) what it
+ * cannot read exactly as the Python code does.
+ */
+#include "_native.h"
+
+PyTypeObject *element_type; /* lxml.etree._Element, found at the first HTML call */
+
+static PyMethodDef methods[] = {
+    {"blocks", (PyCFunction)(void (*)(void))native_blocks, METH_FASTCALL,
+     "blocks(element, Cell) -> paragraphs (str) and tables ((cells per row, grid)) in "
+     "reading order, or None where only Python can read the element"},
+    {"node_name", native_node_name, METH_O, "the element's name as libxml2 holds it"},
+    {"pdf_lines", (PyCFunction)(void (*)(void))native_pdf_lines, METH_FASTCALL,
+     "pdf_lines(text, text page, box function, generated function, gap ratio, Word, Line) "
+     "-> the page's lines, or None where the Python code must read them"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_native", NULL, -1, methods,
+                                    NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&module); }

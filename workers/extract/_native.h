@@ -1,0 +1,17 @@
+/* Declarations shared by the files of the ``workers.extract._native`` module. */
+#ifndef GKWATCH_NATIVE_H
+#define GKWATCH_NATIVE_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+/* a function's answer where only the Python code can read the input (it reads it again) */
+#define DECLINE 0
+
+extern PyTypeObject *element_type; /* lxml.etree._Element, set at import */
+
+PyObject *native_blocks(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+PyObject *native_node_name(PyObject *self, PyObject *el);
+PyObject *native_pdf_lines(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+
+#endif
