@@ -20,6 +20,7 @@ from lxml import etree
 
 from ground.collector import collector_paused
 from workers.extract import html as H
+from workers.extract.native import native_module
 from workers.extract.textenc import decode
 from workers.parse import parse_bytes
 
@@ -147,16 +148,36 @@ def test_huge_merges_are_cut_as_the_python_code_cuts_them() -> None:
     assert not any(c.span for c in rows[1][2600:])
 
 
+def _pure_python(on: bool) -> None:
+    """Turn the compiled part off (``GKWATCH_PURE_PYTHON``) or on again, for the next reads."""
+    if on:
+        os.environ["GKWATCH_PURE_PYTHON"] = "1"
+    else:
+        os.environ.pop("GKWATCH_PURE_PYTHON", None)
+    native_module.cache_clear()
+    H.native_reader.cache_clear()
+
+
 @needs_reader
 def test_pure_python_switch() -> None:
-    H.native_reader.cache_clear()
     try:
-        os.environ["GKWATCH_PURE_PYTHON"] = "1"
-        assert H.native_reader() is None
+        _pure_python(True)
+        assert native_module() is None and H.native_reader() is None
     finally:
-        del os.environ["GKWATCH_PURE_PYTHON"]
-        H.native_reader.cache_clear()
+        _pure_python(False)
     assert H.native_reader() is not None
+
+
+@needs_reader
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"a", b"\xe4\xb8\xad", b"\t", b"\n", b"\r", b"\x00", b"\x08", b"\x0b",
+                                 b"\x1f", b"\x20", b"\xef\xbf\xbe", b"\xef\xbf\xbf", b"\xef\xbf\xbd", b"\xef",
+                                 b"\xef\xbf", b"\xbf\xbe", b"\x7f"]), max_size=12))
+def test_forbidden_characters_found_alike(parts: list[bytes]) -> None:
+    data = b"".join(parts)
+    python = (len(data.translate(None, H._CONTROL_BYTES)) != len(data)
+              or b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data)
+    assert native_module().not_xml(data) is python
 
 
 # --- the paused collector ------------------------------------------------------------------
@@ -171,13 +192,11 @@ def test_an_html_parse_leaves_no_reference_cycle() -> None:
     try:
         for markup in (data, data.decode("utf-8").replace("<o:p>", "<p>").encode("utf-8")):
             parse_bytes(markup, filename="x.html")
-            H.native_reader.cache_clear()
-            os.environ["GKWATCH_PURE_PYTHON"] = "1"
             try:
+                _pure_python(True)
                 parse_bytes(markup, filename="x.html")  # the Python reader too
             finally:
-                del os.environ["GKWATCH_PURE_PYTHON"]
-                H.native_reader.cache_clear()
+                _pure_python(False)
         gc.collect()
         assert gc.garbage == []
     finally:

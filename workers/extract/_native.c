@@ -16,6 +16,8 @@ static PyMethodDef methods[] = {
      "blocks(element, Cell) -> paragraphs (str) and tables ((cells per row, grid)) in "
      "reading order, or None where only Python can read the element"},
     {"node_name", native_node_name, METH_O, "the element's name as libxml2 holds it"},
+    {"not_xml", native_not_xml, METH_O,
+     "not_xml(utf8 bytes) -> whether they hold a character XML forbids (html._not_xml)"},
     {"pdf_lines", (PyCFunction)(void (*)(void))native_pdf_lines, METH_FASTCALL,
      "pdf_lines(text, text page, box function, generated function, gap ratio, Word, Line) "
      "-> the page's lines, or None where the Python code must read them"},

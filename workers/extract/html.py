@@ -3,8 +3,6 @@ compiled reader (``_native.c``) where it is built and the page allows, else by t
 reading of ``html_tree`` (the reference; both give the same blocks)."""
 from __future__ import annotations
 
-import importlib
-import os
 import re
 from collections.abc import Callable
 from functools import cache
@@ -14,6 +12,7 @@ from ground.errors import ExtractionError
 from workers.extract.html_tree import (  # noqa: F401  (_MAX_GRID_CELLS, build_grid: for tests)
     _MAX_GRID_CELLS, body_blocks, build_grid, prefixed_names)
 from workers.extract.model import Block, Cell, ExtractedDocument
+from workers.extract.native import native_module
 from workers.extract.sheet import table_blocks
 
 #: a page for the check of the compiled reader at its first use: paragraphs, a layout
@@ -26,17 +25,11 @@ _SAMPLE = ("<html><body><p>一、总体情况</p>\u3000说明<br>第二行<table
 
 @cache
 def native_reader() -> Callable[[Any, type], list | None] | None:
-    """``_native.blocks``, the reading of :func:`body_blocks` in C (``_native.c``), where it
-    is built and reads a sample page as :func:`body_blocks` does; else None, and the
-    Python code reads every page (also with ``GKWATCH_PURE_PYTHON=1`` set)."""
-    if os.environ.get("GKWATCH_PURE_PYTHON"):
-        return None
-    try:
-        # optional: built where a C compiler was found. By name: the import graph (which
-        # sees only .py modules) would read ``from workers.extract import _native`` as an
-        # import of the package, a loop
-        _native = importlib.import_module("workers.extract._native")
-    except ImportError:
+    """``_native.blocks``, the reading of :func:`body_blocks` in C (``_native_html.c``),
+    where it is built and reads a sample page as :func:`body_blocks` does; else None, and
+    the Python code reads every page."""
+    _native = native_module()
+    if _native is None:
         return None
     from lxml import etree
 
@@ -105,7 +98,12 @@ _CONTROL_BYTES = bytes(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
 
 def _not_xml(data: bytes) -> bool:
     """Whether UTF-8 ``data`` holds a character ``_NOT_XML`` matches, found by C loops
-    over the bytes (the regex over the decoded page costs a third of lxml's parse)."""
+    over the bytes (the regex over the decoded page costs a third of lxml's parse); in
+    one pass by the compiled module where it is built (a copy of the page and two
+    searches here)."""
+    native = native_module()
+    if native is not None:
+        return native.not_xml(data)
     return (len(data.translate(None, _CONTROL_BYTES)) != len(data)
             or b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data)
 

@@ -76,6 +76,6 @@ class ExtractedDocument:
                 out.append(b.text)
             else:
                 for r in b.rows:
-                    out.append("\t".join(c.text for c in r if not c.span))
+                    out.append("\t".join([c.text for c in r if not c.span]))
         return "\n".join(out)
 

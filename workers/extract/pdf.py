@@ -11,9 +11,7 @@ read from the page's ruling lines by ``rules.py``), a second reading of its colu
 from __future__ import annotations
 
 import ctypes
-import importlib
 import logging
-import os
 import re
 import struct
 from bisect import bisect_right
@@ -22,6 +20,7 @@ from typing import NamedTuple
 
 from ground.errors import ExtractionError
 from workers.extract.model import Block, ExtractedDocument, Word
+from workers.extract.native import native_module
 from workers.extract.pdfcalls import Calls, calls
 
 log = logging.getLogger("gkwatch.extract.pdf")
@@ -149,14 +148,8 @@ def _native_lines() -> list:
     (``_native_pdf.c``), where it is built and ``GKWATCH_PURE_PYTHON`` is not set. It is
     checked against the Python loop on the first page of text a process reads (same
     lines, same words, same boxes) and left unused if they differ."""
-    if os.environ.get("GKWATCH_PURE_PYTHON"):
-        return [None, False]
-    try:
-        # by name: the import graph sees only .py modules (``html.native_reader``)
-        native = importlib.import_module("workers.extract._native")
-    except ImportError:
-        return [None, False]
-    return [native.pdf_lines, False]
+    native = native_module()
+    return [None if native is None else native.pdf_lines, False]
 
 
 _NATIVE = _native_lines()

@@ -44,7 +44,11 @@ def parse_bytes(data: bytes, *, filename: str, content_type: str | None = None,
     with collector_paused():
         doc = extract(data, filename=filename, content_type=content_type,
                       max_bytes=max_bytes or DEFAULT_MAX_BYTES)
-        return parse_document(doc, source=source or filename)
+        report = parse_document(doc, source=source or filename)
+        # the document freed by reference counting while the collector still waits: alive
+        # when it resumes, its thousands of objects would be scanned at the next allocation
+        del doc
+    return report
 
 
 #: characters of text a document may carry. An annual report has 10,000–200,000; parsing
@@ -56,18 +60,15 @@ MAX_TEXT_CHARS = 1_000_000
 def parse_document(doc, *, source: str | None = None) -> ParsedReport:
     """Document model → report (pure function), its shape checked here, once: what
     leaves the parser is a :class:`ParsedReport` whatever path built it."""
-    chars = 0
-    for b in doc.blocks:  # plain loops: a generator step for every cell costs more
-        chars += len(b.text)
-        for r in b.rows:
-            for c in r:
-                chars += len(c.text)
-    if chars > MAX_TEXT_CHARS:
-        raise ExtractionError(f"the document holds {chars} characters of text, over the limit of "
+    # the text the parser reads (each paragraph and each cell once, a merged cell's copies
+    # not again), measured before any matcher looks at it, and read by them afterwards
+    text = doc.plain_text()
+    if len(text) > MAX_TEXT_CHARS:
+        raise ExtractionError(f"the document holds {len(text)} characters of text, over the limit of "
                               f"{MAX_TEXT_CHARS} for one report", source=source)
 
     with document_scope():
-        report = build_report(doc)
+        report = build_report(doc, text=text)
     if not any(k in report for k in ("table2", "table3", "table4")):
         raise ParseError("none of the three tables (主动公开/依申请/复议诉讼) was found", source=source)
     return ParsedReport.checked(report)

@@ -118,10 +118,16 @@ def short_cached(fn: Callable[[str], T]) -> Callable[[str], T]:
     return cache.__getitem__  # type: ignore[return-value]
 
 
+#: ``_DROP`` without ``\s``: whitespace goes by ``str.split`` (both use CPython's
+#: ``Py_UNICODE_ISSPACE``), in C, before this regex sees a much shorter text
+_DROP_MARKS = re.compile(r"[\u200b\ufeff“”\"'‘’《》<>「」『』:：;；,，。·•*#_|]+")
+
+
 @short_cached
 def norm(text: str) -> str:
-    """NFKC, no whitespace and no quote-like punctuation: '（一） 予以 公开' → '(一)予以公开'."""
-    return _DROP.sub("", nfkc(text))
+    """NFKC, no whitespace and no quote-like punctuation: '（一） 予以 公开' → '(一)予以公开'
+    (``_DROP.sub("", nfkc(text))``, the whitespace removed by ``split`` first)."""
+    return _DROP_MARKS.sub("", "".join(nfkc(text).split()))
 
 
 @short_cached

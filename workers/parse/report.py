@@ -63,10 +63,12 @@ def _pdf_splits_doubtful(reading: dict) -> None:
                                            candidates=tuple(c.get("candidates") or ())).as_dict()
 
 
-def build_report(doc: ExtractedDocument) -> dict:
+def build_report(doc: ExtractedDocument, *, text: str | None = None) -> dict:
+    """The report of ``doc``; ``text``: its ``plain_text()``, where the caller has it."""
     L = layouts()
     rows = build_rows(doc)
-    text = doc.plain_text()
+    if text is None:
+        text = doc.plain_text()
     compact = norm(text)
     version = find_version(compact, L)
     # table 三's rows: found by their labels, which placing the PDF numbers leaves alone

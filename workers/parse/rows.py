@@ -26,7 +26,7 @@ class Item:
     read: Reading | None = None  # how the value was read, where placement decided it
     conf: float | None = None  # OCR: the recogniser's confidence in the word
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One row: ``labels`` are text cells, ``values`` the cells after the last label."""
 
@@ -85,14 +85,14 @@ def _is_label(text: str) -> bool:
 
 def _finish(row: Row) -> Row:
     cells = row.cells
-    last = -1
-    for i, it in enumerate(cells):
-        if _is_label(it.text):
-            last = i
+    texts = [it.text for it in cells]
+    last = len(texts) - 1  # the last label cell: most rows end in numbers, so from the end
+    while last >= 0 and not _is_label(texts[last]):
+        last -= 1
     labels = [c for c in cells[: last + 1] if c.text.strip()]
     row.labels = labels
     row.label = norm("".join([i.text for i in labels]))
-    row.text = " ".join([i.text for i in cells])
+    row.text = " ".join(texts)
     vals = cells[last + 1:]
     if not row.grid:
         while vals and not vals[0].text.strip():
@@ -126,9 +126,9 @@ def build_rows(doc: ExtractedDocument) -> list[Row]:
                 if "\n" in txt:
                     txt = txt.replace("\n", " ") if not has_cjk(txt) else txt.replace("\n", "")
                 if grid:
-                    it = Item(txt.strip(), prov)
-                    items.append(it)
-                    if blank and it.text.strip():
+                    txt = txt.strip()
+                    items.append(Item(txt, prov))
+                    if txt:
                         blank = False
                 else:
                     got = _split_line(txt, prov) if txt.strip() else [Item("", prov)]
