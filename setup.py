@@ -1,6 +1,6 @@
 """The one compiled part: ``workers/extract/_native*.c``, the hot loops of the HTML and PDF
 extractors (an HTML page's blocks from lxml's tree, a PDF page's words from pdfium's
-character boxes).
+character boxes) and of the parser's row stream for tables with real cells.
 
 Everything else is in ``pyproject.toml``. The extension is optional: where no C compiler
 (or no Python headers) is found the install goes on without it and the extractors read
@@ -9,7 +9,8 @@ test_extract_native.py``), only slower.
 """
 from setuptools import Extension, setup
 
-SOURCES = ["workers/extract/_native.c", "workers/extract/_native_html.c", "workers/extract/_native_pdf.c"]
+SOURCES = ["workers/extract/_native.c", "workers/extract/_native_html.c", "workers/extract/_native_pdf.c",
+           "workers/extract/_native_rows.c"]
 
 # -ffp-contract=off: the PDF loop's arithmetic must round as Python's does (no fused
 # multiply-add where a compiler for another machine would contract)

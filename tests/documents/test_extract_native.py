@@ -3,7 +3,8 @@
 HTML: ``body_blocks`` in Python is the reference: on the corpus pages, the demo pages and
 random markup the compiled reader either gives the very same blocks or declines (None),
 and a page it declines is read by the Python code. PDF: every page's lines and words from
-the compiled loop are those of ``_grouped_lines``. The parse leaves no reference cycle
+the compiled loop are those of ``_grouped_lines``. Parser: the rows of tables with real
+cells from the compiled loop are those of ``build_rows``'s Python branch. The parse leaves no reference cycle
 behind (the parser runs with the cycle collector paused, ``ground.collector``).
 """
 from __future__ import annotations
@@ -178,6 +179,50 @@ def test_forbidden_characters_found_alike(parts: list[bytes]) -> None:
     python = (len(data.translate(None, H._CONTROL_BYTES)) != len(data)
               or b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data)
     assert native_module().not_xml(data) is python
+
+
+# --- the parser's rows ---------------------------------------------------------------------
+
+def _rows_dump(doc) -> list:
+    from workers.parse.normalize import document_scope
+    from workers.parse.rows import build_rows
+
+    out = []
+    for native in (True, False):
+        with document_scope():
+            rows = build_rows(doc, native=native)
+        out.append([(r.label, r.text, r.nums, r.grid, r.is_para, r.words, r.drawn, r.dropped, r.placed,
+                     [(i.text, i.prov, i.x, i.read, i.conf) for i in r.cells],
+                     [r.cells.index(i) for i in r.labels], [r.cells.index(i) for i in r.values]) for r in rows])
+    return out
+
+
+@needs_reader
+def test_grid_rows_are_the_python_rows_on_corpus_pages() -> None:
+    tables = 0
+    for name, markup in _pages():
+        doc = H.html_to_document(markup, encoding=None)
+        tables += sum(b.kind == "table" for b in doc.blocks)
+        native, python = _rows_dump(doc)
+        assert native == python, name
+    assert tables >= 20
+
+
+@needs_reader
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(MARKUP, max_size=6), st.lists(st.sampled_from(["1", "0", "/", "—", "无", "12.5", "1,234", "３",
+                                                              "合计", "（一）予以公开", " a\nb ", "中\n文", "", " "]),
+                                             max_size=12))
+def test_grid_rows_are_the_python_rows_on_random_tables(parts: list[str], cells: list[str]) -> None:
+    markup = "<html><body>" + "".join(parts) + "</body></html>"
+    native, python = _rows_dump(H.html_to_document(markup, encoding=None))
+    assert native == python
+    # and cells as any extractor may give them (line breaks, padding, marks, numbers)
+    from workers.extract.model import Block, Cell, ExtractedDocument
+
+    grid = [[Cell(t, r, c, span=(r + c) % 5 == 4) for c, t in enumerate(cells[r:] + cells[:r])] for r in range(3)]
+    native, python = _rows_dump(ExtractedDocument(blocks=[Block("table", rows=grid, table=1, grid=True)], format="html"))
+    assert native == python
 
 
 # --- the paused collector ------------------------------------------------------------------

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from workers.extract.model import ExtractedDocument, Word
+from workers.extract.native import native_module
 from workers.reading import Reading
 from workers.parse.normalize import has_cjk, is_blank_mark, is_number, norm, short_cached, to_number
 
@@ -83,6 +84,11 @@ def _is_label(text: str) -> bool:
     return not is_blank_mark(text) and to_number(text) is None
 
 
+# the caches behind the short_cached functions, for the compiled loop (``cache[text]`` is
+# the function's result, as a call gives it)
+_IS_LABEL, _NORM, _IS_NUMBER = _is_label.__self__, norm.__self__, is_number.__self__  # type: ignore[attr-defined]
+
+
 def _finish(row: Row) -> Row:
     cells = row.cells
     texts = [it.text for it in cells]
@@ -106,8 +112,18 @@ def _finish(row: Row) -> Row:
     return row
 
 
-def build_rows(doc: ExtractedDocument) -> list[Row]:
+def _native_grid_rows():
+    """``_native.grid_rows`` (``_native_rows.c``): the grid branch of :func:`build_rows`
+    with its ``_finish``, asking the same caches; None where the module is not built."""
+    native = native_module()
+    return None if native is None else native.grid_rows
+
+
+def build_rows(doc: ExtractedDocument, *, native: bool = True) -> list[Row]:
+    """The document's rows (``native``: tables with real cells by the compiled loop, where
+    it is built; it gives the rows this Python code gives)."""
     rows: list[Row] = []
+    grid_rows = _native_grid_rows() if native else None
     for b in doc.blocks:
         if b.kind == "para":
             prov = {"page": b.page, "table": None, "row": None, "col": None}
@@ -115,6 +131,9 @@ def build_rows(doc: ExtractedDocument) -> list[Row]:
             rows.append(_finish(Row(items, grid=False, is_para=True, words=b.words, drawn=b.cells)))
             continue
         page, table, grid = b.page, b.table, b.grid
+        if grid and grid_rows is not None:
+            grid_rows(rows, b.rows, page, table, Item, Row, _IS_LABEL, _NORM, _IS_NUMBER)
+            continue
         for r in b.rows:
             items: list[Item] = []
             blank = True  # whether every item is empty: a row with no text is dropped
