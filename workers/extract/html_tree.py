@@ -144,23 +144,23 @@ def _cell_text(el) -> str:
     line breaks only at <p>/<br>/<div> boundaries. Comments' text is kept (as it always
     was), the content of ``_SKIP`` elements is not."""
     parts: list[str] = []
-    if el.text:
-        parts.append(el.text)
-    for ch in el:
-        _cell_walk(ch, parts)
-        if ch.tail:
-            parts.append(ch.tail)
+    _cell_content(el, parts)
     return _lines("".join(parts))
 
 
 def _cell_walk(e, parts: list[str]) -> None:
-    # a module function, not a closure: a closure that calls itself is a reference cycle,
+    # module functions, not a closure: a closure that calls itself is a reference cycle,
     # left for the collector, which the parser pauses (``ground.collector``)
     tag = _tag(e)
     if tag in _SKIP:
         return
     if tag in ("p", "div", "br", "li") and parts and not parts[-1].endswith("\n"):
         parts.append("\n")
+    _cell_content(e, parts)
+
+
+def _cell_content(e, parts: list[str]) -> None:
+    """``e``'s own text, then each child walked and its tail."""
     if e.text:
         parts.append(e.text)
     for ch in e:
