@@ -225,6 +225,16 @@ def test_grid_rows_are_the_python_rows_on_random_tables(parts: list[str], cells:
     assert native == python
 
 
+@needs_reader
+def test_the_compiled_loops_pass_the_fields_in_their_order() -> None:
+    """The C code makes Cell, Item and Row with positional arguments; the Python side uses
+    it only while the dataclasses' fields are in the order it passes them."""
+    from workers.parse import rows
+
+    assert not rows._ORDER_CHANGED and rows._native_grid_rows() is not None
+    assert [f.name for f in __import__("dataclasses").fields(H.Cell)] == ["text", "row", "col", "span"]
+
+
 # --- the paused collector ------------------------------------------------------------------
 
 def test_an_html_parse_leaves_no_reference_cycle() -> None:

@@ -255,20 +255,17 @@ static int rows_of(const Node *table, const Node ***rows, Py_ssize_t *nrows, Py_
     return 1;
 }
 
-/* Cell(text=, row=, col=, span=) by keyword: a change of the dataclass's field order
- * cannot move a value into another field */
-static PyObject *cell_fields;
-
+/* Cell(text, row, col[, span]): positional, in the dataclass's field order, which
+ * ``html.native_reader`` checks before it uses this code (keywords cost more than the
+ * cell itself) */
 static PyObject *make_cell(PyObject *Cell, PyObject *text, Py_ssize_t r, Py_ssize_t c, int span) {
-    if (!cell_fields && !(cell_fields = Py_BuildValue("(ssss)", "text", "row", "col", "span")))
-        return NULL;
     PyObject *args[4];
     args[0] = text;
     args[1] = PyLong_FromSsize_t(r);
     args[2] = PyLong_FromSsize_t(c);
     args[3] = span ? Py_True : Py_False;
     PyObject *cell = NULL;
-    if (args[1] && args[2]) cell = PyObject_Vectorcall(Cell, args, 0, cell_fields);
+    if (args[1] && args[2]) cell = PyObject_Vectorcall(Cell, args, span ? 4 : 3, NULL);
     Py_XDECREF(args[1]);
     Py_XDECREF(args[2]);
     return cell;

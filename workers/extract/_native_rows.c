@@ -13,12 +13,12 @@
 #include "_native.h"
 
 static PyObject *k_page, *k_table, *k_row, *k_col, *k_span, *k_text, *space, *empty;
-/* the dataclasses' fields, passed by keyword: a change of their order cannot move a value
- * into another field */
-static PyObject *item_fields, *row_fields;
+/* Item and Row are called with positional arguments in their fields' order (keywords
+ * cost more than the objects): ``rows._native_grid_rows`` checks that order first */
+static int made;
 
 static int names(void) {
-    if (row_fields) return 0; /* all made (row_fields last) */
+    if (made) return 0;
     k_page = PyUnicode_InternFromString("page");
     k_table = PyUnicode_InternFromString("table");
     k_row = PyUnicode_InternFromString("row");
@@ -27,11 +27,8 @@ static int names(void) {
     k_text = PyUnicode_InternFromString("text");
     space = PyUnicode_FromOrdinal(' ');
     empty = PyUnicode_FromStringAndSize("", 0);
-    item_fields = Py_BuildValue("(ss)", "text", "prov");
-    row_fields = Py_BuildValue("(ssssssss)", "cells", "grid", "is_para", "labels", "values", "nums",
-                               "label", "text");
-    return k_page && k_table && k_row && k_col && k_span && k_text && space && empty && item_fields &&
-                   row_fields ? 0 : -1;
+    made = k_page && k_table && k_row && k_col && k_span && k_text && space && empty;
+    return made ? 0 : -1;
 }
 
 /* the cell's text on one line (as ``build_rows`` makes it), stripped: a new reference */
@@ -111,7 +108,7 @@ static PyObject *row_of(PyObject *cells, PyObject *page, PyObject *table, PyObje
             PyDict_SetItem(prov, k_table, table) == 0 && PyDict_SetItem(prov, k_row, r) == 0 &&
             PyDict_SetItem(prov, k_col, col) == 0) {
             PyObject *args[2] = {txt, prov};
-            item = PyObject_Vectorcall(Item, args, 0, item_fields);
+            item = PyObject_Vectorcall(Item, args, 2, NULL);
         }
         Py_XDECREF(r);
         Py_XDECREF(col);
@@ -156,8 +153,10 @@ static PyObject *row_of(PyObject *cells, PyObject *page, PyObject *table, PyObje
     }
     nums = PyLong_FromSsize_t(count);
     if (!nums) goto done;
-    PyObject *args[8] = {items, Py_True, Py_False, labels, values, nums, label, text};
-    result = PyObject_Vectorcall(Row, args, 0, row_fields);
+    /* Row(cells, grid, is_para, labels, values, nums, words, drawn, dropped, placed, label, text) */
+    PyObject *args[12] = {items, Py_True, Py_False, labels, values, nums, Py_None, Py_None,
+                          Py_False, Py_False, label, text};
+    result = PyObject_Vectorcall(Row, args, 12, NULL);
 done:
     Py_XDECREF(items);
     Py_XDECREF(texts);

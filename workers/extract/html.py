@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import fields
 from functools import cache
 from typing import Any
 
@@ -29,7 +30,8 @@ def native_reader() -> Callable[[Any, type], list | None] | None:
     where it is built and reads a sample page as :func:`body_blocks` does; else None, and
     the Python code reads every page."""
     _native = native_module()
-    if _native is None:
+    # _native_html.c makes cells as Cell(text, row, col[, span]), positionally
+    if _native is None or tuple(f.name for f in fields(Cell)) != ("text", "row", "col", "span"):
         return None
     from lxml import etree
 

@@ -6,7 +6,7 @@ a line ("1.属于国家秘密 1 0 0 0 0 0 1") are split off as cells of their ow
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from workers.extract.model import ExtractedDocument, Word
 from workers.extract.native import native_module
@@ -112,11 +112,22 @@ def _finish(row: Row) -> Row:
     return row
 
 
+#: the fields ``_native_rows.c`` passes in this order (positional arguments: keywords cost
+#: more than the objects); another order and the compiled loop is not used
+_ITEM_FIELDS = ("text", "prov", "x", "read", "conf")
+_ROW_FIELDS = ("cells", "grid", "is_para", "labels", "values", "nums", "words", "drawn", "dropped",
+               "placed", "label", "text")
+_ORDER_CHANGED = (tuple(f.name for f in fields(Item)) != _ITEM_FIELDS
+                  or tuple(f.name for f in fields(Row)) != _ROW_FIELDS)
+
+
 def _native_grid_rows():
     """``_native.grid_rows`` (``_native_rows.c``): the grid branch of :func:`build_rows`
     with its ``_finish``, asking the same caches; None where the module is not built."""
     native = native_module()
-    return None if native is None else native.grid_rows
+    if native is None or _ORDER_CHANGED:
+        return None
+    return native.grid_rows
 
 
 def build_rows(doc: ExtractedDocument, *, native: bool = True) -> list[Row]:
