@@ -123,3 +123,14 @@ def test_column_identities_settle_last_and_are_marked() -> None:
     assert rows["3.1"].values == [22, 0, 0, 0, 0, 0, 22]
     first = rows["3.1"].reads[0]
     assert first.how == SPLIT_ASSUMED and {"T3-BALANCE", "T3-RESULTS"} <= set(first.assumed)
+
+
+def test_stream_values_with_inner_spaces_are_read_as_their_digits() -> None:
+    """A value printed with a space inside ("0 1", read as 01 by is_number/to_number) is one
+    digit run when a row's values are too few for its cells: split as digits or left
+    unread, never an ``int(' ')`` error (found by fuzzing mutated corpus pages)."""
+    from workers.parse.stream import _cells
+
+    assert _cells(["0", "0", "0 1", "1", "0"], 7, None) is None  # six digits for 7 cells: unread
+    got = _cells(["1 2", "3"], 3, None)
+    assert got is not None and got.values == [1, 2, 3]

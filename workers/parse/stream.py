@@ -77,7 +77,9 @@ def _cells(vals: list[str], n: int, identity: Identity | None) -> StreamRow | No
     if len(vals) == n:
         return StreamRow([to_number(v) if is_number(v) else None for v in vals], [Reading(TEXT)] * n)
     if len(vals) < n and all(is_number(v) for v in vals):
-        got = read_run(vals, n, identity=identity, prefer=balanced)
+        # a number may be printed with spaces inside ("1 234", as is_number and to_number
+        # read it): its digits are one token of the run
+        got = read_run([v.replace(" ", "") for v in vals], n, identity=identity, prefer=balanced)
         if got:
             return StreamRow(got.values, got.cells, got.pool)
     return None
