@@ -135,11 +135,13 @@ def _page_lines(tp) -> tuple[str, list[_Line]]:
         if got is not None and _NATIVE[1]:
             return text, got
         if got is not None:  # the process's first page: checked against the Python loop
-            same = got == _grouped_lines(text, tp.raw, fns, raw.FS_RECTF(), PdfiumError)
+            python = _grouped_lines(text, tp.raw, fns, raw.FS_RECTF(), PdfiumError)
+            same = got == python
             _NATIVE[:] = [native, True] if same else [None, False]
             if not same:
                 log.warning("the compiled PDF line reader read a page otherwise than the "
                             "Python code; it is not used in this process")
+            return text, python
     return text, _grouped_lines(text, tp.raw, fns, raw.FS_RECTF(), PdfiumError)
 
 
