@@ -104,8 +104,11 @@ def _not_xml(data: bytes) -> bool:
     one pass by the compiled module where it is built (a copy of the page and two
     searches here)."""
     native = native_module()
-    if native is not None:
-        return native.not_xml(data)
+    return native.not_xml(data) if native is not None else _not_xml_python(data)
+
+
+def _not_xml_python(data: bytes) -> bool:
+    """:func:`_not_xml` without the compiled module (and its reference in the tests)."""
     return (len(data.translate(None, _CONTROL_BYTES)) != len(data)
             or b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data)
 
