@@ -4,6 +4,7 @@
  * - ``blocks``: an HTML page's paragraphs and table grids from lxml's tree (_native_html.c)
  * - ``pdf_lines``: a PDF page's lines and words from pdfium's character boxes (_native_pdf.c)
  * - ``grid_rows``: the parser's row stream for a table with real cells (_native_rows.c)
+ * - ``not_xml``, ``norm``: passes over a page's bytes and a label's text (_native_text.c)
  *
  * Each does what a Python function of the extractors does (that function stays the
  * reference and the fallback; the tests compare the two), and declines (None) what it
@@ -20,6 +21,9 @@ static PyMethodDef methods[] = {
     {"node_name", native_node_name, METH_O, "the element's name as libxml2 holds it"},
     {"not_xml", native_not_xml, METH_O,
      "not_xml(utf8 bytes) -> whether they hold a character XML forbids (html._not_xml)"},
+    {"norm", (PyCFunction)(void (*)(void))native_norm, METH_FASTCALL,
+     "norm(unicodedata.normalize, marks, text) -> the parser's normal form of text "
+     "(workers/parse/normalize.py)"},
     {"grid_rows", (PyCFunction)(void (*)(void))native_grid_rows, METH_FASTCALL,
      "grid_rows(out, rows, page, table, Item, Row, is_label, norm, is_number): the parser's "
      "rows of a table with real cells appended to out (workers/parse/rows.py)"},

@@ -501,23 +501,3 @@ PyObject *native_node_name(PyObject *self, PyObject *el) {
     if (!n || n->type != ELEMENT || !n->name) Py_RETURN_NONE;
     return PyUnicode_FromString(n->name);
 }
-
-
-PyObject *native_not_xml(PyObject *self, PyObject *arg) {
-    /* ``html._not_xml``: whether UTF-8 bytes hold a control character XML forbids (all
-     * below 0x20 but tab, line feed, carriage return) or U+FFFE / U+FFFF */
-    (void)self;
-    if (!PyBytes_Check(arg)) {
-        PyErr_SetString(PyExc_TypeError, "not_xml(bytes)");
-        return NULL;
-    }
-    const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(arg);
-    Py_ssize_t n = PyBytes_GET_SIZE(arg);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        unsigned char c = p[i];
-        if (c < 0x20 && c != 0x09 && c != 0x0A && c != 0x0D) Py_RETURN_TRUE;
-        if (c == 0xEF && i + 2 < n && p[i + 1] == 0xBF && (p[i + 2] == 0xBE || p[i + 2] == 0xBF))
-            Py_RETURN_TRUE;
-    }
-    Py_RETURN_FALSE;
-}
