@@ -76,6 +76,11 @@ def _cell_ok(value: Any) -> bool:
     return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
+#: the types of nearly every cell: tested for a row at once, in C (``issuperset`` of the
+#: cells' types); a row with any other type is judged cell by cell by ``_cell_ok``
+_PLAIN_CELL_TYPES = frozenset({int, float, type(None)})
+
+
 class ParsedReport(dict[str, Any]):
     """A ``gkwatch.report/1`` report, checked once where the parser hands it over.
 
@@ -114,10 +119,12 @@ class ParsedReport(dict[str, Any]):
                 raise ValueError(f"report: {table} must map rows to cells")
             for row, cells in rows.items():
                 if table == "table2":
-                    ok = isinstance(cells, Mapping) and all(
-                        _cell_ok(v) or (k.endswith("_unit") and isinstance(v, str)) for k, v in cells.items())
+                    ok = isinstance(cells, Mapping) and (
+                        _PLAIN_CELL_TYPES.issuperset(map(type, cells.values())) or all(
+                            _cell_ok(v) or (k.endswith("_unit") and isinstance(v, str)) for k, v in cells.items()))
                 else:
-                    ok = isinstance(cells, list) and all(_cell_ok(v) for v in cells)
+                    ok = isinstance(cells, list) and (_PLAIN_CELL_TYPES.issuperset(map(type, cells))
+                                                      or all(_cell_ok(v) for v in cells))
                 if not ok:
                     raise ValueError(f"report: {table} row {row!r}: cells must be numbers or null, got {cells!r}")
         return cls(data)

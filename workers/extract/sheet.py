@@ -92,6 +92,11 @@ def table_blocks(tds_per_row: list[int], grid: list[list[Cell]]) -> list[Block]:
     """The blocks of one gridded HTML table: a report sheet split into paragraphs and
     tables, any other table as a single grid block. ``tds_per_row`` counts the cells
     written in each <tr> (aligned with ``grid``)."""
+    # a sheet has two rows that start with a section heading (``_is_sheet`` over the rows'
+    # texts, whose first cell is their text): most tables have none, seen without
+    # reading every row's cells
+    if sum(1 for r in grid if r and not r[0].span and _TOP.match(r[0].text.strip())) < _MIN_HEADINGS:
+        return [Block("table", rows=grid, grid=True)]
     width = max((len(r) for r in grid), default=0)
     texts = [_text_row(n, row, width) for n, row in zip(tds_per_row, grid)]
     if not _is_sheet(texts):
