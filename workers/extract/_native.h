@@ -13,6 +13,8 @@ extern PyTypeObject *element_type; /* lxml.etree._Element, set at import */
 PyObject *native_blocks(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *native_node_name(PyObject *self, PyObject *el);
 PyObject *native_not_xml(PyObject *self, PyObject *arg);
+/* _native_text.c: a text's lines as html._lines cuts them (or one paragraph line) */
+PyObject *html_lines(const char *s, size_t n, int split);
 PyObject *native_norm(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *native_pdf_lines(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *native_grid_rows(PyObject *self, PyObject *const *args, Py_ssize_t nargs);

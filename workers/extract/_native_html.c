@@ -5,7 +5,7 @@
  * block elements and ``<br>``, skipped elements are left out, a table with a table inside
  * is layout and is descended into, any other table becomes its grid (``tr`` children of
  * the table and of its ``thead``/``tbody``/``tfoot``, their ``td``/``th``, each cell's text
- * made into lines by the rules of ``_lines``, merged cells expanded into ``Cell`` objects).
+ * made into lines by the rules of ``_lines`` (``html_lines``, _native_text.c), merged cells expanded into ``Cell`` objects).
  * It returns the paragraphs (str) and tables (``(cells per row, grid)``) in reading order,
  * or None where the page holds anything the Python code may read otherwise (an odd span
  * value, an upper-case or non-ASCII tag name, a node of an unexpected kind, bytes that
@@ -139,66 +139,6 @@ static int cell_text(const Node *td, Buf *b) {
     return 1;
 }
 
-/* _WS of html.py: the characters a whitespace run is made of */
-static int is_ws(Py_UCS4 c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v' ||
-           c == 0xA0 || c == 0x3000 || c == 0x200B || c == 0xFEFF;
-}
-
-/* ``split``: ``_lines`` of html.py, the non-empty lines, whitespace runs made one space,
- * each line stripped as ``str.strip`` strips; else a paragraph as ``body_blocks``'s
- * ``flush`` makes it, one line (``_WS.sub(" ", text).strip()``). NULL with an exception
- * set; a UnicodeDecodeError where libxml2 holds bytes that are not UTF-8. */
-static PyObject *lines(const char *s, size_t n, int split) {
-    PyObject *u = PyUnicode_DecodeUTF8(s, (Py_ssize_t)n, NULL);
-    if (!u) return NULL;
-    Py_ssize_t len = PyUnicode_GET_LENGTH(u);
-    int kind = PyUnicode_KIND(u);
-    const void *data = PyUnicode_DATA(u);
-    /* most cells: letters and digits only, nothing to do */
-    int plain = len > 0;
-    for (Py_ssize_t i = 0; i < len && plain; i++)
-        if (!Py_UNICODE_ISALNUM(PyUnicode_READ(kind, data, i))) plain = 0;
-    if (plain || len == 0) return u;
-    Py_UCS4 *out = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)(len + 1));
-    if (!out) { Py_DECREF(u); return PyErr_NoMemory(); }
-    Py_ssize_t o = 0, i = 0;
-    while (i <= len) {
-        /* one line: [i, e) */
-        Py_ssize_t e = i;
-        while (e < len && (!split || PyUnicode_READ(kind, data, e) != '\n')) e++;
-        Py_ssize_t start = o;
-        if (o > 0) out[o++] = '\n';
-        Py_ssize_t body = o;
-        int in_run = 0; /* inside a run of _WS characters, already written as one space */
-        for (Py_ssize_t k = i; k < e; k++) {
-            Py_UCS4 c = PyUnicode_READ(kind, data, k);
-            if (!is_ws(c)) {
-                out[o++] = c;
-                in_run = 0;
-            } else if (!in_run) {
-                out[o++] = ' ';
-                in_run = 1;
-            }
-        }
-        /* strip the line as str.strip does */
-        Py_ssize_t a = body, z = o;
-        while (a < z && Py_UNICODE_ISSPACE(out[a])) a++;
-        while (z > a && Py_UNICODE_ISSPACE(out[z - 1])) z--;
-        if (a == z) {
-            o = start; /* an empty line is dropped, with its break */
-        } else {
-            memmove(out + body, out + a, sizeof(Py_UCS4) * (size_t)(z - a));
-            o = body + (z - a);
-        }
-        i = e + 1;
-    }
-    Py_DECREF(u);
-    PyObject *r = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, o);
-    PyMem_Free(out);
-    return r;
-}
-
 /* A span attribute's value as ``html._span`` reads it; 0 where only Python can say
  * (anything but 1–6 ASCII digits). A missing attribute is 1. */
 static int span_of(const Node *td, const char *attr) {
@@ -313,7 +253,7 @@ static PyObject *table_grid(const Node *table, PyObject *Cell) {
             int got = cell_text(td, &b);
             if (got < 0) goto done;
             if (got == DECLINE) goto decline;
-            PyObject *text = lines(b.p ? b.p : "", b.n, 1);
+            PyObject *text = html_lines(b.p ? b.p : "", b.n, 1);
             if (!text) goto done;
             while (PyList_GET_SIZE(g) < r + rs) {
                 PyObject *extra = PyList_New(0);
@@ -391,7 +331,7 @@ typedef struct {
 
 static int flush(Walk *w) {
     if (w->para.n == 0) return 1; /* most boundaries: nothing between two block elements */
-    PyObject *s = lines(w->para.p, w->para.n, 0);
+    PyObject *s = html_lines(w->para.p, w->para.n, 0);
     w->para.n = 0;
     if (!s) {
         if (!PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) return -1;

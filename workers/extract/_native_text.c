@@ -2,6 +2,7 @@
  *
  * - ``not_xml``: ``html._not_xml_python`` over a page's UTF-8 bytes
  * - ``norm``: ``normalize._norm_python``, the parser's normal form of a label or a text
+ * - ``html_lines``: a cell's or a paragraph's text as the HTML reader cuts and trims it
  */
 #include "_native.h"
 
@@ -149,4 +150,64 @@ PyObject *native_norm(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     PyObject *out = drop(normal);
     Py_DECREF(normal);
     return out;
+}
+
+/* _WS of html.py: the characters a whitespace run is made of */
+static int is_ws(Py_UCS4 c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v' ||
+           c == 0xA0 || c == 0x3000 || c == 0x200B || c == 0xFEFF;
+}
+
+/* ``split``: ``_lines`` of html.py, the non-empty lines, whitespace runs made one space,
+ * each line stripped as ``str.strip`` strips; else a paragraph as ``body_blocks``'s
+ * ``flush`` makes it, one line (``_WS.sub(" ", text).strip()``). NULL with an exception
+ * set; a UnicodeDecodeError where libxml2 holds bytes that are not UTF-8. */
+PyObject *html_lines(const char *s, size_t n, int split) {
+    PyObject *u = PyUnicode_DecodeUTF8(s, (Py_ssize_t)n, NULL);
+    if (!u) return NULL;
+    Py_ssize_t len = PyUnicode_GET_LENGTH(u);
+    int kind = PyUnicode_KIND(u);
+    const void *data = PyUnicode_DATA(u);
+    /* most cells: letters and digits only, nothing to do */
+    int plain = len > 0;
+    for (Py_ssize_t i = 0; i < len && plain; i++)
+        if (!Py_UNICODE_ISALNUM(PyUnicode_READ(kind, data, i))) plain = 0;
+    if (plain || len == 0) return u;
+    Py_UCS4 *out = PyMem_Malloc(sizeof(Py_UCS4) * (size_t)(len + 1));
+    if (!out) { Py_DECREF(u); return PyErr_NoMemory(); }
+    Py_ssize_t o = 0, i = 0;
+    while (i <= len) {
+        /* one line: [i, e) */
+        Py_ssize_t e = i;
+        while (e < len && (!split || PyUnicode_READ(kind, data, e) != '\n')) e++;
+        Py_ssize_t start = o;
+        if (o > 0) out[o++] = '\n';
+        Py_ssize_t body = o;
+        int in_run = 0; /* inside a run of _WS characters, already written as one space */
+        for (Py_ssize_t k = i; k < e; k++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, k);
+            if (!is_ws(c)) {
+                out[o++] = c;
+                in_run = 0;
+            } else if (!in_run) {
+                out[o++] = ' ';
+                in_run = 1;
+            }
+        }
+        /* strip the line as str.strip does */
+        Py_ssize_t a = body, z = o;
+        while (a < z && Py_UNICODE_ISSPACE(out[a])) a++;
+        while (z > a && Py_UNICODE_ISSPACE(out[z - 1])) z--;
+        if (a == z) {
+            o = start; /* an empty line is dropped, with its break */
+        } else {
+            memmove(out + body, out + a, sizeof(Py_UCS4) * (size_t)(z - a));
+            o = body + (z - a);
+        }
+        i = e + 1;
+    }
+    Py_DECREF(u);
+    PyObject *r = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, o);
+    PyMem_Free(out);
+    return r;
 }
