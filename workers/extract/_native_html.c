@@ -5,7 +5,8 @@
  * block elements and ``<br>``, skipped elements are left out, a table with a table inside
  * is layout and is descended into, any other table becomes its grid (``tr`` children of
  * the table and of its ``thead``/``tbody``/``tfoot``, their ``td``/``th``, each cell's text
- * made into lines by the rules of ``_lines`` (``html_lines``, _native_text.c), merged cells expanded into ``Cell`` objects).
+ * made into lines by the rules of ``_lines`` (``html_lines``, in _native_text.c), merged
+ * cells expanded into ``Cell`` objects).
  * It returns the paragraphs (str) and tables (``(cells per row, grid)``) in reading order,
  * or None where the page holds anything the Python code may read otherwise (an odd span
  * value, an upper-case or non-ASCII tag name, a node of an unexpected kind, bytes that
