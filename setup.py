@@ -10,7 +10,8 @@ test_extract_native.py``), only slower.
 from setuptools import Extension, setup
 
 SOURCES = ["workers/extract/_native.c", "workers/extract/_native_html.c", "workers/extract/_native_pdf.c",
-           "workers/extract/_native_rows.c", "workers/extract/_native_text.c"]
+           "workers/extract/_native_rows.c", "workers/extract/_native_text.c",
+           "workers/extract/_native_make.c"]
 
 # -ffp-contract=off: the PDF loop's arithmetic must round as Python's does (no fused
 # multiply-add where a compiler for another machine would contract)

@@ -157,6 +157,9 @@ def _pure_python(on: bool) -> None:
         os.environ.pop("GKWATCH_PURE_PYTHON", None)
     native_module.cache_clear()
     H.native_reader.cache_clear()
+    from workers.parse import rows
+
+    rows._native_grid_rows.cache_clear()
 
 
 @needs_reader
@@ -231,6 +234,77 @@ def test_the_compiled_loops_pass_the_fields_in_their_order() -> None:
 
     assert not rows._ORDER_CHANGED and rows._native_grid_rows() is not None
     assert [f.name for f in __import__("dataclasses").fields(H.Cell)] == ["text", "row", "col", "span"]
+
+
+@needs_reader
+def test_slots_are_filled_only_where_the_class_runs_nothing_else() -> None:
+    """The compiled loops fill the slots of Item, Row and Cell instead of calling their
+    ``__init__``: the objects are those of the classes, tracked by the collector, and hold
+    their values' references exactly once. A class with a ``__post_init__`` or without
+    slots is called as before."""
+    import sys
+    from dataclasses import dataclass, fields
+
+    from workers.parse import rows as R
+
+    text = "".join(["标签", "甲"])  # an object of its own, whose references are counted
+    grid = [[H.Cell(text, 0, 0), H.Cell("1", 0, 1)], [H.Cell("合计", 1, 0), H.Cell(text, 1, 1)]]
+    made: list = []
+    native_module().grid_rows(made, grid, None, 1, R.Item, R.Row, R._IS_LABEL, R._NORM, R._IS_NUMBER)
+    del made  # the parser's caches now hold the text as their key, for good
+    before = sys.getrefcount(text)
+    made = []
+    native_module().grid_rows(made, grid, None, 1, R.Item, R.Row, R._IS_LABEL, R._NORM, R._IS_NUMBER)
+    assert [type(r) for r in made] == [R.Row, R.Row] and all(type(i) is R.Item for r in made for i in r.cells)
+    assert all(gc.is_tracked(i) for r in made for i in r.cells) and made[0].cells[0].x is None
+    assert made[0].cells[0].text is text and sys.getrefcount(text) > before
+    del made
+    assert sys.getrefcount(text) == before  # each reference taken once, and given back
+
+    posts: list = []
+
+    @dataclass(slots=True)
+    class Checked:  # an Item with a __post_init__: it must run, so the class is called
+        text: str
+        prov: dict
+        x: object = None
+        read: object = None
+        conf: object = None
+
+        def __post_init__(self) -> None:
+            posts.append(self.text)
+
+    Plain = dataclass(type("Plain", (), {"__annotations__": {f.name: object for f in fields(R.Item)}}))
+    for cls in (Checked, Plain):
+        made = []
+        native_module().grid_rows(made, grid, None, 1, cls, R.Row, R._IS_LABEL, R._NORM, R._IS_NUMBER)
+        assert [[(type(i), i.text) for i in r.cells] for r in made] == [[(cls, text), (cls, "1")],
+                                                                        [(cls, "合计"), (cls, text)]]
+    assert posts == [text, "1", "合计", text]
+    # the Cells of a page: the reader's own sample check compares them field by field
+    assert H.native_reader() is not None and R._native_grid_rows() is not None
+
+
+@needs_reader
+def test_compiled_rows_unused_when_the_sample_table_reads_otherwise(monkeypatch) -> None:
+    """``rows._native_grid_rows`` uses the compiled loop only after it made the rows of its
+    sample table as the Python code does: a loop that loses a row is not used."""
+    from types import SimpleNamespace
+
+    from workers.parse import rows as R
+
+    def loses_the_last_row(out, *args):
+        native_module().grid_rows(out, *args)
+        out.pop()
+
+    monkeypatch.setattr(R, "native_module", lambda: SimpleNamespace(grid_rows=loses_the_last_row))
+    R._native_grid_rows.cache_clear()
+    try:
+        assert R._native_grid_rows() is None
+    finally:
+        monkeypatch.undo()
+        R._native_grid_rows.cache_clear()
+    assert (R._native_grid_rows() is not None) == (native_module() is not None)
 
 
 # --- the paused collector ------------------------------------------------------------------

@@ -19,4 +19,8 @@ PyObject *native_norm(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *native_pdf_lines(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *native_grid_rows(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 
+/* _native_make.c: cls(*values) for a slots dataclass given every field, by filling its
+ * slots where the class allows (else by the call); a new reference or NULL */
+PyObject *make_object(PyObject *cls, PyObject *const *values, Py_ssize_t n);
+
 #endif

@@ -196,9 +196,9 @@ static int rows_of(const Node *table, const Node ***rows, Py_ssize_t *nrows, Py_
     return 1;
 }
 
-/* Cell(text, row, col[, span]): positional, in the dataclass's field order, which
+/* Cell(text, row, col, span): positional, in the dataclass's field order, which
  * ``html.native_reader`` checks before it uses this code (keywords cost more than the
- * cell itself) */
+ * cell itself); its slots filled by make_object */
 static PyObject *make_cell(PyObject *Cell, PyObject *text, Py_ssize_t r, Py_ssize_t c, int span) {
     PyObject *args[4];
     args[0] = text;
@@ -206,7 +206,7 @@ static PyObject *make_cell(PyObject *Cell, PyObject *text, Py_ssize_t r, Py_ssiz
     args[2] = PyLong_FromSsize_t(c);
     args[3] = span ? Py_True : Py_False;
     PyObject *cell = NULL;
-    if (args[1] && args[2]) cell = PyObject_Vectorcall(Cell, args, span ? 4 : 3, NULL);
+    if (args[1] && args[2]) cell = make_object(Cell, args, 4);
     Py_XDECREF(args[1]);
     Py_XDECREF(args[2]);
     return cell;

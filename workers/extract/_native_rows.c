@@ -107,8 +107,9 @@ static PyObject *row_of(PyObject *cells, PyObject *page, PyObject *table, PyObje
         if (r && col && prov && PyDict_SetItem(prov, k_page, page) == 0 &&
             PyDict_SetItem(prov, k_table, table) == 0 && PyDict_SetItem(prov, k_row, r) == 0 &&
             PyDict_SetItem(prov, k_col, col) == 0) {
-            PyObject *args[2] = {txt, prov};
-            item = PyObject_Vectorcall(Item, args, 2, NULL);
+            /* Item(text, prov, x, read, conf), every field given (make_object fills slots) */
+            PyObject *args[5] = {txt, prov, Py_None, Py_None, Py_None};
+            item = make_object(Item, args, 5);
         }
         Py_XDECREF(r);
         Py_XDECREF(col);
@@ -156,7 +157,7 @@ static PyObject *row_of(PyObject *cells, PyObject *page, PyObject *table, PyObje
     /* Row(cells, grid, is_para, labels, values, nums, words, drawn, dropped, placed, label, text) */
     PyObject *args[12] = {items, Py_True, Py_False, labels, values, nums, Py_None, Py_None,
                           Py_False, Py_False, label, text};
-    result = PyObject_Vectorcall(Row, args, 12, NULL);
+    result = make_object(Row, args, 12);
 done:
     Py_XDECREF(items);
     Py_XDECREF(texts);

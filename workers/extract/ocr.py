@@ -35,9 +35,9 @@ from typing import Any, Callable
 
 from ground.errors import ExtractionError, OcrUnavailable
 from workers.extract.model import Block, ExtractedDocument
+from workers.extract.tools import find_tool, run_tool, tool_message
 
 log = logging.getLogger("gkwatch.ocr")
-from workers.extract.tools import find_tool, run_tool, tool_message
 
 LANG = "chi_sim"
 DPI = 300  # for pages that are not one scanned image

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, fields
+from functools import cache
 
-from workers.extract.model import ExtractedDocument, Word
+from workers.extract.model import Block, Cell, ExtractedDocument, Word
 from workers.extract.native import native_module
 from workers.reading import Reading
 from workers.parse.normalize import has_cjk, is_blank_mark, is_number, norm, short_cached, to_number
@@ -121,11 +122,27 @@ _ORDER_CHANGED = (tuple(f.name for f in fields(Item)) != _ITEM_FIELDS
                   or tuple(f.name for f in fields(Row)) != _ROW_FIELDS)
 
 
+#: a table for the check of the compiled loop at its first use: a merged cell's copy, text
+#: on two lines (CJK and not), padding, blanks, numbers and labels
+_SAMPLE_GRID = [[Cell("（一）予以公开", 0, 0), Cell(" 1 ", 0, 1), Cell("/", 0, 2), Cell("", 0, 3)],
+                [Cell("中\n文", 1, 0), Cell("1", 1, 1, span=True), Cell("a\nb", 1, 2), Cell("12.5", 1, 3)],
+                [Cell(" ", 2, 0), Cell("", 2, 1), Cell("\u3000", 2, 2), Cell("—", 2, 3)]]
+
+
+@cache
 def _native_grid_rows():
     """``_native.grid_rows`` (``_native_rows.c``): the grid branch of :func:`build_rows`
-    with its ``_finish``, asking the same caches; None where the module is not built."""
+    with its ``_finish``, asking the same caches, where it is built and makes the rows of
+    a sample table as the Python code makes them (the same fields of the same classes:
+    it fills the dataclasses' slots rather than calling them); else None."""
     native = native_module()
     if native is None or _ORDER_CHANGED:
+        return None
+    doc = ExtractedDocument(blocks=[Block("table", rows=_SAMPLE_GRID, table=1, grid=True)], format="html")
+    made: list[Row] = []
+    native.grid_rows(made, _SAMPLE_GRID, None, 1, Item, Row, _IS_LABEL, _NORM, _IS_NUMBER)
+    python = build_rows(doc, native=False)
+    if [(type(r), r, [type(i) for i in r.cells]) for r in made] != [(Row, r, [Item] * len(r.cells)) for r in python]:
         return None
     return native.grid_rows
 
