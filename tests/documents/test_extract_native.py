@@ -157,9 +157,11 @@ def _pure_python(on: bool) -> None:
         os.environ.pop("GKWATCH_PURE_PYTHON", None)
     native_module.cache_clear()
     H.native_reader.cache_clear()
+    from workers.extract import rules
     from workers.parse import rows
 
     rows._native_grid_rows.cache_clear()
+    rules._native_listing.cache_clear()
 
 
 @needs_reader
@@ -430,3 +432,40 @@ def test_pdf_loop_unchecked_until_a_page_agrees(monkeypatch) -> None:
     monkeypatch.setattr(P, "_NATIVE", [real, False])
     assert parse_bytes(data, filename="x.pdf") == want
     assert P._NATIVE == [real, True]
+
+
+@needs_reader
+def test_pdf_objects_listed_alike_on_pages_and_in_form_objects() -> None:
+    """The compiled listing of a page's objects (``rules._native_listing``) gives the
+    ruling lines the Python listing gives: on every page of the corpus and demo PDFs, and
+    on a page that draws another page's table as one form object (the objects then sit
+    inside the form, the second listing's kind)."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    from workers.extract.rules import _native_listing, read_page_rules
+
+    assert _native_listing() is not None
+    pages = ruled = 0
+    for name, data in _pdfs():
+        pdf = pdfium.PdfDocument(data)
+        for i in range(len(pdf)):
+            got, want = read_page_rules(pdf[i]), read_page_rules(pdf[i], native=False)
+            assert got == want, (name, i)
+            pages += 1
+            ruled += bool(got and got.vertical)
+    assert pages >= 20 and ruled >= 6
+
+    source = pdfium.PdfDocument(_pdfs()[-1][1])
+    outer = pdfium.PdfDocument.new()
+    page = outer.new_page(*source[0].get_size())
+    page.insert_obj(source.page_as_xobject(0, outer).as_pageobject())
+    page.gen_content()
+    saved = io.BytesIO()
+    outer.save(saved)
+    framed = pdfium.PdfDocument(saved.getvalue())[0]
+    assert [o.type for o in framed.get_objects(max_depth=1)] == [pdfium.raw.FPDF_PAGEOBJ_FORM]
+    got = read_page_rules(framed)
+    assert got == read_page_rules(framed, native=False) == read_page_rules(source[0])
+    assert got.vertical and got.horizontal

@@ -3,6 +3,7 @@
  *
  * - ``blocks``: an HTML page's paragraphs and table grids from lxml's tree (_native_html.c)
  * - ``pdf_lines``: a PDF page's lines and words from pdfium's character boxes (_native_pdf.c)
+ * - ``pdf_objects``: a PDF page's path and form objects, for its ruling lines (_native_pdf.c)
  * - ``grid_rows``: the parser's row stream for a table with real cells (_native_rows.c)
  * - ``not_xml``, ``norm``: passes over a page's bytes and a label's text (_native_text.c)
  *
@@ -30,6 +31,9 @@ static PyMethodDef methods[] = {
     {"pdf_lines", (PyCFunction)(void (*)(void))native_pdf_lines, METH_FASTCALL,
      "pdf_lines(text, text page, box function, generated function, gap ratio, Word, Line) "
      "-> the page's lines, or None where the Python code must read them"},
+    {"pdf_objects", (PyCFunction)(void (*)(void))native_pdf_objects, METH_FASTCALL,
+     "pdf_objects(holder, count, get, of form, type, kind, kind) -> [(object, kind)] of a "
+     "page or a form object, of the two kinds (workers/extract/rules.py)"},
     {NULL, NULL, 0, NULL},
 };
 

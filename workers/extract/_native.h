@@ -17,6 +17,7 @@ PyObject *native_not_xml(PyObject *self, PyObject *arg);
 PyObject *html_lines(const char *s, size_t n, int split);
 PyObject *native_norm(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *native_pdf_lines(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+PyObject *native_pdf_objects(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 PyObject *native_grid_rows(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 
 /* _native_make.c: cls(*values) for a slots dataclass given every field, by filling its

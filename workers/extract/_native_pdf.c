@@ -195,3 +195,51 @@ done:
     Py_XDECREF(glued);
     return result;
 }
+
+/* pdfium's page-object listing (fpdf_edit.h) */
+typedef int (*CountObjects)(void *holder);
+typedef void *(*PageGetObject)(void *page, int index);
+typedef void *(*FormGetObject)(void *form, unsigned long index);
+typedef int (*ObjectType)(void *object);
+
+PyObject *native_pdf_objects(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    /* pdf_objects(holder, count, get, of form, type, kind, kind) -> [(object, kind)]: the
+     * objects of a page (``of form`` false) or of a form object of one of the two kinds,
+     * in order, as addresses; ``rules.read_page_rules``'s loop over every object of a
+     * page, most of them text, each costing two ctypes calls there */
+    (void)self;
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError,
+                        "pdf_objects(holder, count, get, of form, type, kind, kind)");
+        return NULL;
+    }
+    void *holder = PyLong_AsVoidPtr(args[0]);
+    CountObjects count = (CountObjects)PyLong_AsVoidPtr(args[1]);
+    void *get = PyLong_AsVoidPtr(args[2]);
+    int of_form = PyObject_IsTrue(args[3]);
+    ObjectType type_of = (ObjectType)PyLong_AsVoidPtr(args[4]);
+    long kind_a = PyLong_AsLong(args[5]), kind_b = PyLong_AsLong(args[6]);
+    if (PyErr_Occurred() || of_form < 0) return NULL;
+    if (!holder || !count || !get || !type_of) {
+        PyErr_SetString(PyExc_ValueError, "pdf_objects: a NULL handle or function");
+        return NULL;
+    }
+    PyObject *out = PyList_New(0);
+    if (!out) return NULL;
+    int n = count(holder);
+    for (int i = 0; i < n; i++) {
+        void *obj = of_form ? ((FormGetObject)get)(holder, (unsigned long)i)
+                            : ((PageGetObject)get)(holder, i);
+        if (!obj) continue;
+        int kind = type_of(obj);
+        if (kind != kind_a && kind != kind_b) continue;
+        PyObject *pair = Py_BuildValue("(Ni)", PyLong_FromVoidPtr(obj), kind);
+        if (!pair || PyList_Append(out, pair) < 0) {
+            Py_XDECREF(pair);
+            Py_DECREF(out);
+            return NULL;
+        }
+        Py_DECREF(pair);
+    }
+    return out;
+}

@@ -28,6 +28,11 @@ class Handle(ctypes.c_void_p):
     without declared argument types would pass as a 32-bit C int)."""
 
 
+def address(fn: Any) -> int:
+    """The address of a C function or of a handle, as an int (for the compiled code)."""
+    return ctypes.cast(fn, ctypes.c_void_p).value or 0
+
+
 class Calls:
     """The bound functions, named as in pdfium without the ``FPDF`` prefixes."""
 
@@ -41,8 +46,8 @@ class Calls:
         # text page, character index (int) → 1 generated, 0 not, -1 error
         self.is_generated = bind(raw.FPDFText_IsGenerated)
         # the same two by address, for the compiled loop (``_native_pdf.c``)
-        self.loose_char_box_address = ctypes.cast(raw.FPDFText_GetLooseCharBox, ctypes.c_void_p).value
-        self.is_generated_address = ctypes.cast(raw.FPDFText_IsGenerated, ctypes.c_void_p).value
+        self.loose_char_box_address = address(raw.FPDFText_GetLooseCharBox)
+        self.is_generated_address = address(raw.FPDFText_IsGenerated)
         # page → int; page, index (int) → page object
         self.page_count_objects = bind(raw.FPDFPage_CountObjects)
         self.page_get_object = bind(raw.FPDFPage_GetObject, Handle)
@@ -64,6 +69,11 @@ class Calls:
         # form object → int; form object, index (unsigned long) → page object
         self.form_count_objects = bind(raw.FPDFFormObj_CountObjects)
         self.form_get_object = bind(raw.FPDFFormObj_GetObject, Handle, ctypes.c_void_p, ctypes.c_ulong)
+        # the listing of a page's or a form's objects by address, for the compiled loop
+        # (``_native.pdf_objects``): count and get of a page, of a form, and the type
+        self.listing_addresses = tuple(address(f) for f in (
+            raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject, raw.FPDFFormObj_CountObjects,
+            raw.FPDFFormObj_GetObject, raw.FPDFPageObj_GetType))
 
 
 _CALLS: list[Calls] = []

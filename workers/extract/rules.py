@@ -23,10 +23,12 @@ from __future__ import annotations
 import bisect
 import ctypes
 from collections.abc import Callable
+from functools import cache
 from typing import Any, NamedTuple
 
 from workers.extract.model import Block, Word
-from workers.extract.pdfcalls import Calls, calls
+from workers.extract.native import native_module
+from workers.extract.pdfcalls import Calls, Handle, address, calls
 
 # Drawing objects read per page at most (nested form objects count too): a page of
 # vector artwork (maps, charts as paths) could otherwise cost seconds; such a page keeps
@@ -153,9 +155,48 @@ def _path(raw: Any, fns: Calls, obj: Any, m: Matrix, out: PageRules, buf: _Buffe
         _add(out, sub, do_stroke, do_fill)
 
 
-def read_page_rules(page: Any, max_objects: int | None = None) -> PageRules | None:
+Listing = Callable[[Calls, Any, bool, int, int], list[tuple[Any, int]]]
+
+
+def _listed(fns: Calls, holder: Any, form: bool, kind_a: int, kind_b: int) -> list[tuple[Any, int]]:
+    """The objects of a page (or of a form object) of kind ``kind_a`` or ``kind_b``, with
+    their kinds, in order: two ctypes calls an object (the reference of the compiled loop)."""
+    count, get = (fns.form_count_objects, fns.form_get_object) if form else (
+        fns.page_count_objects, fns.page_get_object)
+    get_type = fns.obj_type
+    out = []
+    for i in range(count(holder)):
+        obj = get(holder, i)
+        kind = get_type(obj)
+        if kind == kind_a or kind == kind_b:
+            out.append((obj, kind))
+    return out
+
+
+@cache
+def _native_listing() -> Listing | None:
+    """:func:`_listed` by the compiled loop (``_native.pdf_objects``), where it is built:
+    a page has thousands of objects, nearly all text, and asking each its type through
+    ctypes was a tenth of a text PDF's extraction."""
+    native = native_module()
+    if native is None:
+        return None
+    pdf_objects = native.pdf_objects
+
+    def listed(fns: Calls, holder: Any, form: bool, kind_a: int, kind_b: int) -> list[tuple[Any, int]]:
+        page_count, page_get, form_count, form_get, type_of = fns.listing_addresses
+        got = pdf_objects(address(holder), form_count if form else page_count,
+                          form_get if form else page_get, form, type_of, kind_a, kind_b)
+        return [(Handle(a), k) for a, k in got]
+
+    return listed
+
+
+def read_page_rules(page: Any, max_objects: int | None = None, *, native: bool = True) -> PageRules | None:
     """The ruling lines of a pypdfium2 page, or None when the page has more than
-    ``max_objects`` (default ``MAX_OBJECTS``) drawing objects: not read, see there."""
+    ``max_objects`` (default ``MAX_OBJECTS``) drawing objects: not read, see there.
+    ``native``: the page's objects listed by the compiled loop where it is built (the
+    same objects as :func:`_listed`'s)."""
     import pypdfium2.raw as raw  # lazy
 
     cap = MAX_OBJECTS if max_objects is None else max_objects
@@ -166,31 +207,27 @@ def read_page_rules(page: Any, max_objects: int | None = None) -> PageRules | No
     # pdfium's functions bound without argument conversion (``pdfcalls``): a page has
     # thousands of objects, most of them text, each costing a call or two
     fns = calls(raw)
-    stack: list[tuple[Any, Any, Any, Matrix]] = [
-        (page.raw, fns.page_count_objects, fns.page_get_object, _IDENTITY)]
+    # (holder, whether it is a form object, its matrix)
+    stack: list[tuple[Any, bool, Matrix]] = [(page.raw, False, _IDENTITY)]
     fm = raw.FS_MATRIX()
     fm_ref = ctypes.byref(fm)
     buf = _Buffers(raw)
-    get_type, get_matrix = fns.obj_type, fns.obj_matrix
+    get_matrix = fns.obj_matrix
     path_kind, form_kind = raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_FORM
+    listed = _native_listing() if native else None
     while stack:
-        holder, count, get, outer = stack.pop()
-        n = count(holder)
-        seen += n
+        holder, form, outer = stack.pop()
+        seen += (fns.form_count_objects if form else fns.page_count_objects)(holder)
         if seen > cap:
             return None
-        for i in range(n):
-            obj = get(holder, i)
-            kind = get_type(obj)
-            if kind != path_kind and kind != form_kind:
-                continue
+        for obj, kind in (listed or _listed)(fns, holder, form, path_kind, form_kind):
             if not get_matrix(obj, fm_ref):
                 continue
             m = _compose((fm.a, fm.b, fm.c, fm.d, fm.e, fm.f), outer)
             if kind == path_kind:
                 _path(raw, fns, obj, m, out, buf)
             else:
-                stack.append((obj, fns.form_count_objects, fns.form_get_object, m))
+                stack.append((obj, True, m))
     out.vertical.sort()
     out.horizontal.sort()  # by height: ``cells_at`` bisects it
     return out
