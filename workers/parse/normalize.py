@@ -9,6 +9,8 @@ from contextvars import ContextVar
 from functools import partial
 from typing import TypeVar
 
+from workers.extract.native import native_module
+
 _DROP = re.compile(r"[\s\u00a0\u3000\u200b\ufeff“”\"'‘’《》<>「」『』:：;；,，。·•*#_|]+")
 _NUM_PREFIX = re.compile(r"^(?:([一二三四五六七八九十]{1,3})[、.]|\(([一二三四五六七八九十]{1,3}|\d{1,2})\)[、.]?|(\d{1,2})(?:[、.](?!\d)|(?=[^\d.]))|([一二三四五六七八九十]{1,3})(?=\())")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -135,8 +137,6 @@ def _norm_impl() -> Callable[[str], str]:
     the text for the mapping and one for the deletions, where Python copies it four times:
     about 70 ns a character, a tenth of a report's parse, most of it on paragraphs, which
     are too long to be cached), else :func:`_norm_python`."""
-    from workers.extract.native import native_module
-
     native = native_module()
     if native is None:
         return _norm_python
