@@ -1,6 +1,7 @@
 """The one compiled part: ``workers/extract/_native*.c``, the hot loops of the HTML and PDF
 extractors (an HTML page's blocks from lxml's tree, a PDF page's words from pdfium's
-character boxes) and of the parser's row stream for tables with real cells.
+character boxes and its drawing objects), of the parser's row stream for tables with real
+cells and of its normal form of a text, and the filling of their dataclasses' slots.
 
 Everything else is in ``pyproject.toml``. The extension is optional: where no C compiler
 (or no Python headers) is found the install goes on without it and the extractors read
