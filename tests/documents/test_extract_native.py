@@ -21,7 +21,7 @@ from lxml import etree
 
 from ground.collector import collector_paused
 from workers.extract import html as H
-from workers.extract.native import native_module
+from workers.extract.native import fillable, native_module
 from workers.extract.textenc import decode
 from workers.parse import parse_bytes
 
@@ -278,14 +278,88 @@ def test_slots_are_filled_only_where_the_class_runs_nothing_else() -> None:
 
     Plain = dataclass(type("Plain", (), {"__annotations__": {f.name: object for f in fields(R.Item)}}))
     for cls in (Checked, Plain):
+        assert not fillable(native_module(), cls)
         made = []
         native_module().grid_rows(made, grid, None, 1, cls, R.Row, R._IS_LABEL, R._NORM, R._IS_NUMBER)
         assert [[(type(i), i.text) for i in r.cells] for r in made] == [[(cls, text), (cls, "1")],
                                                                         [(cls, "合计"), (cls, text)]]
     assert posts == [text, "1", "合计", text]
-    # the Cells of a page: the reader's own sample check compares them field by field
+    # the three classes the loops make are filled; the reader's and the rows' own sample
+    # checks compare what they make with the Python objects field by field
+    assert all(fillable(native_module(), c) for c in (H.Cell, R.Item, R.Row))
     assert H.native_reader() is not None and R._native_grid_rows() is not None
 
+
+@needs_reader
+def test_only_classes_whose_call_only_fills_the_slots_are_filled() -> None:
+    """``fillable`` and ``fill_slots`` refuse every class whose call could do more than
+    fill its slots in the order of the values: a hand-written ``__init__``, no generated
+    ``__init__``, keyword-only or non-init fields, another metaclass, an abstract class,
+    a ``__setattr__``, a subclass, and slots that are not the class's own (a descriptor of
+    another class, whose offset lies outside the object)."""
+    import abc
+    from dataclasses import dataclass, field
+
+    from workers.parse import rows as R
+
+    native = native_module()
+
+    @dataclass(slots=True)
+    class ByHand:
+        a: object
+        b: object
+
+        def __init__(self, a: object, b: object) -> None:
+            self.a, self.b = b, a
+
+    @dataclass(slots=True, init=False)
+    class NoInit:
+        a: object
+
+    @dataclass(slots=True, kw_only=True)
+    class KwOnly:
+        a: object
+
+    @dataclass(slots=True)
+    class NotInit:
+        a: object
+        b: object = field(init=False, default=None)
+
+    class Meta(type):
+        def __call__(cls, *args):
+            raise RuntimeError("never made")
+
+    @dataclass(slots=True)
+    class Abstract(abc.ABC):
+        a: object
+
+        @abc.abstractmethod
+        def f(self) -> None: ...
+
+    @dataclass(slots=True)
+    class Guarded:
+        a: object
+
+        def __setattr__(self, name: str, value: object) -> None:
+            object.__setattr__(self, name, str(value))
+
+    @dataclass(slots=True)
+    class Sub(R.Item):
+        pass
+
+    for cls in (ByHand, NoInit, KwOnly, NotInit, Abstract, Guarded, Sub):
+        assert not fillable(native, cls), cls.__name__
+    for cls in (Meta("M", (), {"__slots__": ("a",)}), Abstract, Guarded, Sub):
+        assert native.fill_slots(cls) is False, cls
+    wide = type("Wide", (), {"__slots__": ("a", "b", "c", "d")})
+    narrow = type("Narrow", (), {"__slots__": ("d",)})
+    narrow.d = wide.__dict__["d"]  # another class's slot, past the end of this one
+    assert native.fill_slots(narrow) is False
+    with pytest.raises(TypeError):
+        native.fill_slots("not a class")
+
+
+# --- the paused collector
 
 @needs_reader
 def test_compiled_rows_unused_when_the_sample_table_reads_otherwise(monkeypatch) -> None:
@@ -299,7 +373,8 @@ def test_compiled_rows_unused_when_the_sample_table_reads_otherwise(monkeypatch)
         native_module().grid_rows(out, *args)
         out.pop()
 
-    monkeypatch.setattr(R, "native_module", lambda: SimpleNamespace(grid_rows=loses_the_last_row))
+    monkeypatch.setattr(R, "native_module", lambda: SimpleNamespace(
+        grid_rows=loses_the_last_row, fill_slots=native_module().fill_slots))
     R._native_grid_rows.cache_clear()
     try:
         assert R._native_grid_rows() is None

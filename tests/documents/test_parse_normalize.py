@@ -80,6 +80,12 @@ def test_compiled_norm_refuses_what_it_cannot_take() -> None:
         native.norm(unicodedata.normalize, N.DROPPED_MARKS, b"bytes")
     with pytest.raises(ValueError):
         native.norm(unicodedata.normalize, "\U0001f600", "text")  # marks are in the basic plane
+    class Text(str):
+        pass
+
+    for text in (Text("abc"), Text("中文")):  # nothing to change: still an exact str, as in Python
+        got = native.norm(unicodedata.normalize, N.DROPPED_MARKS, text)
+        assert type(got) is str and got == text and type(N._norm_python(text)) is str
     # another marks string is read afresh, and the parser's own afterwards again
     assert native.norm(unicodedata.normalize, "x", "x y。") == "y。"
     assert native.norm(unicodedata.normalize, N.DROPPED_MARKS, "x y。") == "xy"

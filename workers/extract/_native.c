@@ -34,6 +34,9 @@ static PyMethodDef methods[] = {
     {"pdf_objects", (PyCFunction)(void (*)(void))native_pdf_objects, METH_FASTCALL,
      "pdf_objects(holder, count, get, of form, type, kind, kind) -> [(object, kind)] of a "
      "page or a form object, of the two kinds (workers/extract/rules.py)"},
+    {"fill_slots", native_fill_slots, METH_O,
+     "fill_slots(class) -> whether the compiled loops now make it by filling its slots "
+     "(_native_make.c; native.fillable checks its __init__ first)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -21,7 +21,9 @@ PyObject *native_pdf_objects(PyObject *self, PyObject *const *args, Py_ssize_t n
 PyObject *native_grid_rows(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 
 /* _native_make.c: cls(*values) for a slots dataclass given every field, by filling its
- * slots where the class allows (else by the call); a new reference or NULL */
+ * slots where the class was registered (``fill_slots``), else by the call; a new
+ * reference or NULL */
 PyObject *make_object(PyObject *cls, PyObject *const *values, Py_ssize_t n);
+PyObject *native_fill_slots(PyObject *self, PyObject *cls);
 
 #endif

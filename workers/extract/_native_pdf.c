@@ -213,13 +213,21 @@ PyObject *native_pdf_objects(PyObject *self, PyObject *const *args, Py_ssize_t n
                         "pdf_objects(holder, count, get, of form, type, kind, kind)");
         return NULL;
     }
+    /* each argument checked before the next is read (no call with an exception set) */
     void *holder = PyLong_AsVoidPtr(args[0]);
+    if (PyErr_Occurred()) return NULL;
     CountObjects count = (CountObjects)PyLong_AsVoidPtr(args[1]);
+    if (PyErr_Occurred()) return NULL;
     void *get = PyLong_AsVoidPtr(args[2]);
+    if (PyErr_Occurred()) return NULL;
     int of_form = PyObject_IsTrue(args[3]);
+    if (of_form < 0) return NULL;
     ObjectType type_of = (ObjectType)PyLong_AsVoidPtr(args[4]);
-    long kind_a = PyLong_AsLong(args[5]), kind_b = PyLong_AsLong(args[6]);
-    if (PyErr_Occurred() || of_form < 0) return NULL;
+    if (PyErr_Occurred()) return NULL;
+    long kind_a = PyLong_AsLong(args[5]);
+    if (kind_a == -1 && PyErr_Occurred()) return NULL;
+    long kind_b = PyLong_AsLong(args[6]);
+    if (kind_b == -1 && PyErr_Occurred()) return NULL;
     if (!holder || !count || !get || !type_of) {
         PyErr_SetString(PyExc_ValueError, "pdf_objects: a NULL handle or function");
         return NULL;

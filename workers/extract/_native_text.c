@@ -105,7 +105,8 @@ static PyObject *drop(PyObject *s) {
         kept++;
         if (c > top) top = c;
     }
-    if (kept == n) return Py_NewRef(s);
+    if (kept == n) /* an exact str, as Python's join gives it, even for a subclass given */
+        return PyUnicode_CheckExact(s) ? Py_NewRef(s) : PyUnicode_FromObject(s);
     PyObject *out = PyUnicode_New(kept, top);
     if (!out) return NULL;
     int okind = PyUnicode_KIND(out);
@@ -129,9 +130,11 @@ PyObject *native_norm(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
         PyErr_SetString(PyExc_TypeError, "norm(normalize, marks, text)");
         return NULL;
     }
-    if (load_marks(args[1]) < 0) return NULL;
     if (!nfkc_name && !(nfkc_name = PyUnicode_InternFromString("NFKC"))) return NULL;
     PyObject *text = args[2], *normal;
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(text) < 0) return NULL; /* a legacy str of the old C API */
+#endif
     if (PyUnicode_IS_ASCII(text)) {
         normal = Py_NewRef(text); /* ASCII is NFKC already (``normalize.nfkc``) */
     } else {
@@ -146,6 +149,11 @@ PyObject *native_norm(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
             PyErr_SetString(PyExc_TypeError, "norm: normalize did not return a str");
             return NULL;
         }
+    }
+    /* the marks read after ``normalize`` ran (which might let another thread in) */
+    if (load_marks(args[1]) < 0) {
+        Py_DECREF(normal);
+        return NULL;
     }
     PyObject *out = drop(normal);
     Py_DECREF(normal);

@@ -13,7 +13,7 @@ from ground.errors import ExtractionError
 from workers.extract.html_tree import (  # noqa: F401  (_MAX_GRID_CELLS, build_grid: for tests)
     _MAX_GRID_CELLS, body_blocks, build_grid, prefixed_names)
 from workers.extract.model import Block, Cell, ExtractedDocument
-from workers.extract.native import native_module
+from workers.extract.native import fillable, native_module
 from workers.extract.sheet import table_blocks
 
 #: a page for the check of the compiled reader at its first use: paragraphs, a layout
@@ -33,6 +33,7 @@ def native_reader() -> Callable[[Any, type], list | None] | None:
     # _native_html.c makes cells as Cell(text, row, col[, span]), positionally
     if _native is None or tuple(f.name for f in fields(Cell)) != ("text", "row", "col", "span"):
         return None
+    fillable(_native, Cell)  # else Cell is called: the same cells, slower
     from lxml import etree
 
     def body():

@@ -6,6 +6,7 @@ normal form ``norm`` as their Python code does them; that code stays the referen
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import os
 from functools import cache
@@ -24,3 +25,24 @@ def native_module() -> Any:
         return importlib.import_module("workers.extract._native")
     except ImportError:
         return None
+
+
+def fillable(native: Any, cls: type) -> bool:
+    """Have the compiled loops make ``cls`` by filling its slots (``_native_make.c``)
+    rather than calling it, where that is what calling it does: a slots dataclass whose
+    ``__init__`` is the one ``@dataclass`` generated, taking every field positionally.
+    ``fill_slots`` then refuses any class whose layout or hooks could run anything else.
+    False: the class stays called (slower, the same objects)."""
+    params = getattr(cls, "__dataclass_params__", None)
+    if params is None or not params.init:
+        return False
+    fields = dataclasses.fields(cls)  # an InitVar is not one: the parameters below tell
+    names = tuple(f.name for f in fields)
+    if any(not f.init or f.kw_only for f in fields) or cls.__dict__.get("__slots__") != names:
+        return False
+    code = getattr(cls.__dict__.get("__init__"), "__code__", None)
+    # the generated method is compiled from a string; one written by hand has a file
+    if (code is None or code.co_filename != "<string>" or code.co_argcount != len(names) + 1
+            or code.co_varnames[1:len(names) + 1] != names):
+        return False
+    return bool(native.fill_slots(cls))

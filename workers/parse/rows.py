@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, fields
 from functools import cache
 
 from workers.extract.model import Block, Cell, ExtractedDocument, Word
-from workers.extract.native import native_module
+from workers.extract.native import fillable, native_module
 from workers.reading import Reading
 from workers.parse.normalize import has_cjk, is_blank_mark, is_number, norm, short_cached, to_number
 
@@ -138,6 +138,7 @@ def _native_grid_rows():
     native = native_module()
     if native is None or _ORDER_CHANGED:
         return None
+    fillable(native, Item), fillable(native, Row)  # else they are called: the same rows, slower
     doc = ExtractedDocument(blocks=[Block("table", rows=_SAMPLE_GRID, table=1, grid=True)], format="html")
     made: list[Row] = []
     native.grid_rows(made, _SAMPLE_GRID, None, 1, Item, Row, _IS_LABEL, _NORM, _IS_NUMBER)
