@@ -32,8 +32,8 @@ static PyMethodDef methods[] = {
      "pdf_lines(text, text page, box function, generated function, gap ratio, Word, Line) "
      "-> the page's lines, or None where the Python code must read them"},
     {"pdf_objects", (PyCFunction)(void (*)(void))native_pdf_objects, METH_FASTCALL,
-     "pdf_objects(holder, count, get, of form, type, kind, kind) -> [(object, kind)] of a "
-     "page or a form object, of the two kinds (workers/extract/rules.py)"},
+     "pdf_objects(holder, n, get, of form, type, kind, kind) -> [(object, kind)] of the n "
+     "objects of a page or a form object, of the two kinds (workers/extract/rules.py)"},
     {"fill_slots", native_fill_slots, METH_O,
      "fill_slots(class) -> whether the compiled loops now make it by filling its slots "
      "(_native_make.c; native.fillable checks its __init__ first)"},

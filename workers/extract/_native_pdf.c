@@ -9,6 +9,7 @@
  */
 #include "_native.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -197,27 +198,26 @@ done:
 }
 
 /* pdfium's page-object listing (fpdf_edit.h) */
-typedef int (*CountObjects)(void *holder);
 typedef void *(*PageGetObject)(void *page, int index);
 typedef void *(*FormGetObject)(void *form, unsigned long index);
 typedef int (*ObjectType)(void *object);
 
 PyObject *native_pdf_objects(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    /* pdf_objects(holder, count, get, of form, type, kind, kind) -> [(object, kind)]: the
-     * objects of a page (``of form`` false) or of a form object of one of the two kinds,
-     * in order, as addresses; ``rules.read_page_rules``'s loop over every object of a
-     * page, most of them text, each costing two ctypes calls there */
+    /* pdf_objects(holder, n, get, of form, type, kind, kind) -> [(object, kind)]: those of
+     * the ``n`` objects of a page (``of form`` false) or of a form object that are of one
+     * of the two kinds, in order, as addresses; ``rules._listed`` (the caller counted the
+     * objects, to bound the work) without two ctypes calls an object */
     (void)self;
     if (nargs != 7) {
-        PyErr_SetString(PyExc_TypeError,
-                        "pdf_objects(holder, count, get, of form, type, kind, kind)");
+        PyErr_SetString(PyExc_TypeError, "pdf_objects(holder, n, get, of form, type, kind, kind)");
         return NULL;
     }
     /* each argument checked before the next is read (no call with an exception set) */
     void *holder = PyLong_AsVoidPtr(args[0]);
     if (PyErr_Occurred()) return NULL;
-    CountObjects count = (CountObjects)PyLong_AsVoidPtr(args[1]);
-    if (PyErr_Occurred()) return NULL;
+    long count = PyLong_AsLong(args[1]); /* pdfium counts in a C int */
+    if (count == -1 && PyErr_Occurred()) return NULL;
+    int n = count < 0 ? 0 : count > INT_MAX ? INT_MAX : (int)count;
     void *get = PyLong_AsVoidPtr(args[2]);
     if (PyErr_Occurred()) return NULL;
     int of_form = PyObject_IsTrue(args[3]);
@@ -228,13 +228,12 @@ PyObject *native_pdf_objects(PyObject *self, PyObject *const *args, Py_ssize_t n
     if (kind_a == -1 && PyErr_Occurred()) return NULL;
     long kind_b = PyLong_AsLong(args[6]);
     if (kind_b == -1 && PyErr_Occurred()) return NULL;
-    if (!holder || !count || !get || !type_of) {
+    if (!holder || !get || !type_of) {
         PyErr_SetString(PyExc_ValueError, "pdf_objects: a NULL handle or function");
         return NULL;
     }
     PyObject *out = PyList_New(0);
     if (!out) return NULL;
-    int n = count(holder);
     for (int i = 0; i < n; i++) {
         void *obj = of_form ? ((FormGetObject)get)(holder, (unsigned long)i)
                             : ((PageGetObject)get)(holder, i);

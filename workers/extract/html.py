@@ -30,7 +30,7 @@ def native_reader() -> Callable[[Any, type], list | None] | None:
     where it is built and reads a sample page as :func:`body_blocks` does; else None, and
     the Python code reads every page."""
     _native = native_module()
-    # _native_html.c makes cells as Cell(text, row, col[, span]), positionally
+    # _native_html.c makes cells as Cell(text, row, col, span), positionally
     if _native is None or tuple(f.name for f in fields(Cell)) != ("text", "row", "col", "span"):
         return None
     fillable(_native, Cell)  # else Cell is called: the same cells, slower

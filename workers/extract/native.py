@@ -1,8 +1,9 @@
 """The compiled part of the extractors, where it is built (``setup.py``, ``_native*.c``).
 
 It does the hot loops of the HTML and PDF extractors, of the parser's grid rows and of its
-normal form ``norm`` as their Python code does them; that code stays the reference and reads everything when the module is missing or
-``GKWATCH_PURE_PYTHON=1`` is set (to compare, or to rule the compiled part out).
+normal form ``norm`` as their Python code does them; that code stays the reference and
+reads everything when the module is missing or ``GKWATCH_PURE_PYTHON=1`` is set (to
+compare, or to rule the compiled part out).
 """
 from __future__ import annotations
 

@@ -70,10 +70,9 @@ class Calls:
         self.form_count_objects = bind(raw.FPDFFormObj_CountObjects)
         self.form_get_object = bind(raw.FPDFFormObj_GetObject, Handle, ctypes.c_void_p, ctypes.c_ulong)
         # the listing of a page's or a form's objects by address, for the compiled loop
-        # (``_native.pdf_objects``): count and get of a page, of a form, and the type
+        # (``_native.pdf_objects``): get of a page, get of a form, and the type
         self.listing_addresses = tuple(address(f) for f in (
-            raw.FPDFPage_CountObjects, raw.FPDFPage_GetObject, raw.FPDFFormObj_CountObjects,
-            raw.FPDFFormObj_GetObject, raw.FPDFPageObj_GetType))
+            raw.FPDFPage_GetObject, raw.FPDFFormObj_GetObject, raw.FPDFPageObj_GetType))
 
 
 _CALLS: list[Calls] = []

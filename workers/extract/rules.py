@@ -155,17 +155,16 @@ def _path(raw: Any, fns: Calls, obj: Any, m: Matrix, out: PageRules, buf: _Buffe
         _add(out, sub, do_stroke, do_fill)
 
 
-Listing = Callable[[Calls, Any, bool, int, int], list[tuple[Any, int]]]
+Listing = Callable[[Calls, Any, bool, int, int, int], list[tuple[Any, int]]]
 
 
-def _listed(fns: Calls, holder: Any, form: bool, kind_a: int, kind_b: int) -> list[tuple[Any, int]]:
-    """The objects of a page (or of a form object) of kind ``kind_a`` or ``kind_b``, with
-    their kinds, in order: two ctypes calls an object (the reference of the compiled loop)."""
-    count, get = (fns.form_count_objects, fns.form_get_object) if form else (
-        fns.page_count_objects, fns.page_get_object)
-    get_type = fns.obj_type
+def _listed(fns: Calls, holder: Any, form: bool, n: int, kind_a: int, kind_b: int) -> list[tuple[Any, int]]:
+    """The objects of kind ``kind_a`` or ``kind_b`` among the ``n`` objects of a page (or
+    of a form object), with their kinds, in order: two ctypes calls an object (the
+    reference of the compiled loop)."""
+    get, get_type = (fns.form_get_object if form else fns.page_get_object), fns.obj_type
     out = []
-    for i in range(count(holder)):
+    for i in range(n):
         obj = get(holder, i)
         kind = get_type(obj)
         if kind == kind_a or kind == kind_b:
@@ -183,10 +182,9 @@ def _native_listing() -> Listing | None:
         return None
     pdf_objects = native.pdf_objects
 
-    def listed(fns: Calls, holder: Any, form: bool, kind_a: int, kind_b: int) -> list[tuple[Any, int]]:
-        page_count, page_get, form_count, form_get, type_of = fns.listing_addresses
-        got = pdf_objects(address(holder), form_count if form else page_count,
-                          form_get if form else page_get, form, type_of, kind_a, kind_b)
+    def listed(fns: Calls, holder: Any, form: bool, n: int, kind_a: int, kind_b: int) -> list[tuple[Any, int]]:
+        page_get, form_get, type_of = fns.listing_addresses
+        got = pdf_objects(address(holder), n, form_get if form else page_get, form, type_of, kind_a, kind_b)
         return [(Handle(a), k) for a, k in got]
 
     return listed
@@ -217,10 +215,11 @@ def read_page_rules(page: Any, max_objects: int | None = None, *, native: bool =
     listed = _native_listing() if native else None
     while stack:
         holder, form, outer = stack.pop()
-        seen += (fns.form_count_objects if form else fns.page_count_objects)(holder)
+        n = (fns.form_count_objects if form else fns.page_count_objects)(holder)
+        seen += n
         if seen > cap:
             return None
-        for obj, kind in (listed or _listed)(fns, holder, form, path_kind, form_kind):
+        for obj, kind in (listed or _listed)(fns, holder, form, n, path_kind, form_kind):
             if not get_matrix(obj, fm_ref):
                 continue
             m = _compose((fm.a, fm.b, fm.c, fm.d, fm.e, fm.f), outer)

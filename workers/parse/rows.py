@@ -138,7 +138,8 @@ def _native_grid_rows():
     native = native_module()
     if native is None or _ORDER_CHANGED:
         return None
-    fillable(native, Item), fillable(native, Row)  # else they are called: the same rows, slower
+    for cls in (Item, Row):
+        fillable(native, cls)  # else it is called: the same rows, slower
     doc = ExtractedDocument(blocks=[Block("table", rows=_SAMPLE_GRID, table=1, grid=True)], format="html")
     made: list[Row] = []
     native.grid_rows(made, _SAMPLE_GRID, None, 1, Item, Row, _IS_LABEL, _NORM, _IS_NUMBER)
